@@ -99,3 +99,11 @@ def test_ctrl_c_stops_cleanly_and_keeps_best_model():
     assert result.stop_reason == "interrupted"
     assert len(result.history) == 3  # the interruption came after epoch 3 was complete
     assert math.isclose(evaluate_loss(model, val_split), min(seen), rel_tol=1e-6)
+
+
+def test_lr_factor_one_keeps_the_learning_rate():
+    train_split, val_split = _linear_problem()
+    val_split = TensorSplit(val_split.x, -val_split.y)
+    settings = TrainSettings(max_epochs=6, patience=0, lr_patience=1, lr_factor=1.0)
+    history = train(_model(), train_split, val_split, settings).history
+    assert (history["lr"] == settings.learning_rate).all()

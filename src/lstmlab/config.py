@@ -44,7 +44,7 @@ class ForecastConfig:
     weight_decay: float = 0.0
     patience: int = 10  # epochs without validation improvement before stopping; 0: never stop
     lr_patience: int = 4  # epochs without improvement before the learning rate is reduced
-    lr_factor: float = 0.5  # factor applied to the learning rate on a plateau
+    lr_factor: float = 0.5  # factor applied to the learning rate on a plateau; 1: never reduce
     grad_clip: float = 1.0  # maximum gradient norm; 0: no clipping
     baseline_window: int = 20  # days averaged by the moving-average baseline
     seed: int = 0
@@ -75,8 +75,8 @@ class ForecastConfig:
         if self.weight_decay < 0 or self.grad_clip < 0:
             raise ConfigError("weight_decay and grad_clip must be >= 0, got "
                               f"{self.weight_decay!r} and {self.grad_clip!r}")
-        if not 0.0 < self.lr_factor < 1.0:
-            raise ConfigError(f"lr_factor must be in (0, 1), got {self.lr_factor!r}")
+        if not 0.0 < self.lr_factor <= 1.0:
+            raise ConfigError(f"lr_factor must be in (0, 1], got {self.lr_factor!r}")
         if not self.features:
             raise ConfigError("features must name at least one column, e.g. ('log_return',)")
         if len(self.split) not in (2, 3):

@@ -50,7 +50,7 @@ class TrainSettings:
     grad_clip: float = 1.0  # 0: no clipping
     patience: int = 10  # 0: no early stopping
     lr_patience: int = 4
-    lr_factor: float = 0.5
+    lr_factor: float = 0.5  # 1: never reduce
     seed: int = 0
 
 
@@ -83,9 +83,11 @@ def train(
     """
     loss_fn = loss_fn or nn.functional.mse_loss
     optimizer = _make_optimizer(model, settings)
-    scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(
-        optimizer, factor=settings.lr_factor, patience=settings.lr_patience
-    )
+    scheduler = None
+    if settings.lr_factor < 1.0:
+        scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(
+            optimizer, factor=settings.lr_factor, patience=settings.lr_patience
+        )
     generator = torch.Generator().manual_seed(settings.seed)
     records: list[dict[str, float]] = []
     best_loss, best_epoch, best_state = math.inf, 0, copy.deepcopy(model.state_dict())
@@ -111,7 +113,8 @@ def train(
             if settings.patience and epoch - best_epoch >= settings.patience:
                 stop_reason = "early_stopping"
                 break
-            scheduler.step(val_loss)
+            if scheduler is not None:
+                scheduler.step(val_loss)
     except KeyboardInterrupt:
         stop_reason = "interrupted"
     model.load_state_dict(best_state)
