@@ -107,3 +107,14 @@ def test_lr_factor_one_keeps_the_learning_rate():
     settings = TrainSettings(max_epochs=6, patience=0, lr_patience=1, lr_factor=1.0)
     history = train(_model(), train_split, val_split, settings).history
     assert (history["lr"] == settings.learning_rate).all()
+
+
+def test_restore_best_false_keeps_last_weights():
+    train_split, val_split = _linear_problem()
+    val_split = TensorSplit(val_split.x, -val_split.y)  # every epoch is worse than the first
+    model = _model()
+    settings = TrainSettings(max_epochs=4, patience=0, restore_best=False)
+    result = train(model, train_split, val_split, settings)
+    assert result.best_epoch == 1
+    last = result.history["val_loss"].iloc[-1]
+    assert math.isclose(evaluate_loss(model, val_split), last, rel_tol=1e-6)

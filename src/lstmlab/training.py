@@ -52,6 +52,7 @@ class TrainSettings:
     lr_patience: int = 4
     lr_factor: float = 0.5  # 1: never reduce
     seed: int = 0
+    restore_best: bool = True  # False: keep the last epoch's weights (fine-tuning)
 
 
 @dataclass
@@ -76,6 +77,8 @@ def train(
     on_epoch: EpochCallback | None = None,
 ) -> TrainResult:
     """Train ``model`` in place and restore the weights of its best validation epoch.
+
+    (Unless ``settings.restore_best`` is false: then the last epoch's weights stay.)
 
     Stops early after ``settings.patience`` epochs without validation improvement, reduces the
     learning rate on a plateau, raises :class:`TrainingError` on a non-finite loss (naming the
@@ -117,7 +120,8 @@ def train(
                 scheduler.step(val_loss)
     except KeyboardInterrupt:
         stop_reason = "interrupted"
-    model.load_state_dict(best_state)
+    if settings.restore_best:
+        model.load_state_dict(best_state)
     history = pd.DataFrame.from_records(records, columns=HISTORY_COLUMNS)
     history["epoch"] = history["epoch"].astype(int)
     return TrainResult(history=history, best_epoch=best_epoch, stop_reason=stop_reason)
