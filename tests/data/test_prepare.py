@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-from hypothesis import given, settings
+from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 from lstmlab.data import Prepared, latest_window, prepare
@@ -176,7 +176,9 @@ def test_shapes_and_alignment_over_random_settings(
         p = prepare(prices, lookback=lookback, horizon=horizon, target=target, features=features)
     except DataError as exc:
         assert str(exc).startswith("series too short")
+        event("too short")  # counted in --hypothesis-show-statistics
         return
+    event("checked")
     check_alignment(p, prices)
     first_target = p.warmup + lookback
     assert len(p.train) + len(p.val) + len(p.test) == n - first_target - 3 * (horizon - 1)
