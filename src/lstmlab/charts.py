@@ -248,13 +248,15 @@ def residual_chart(
 
 def save_figure(fig: Figure, stem: Path) -> list[Path]:
     """Write ``fig`` to ``<stem>.png`` and ``<stem>.svg`` atomically; return both paths."""
+    from matplotlib import rc_context
+
     stem = Path(stem)
     written = []
     for fmt in ("png", "svg"):
         path = stem.with_name(f"{stem.name}.{fmt}")
-        # no timestamps in the files, so the same figure gives the same bytes
+        # no timestamp and fixed element ids, so the same figure gives the same bytes
         metadata = {"Date": None} if fmt == "svg" else {}
-        with atomic_path(path) as tmp:
+        with atomic_path(path) as tmp, rc_context({"svg.hashsalt": "lstmlab"}):
             fig.savefig(tmp, format=fmt, dpi=_DPI, metadata=metadata)
         written.append(path)
     return written
