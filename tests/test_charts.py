@@ -1,6 +1,9 @@
 """Charts: Figures with the expected titles, labels and lines; files written by save_figure."""
 
+import os
+import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -130,10 +133,19 @@ def test_residual_chart_one_panel_per_model(predictions):
     assert fig.axes[-1].get_xlabel() == "date"
 
 
-def test_charts_do_not_use_pyplot(predictions):
-    residual_chart(predictions, MODELS)
-    pyplot = sys.modules.get("matplotlib.pyplot")
-    assert pyplot is None or not pyplot.get_fignums()
+def test_charts_do_not_import_pyplot():
+    # pyplot would pick a GUI backend and keep figures alive in global state
+    code = (
+        "import sys, numpy as np, pandas as pd\n"
+        "from lstmlab.charts import loss_chart\n"
+        "h = pd.DataFrame({'epoch': [1, 2], 'train_loss': [1.0, 0.5], 'val_loss': [1.0, 0.7]})\n"
+        "loss_chart({'LSTM': h}).savefig(__import__('io').BytesIO(), format='png')\n"
+        "print('matplotlib.pyplot' in sys.modules)\n"
+    )
+    src = Path(__file__).resolve().parents[1] / "src"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, env={**os.environ, "PYTHONPATH": str(src)})
+    assert out.stdout.strip() == "False"
 
 
 def test_save_figure_writes_png_and_svg(tmp_path):

@@ -40,6 +40,7 @@ def _new_figure(width: float, height: float) -> Figure:
 
 
 def _colour(position: int) -> str:
+    """The colour of the model at ``position``, the same in every chart."""
     return _COLOURS[position % len(_COLOURS)]
 
 
@@ -147,6 +148,7 @@ def price_chart(
 
 
 def _check_predictions(predictions: pd.DataFrame, models: Sequence[str]) -> None:
+    """Raise ``ValueError`` unless ``predictions`` has target dates and the needed columns."""
     import pandas as pd
 
     if not isinstance(predictions.index, pd.DatetimeIndex):
@@ -188,7 +190,8 @@ def prediction_chart(
     _check_predictions(predictions, models)
     zoom = zoom_days is not None and 0 < zoom_days < len(predictions)
     fig = _new_figure(12.0, 7.5 if zoom else 5.0)
-    axes = fig.subplots(2 if zoom else 1, 1, squeeze=False, height_ratios=[3, 2][: 1 + zoom])
+    axes = fig.subplots(2 if zoom else 1, 1, squeeze=False,
+                        height_ratios=[3, 2] if zoom else [1])
     ax = axes[0, 0]
     _plot_predictions(ax, predictions, models, lw=1.1)
     _mark_splits(ax, predictions)
@@ -223,7 +226,7 @@ def _plot_predictions(
 def residual_chart(
     predictions: pd.DataFrame, models: Sequence[str], title: str | None = None
 ) -> Figure:
-    """Residuals (actual - prediction) over time, one panel per model sharing both axes."""
+    """Residuals (actual - prediction) over time, one panel per model on the same axes ranges."""
     _check_predictions(predictions, models)
     if not models:
         raise ValueError("residual_chart needs at least one model column, got none")
