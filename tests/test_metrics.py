@@ -4,6 +4,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import stats
 
 from lstmlab.metrics import (
@@ -160,3 +162,18 @@ def test_metrics_table_is_indexed_by_split_and_model():
 def test_metrics_table_rejects_keys_that_are_not_pairs():
     with pytest.raises(ValueError, match=r"\(split, model\) pairs, got 'lstm'"):
         metrics_table({"lstm": {"rmse": 1.0}})
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), scale=st.floats(0.01, 100.0))
+def test_scaling_prices_scales_only_the_errors_in_price_units(seed, scale):
+    rng = np.random.default_rng(seed)
+    previous = rng.uniform(10, 100, 30)
+    actual = previous * np.exp(rng.normal(0, 0.03, 30))
+    predicted = previous * np.exp(rng.normal(0, 0.03, 30))
+    base = forecast_metrics(actual, predicted, previous)
+    scaled = forecast_metrics(actual * scale, predicted * scale, previous * scale)
+    for key in METRIC_NAMES:
+        expected = base[key] * scale if key in ("rmse", "mae") else base[key]
+        assert scaled[key] == pytest.approx(expected, rel=1e-7, nan_ok=True), key
+    assert forecast_metrics(actual, previous, previous)["mase"] == 1.0

@@ -126,7 +126,7 @@ def diebold_mariano(
     when ``d`` is a non-zero constant the statistic is ±inf and the p-value 0.
     """
     errors_a, errors_b = _check_inputs(errors_a=errors_a, errors_b=errors_b)
-    if isinstance(horizon, bool) or not isinstance(horizon, int) or horizon < 1:
+    if isinstance(horizon, bool) or not isinstance(horizon, (int, np.integer)) or horizon < 1:
         raise ValueError(f"horizon must be a positive integer, got {horizon!r}")
     n = errors_a.size
     if n <= horizon:
