@@ -165,9 +165,14 @@ def _parse_numbers(
 def _numbers_from_text(text: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Float array (NaN where unreadable or missing) and the mask of missing cells."""
     missing = (text.isna() | text.str.lower().isin(_MISSING)).to_numpy()
-    cleaned = text.str.replace(r"^(-?)\$", r"\1", regex=True)
-    # only 1,234,567.89-shaped commas are thousands separators; 184,76 stays unreadable
-    grouped = cleaned.str.fullmatch(_THOUSANDS).fillna(False).astype(bool)
-    cleaned = cleaned.where(~grouped, cleaned.str.replace(",", "", regex=False))
-    numbers = pd.to_numeric(cleaned.where(~missing), errors="coerce")
-    return numbers.to_numpy(dtype=np.float64, na_value=np.nan), missing
+    numbers = pd.to_numeric(text.where(~missing), errors="coerce")  # plain numbers, fast
+    array = numbers.to_numpy(dtype=np.float64, na_value=np.nan, copy=True)  # written below
+    unread = np.isnan(array) & ~missing
+    if unread.any():  # only those cells pay for the cleaning below
+        cleaned = text[unread].str.replace(r"^(-?)\$", r"\1", regex=True)
+        # only 1,234,567.89-shaped commas are thousands separators; 184,76 stays unreadable
+        grouped = cleaned.str.fullmatch(_THOUSANDS).fillna(False).astype(bool)
+        cleaned = cleaned.where(~grouped, cleaned.str.replace(",", "", regex=False))
+        retry = pd.to_numeric(cleaned, errors="coerce")
+        array[unread] = retry.to_numpy(dtype=np.float64, na_value=np.nan)
+    return array, missing
