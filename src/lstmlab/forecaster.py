@@ -19,7 +19,6 @@ import numpy as np
 import pandas as pd
 import torch
 
-from lstmlab import persist
 from lstmlab._version import __version__
 from lstmlab.config import ForecastConfig
 from lstmlab.data import (
@@ -263,11 +262,15 @@ class Forecaster:
             "history": self.history_.to_dict(orient="list"),
         }
         state = {k: v.detach().cpu() for k, v in self.model_.state_dict().items()}
+        from lstmlab import persist  # safetensors is only needed to save and load
+
         return persist.save_model(path, state, meta)
 
     @classmethod
     def load(cls, path: str | Path, device: str = "cpu") -> Forecaster:
         """Load a model written by :meth:`save` onto ``device``, validating every part."""
+        from lstmlab import persist
+
         state, meta = persist.load_model(path)
         if meta.get("format") != FORMAT:
             raise ModelFileError(

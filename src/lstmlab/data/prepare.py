@@ -134,7 +134,9 @@ def prepare(
 
     ``split`` is three fractions of the target rows or two dates ``(val_start, test_start)``;
     ``target`` is one of ``price``, ``return``, ``log_return``, ``change`` (see
-    :mod:`lstmlab.data.targets`); ``scaler`` is ``standard``, ``minmax`` or ``none``.
+    :mod:`lstmlab.data.targets`); ``scaler`` is ``standard``, ``minmax`` or ``none``. To fill
+    missing values, load with ``load_prices(source, fill=...)`` first and pass the frame.
+    Window positions (``origin``) refer to the frame as :func:`load_prices` returns it.
     ``fitted`` (the ``spec`` of an earlier ``prepare``) reuses its scalers instead of fitting
     new ones, so that a trained model sees new data scaled exactly as its training data.
     """
@@ -153,8 +155,8 @@ def prepare(
         scaler_y = fit_scaler(scaler, raw_y["train"])
     else:
         scaler_x, scaler_y = fitted.scaler_x, fitted.scaler_y
-    spec = WindowSpec(tuple(_names(features)), lookback, horizon, target, target_column,
-                      scaler_x, scaler_y)
+    spec = WindowSpec(tuple(_names(features)), int(lookback), int(horizon), target,
+                      target_column, scaler_x, scaler_y)
     scaled_x = scaler_x.transform(matrix)  # (n, F), row by row: no mixing across time
     windows = {
         name: _windows(frame.index, price, scaled_x, scaler_y.transform(raw_y[name]),
