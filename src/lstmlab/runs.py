@@ -37,8 +37,8 @@ from lstmlab.fileio import atomic_write_json, atomic_write_text
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["RUN_FORMAT", "Run", "default_run_name", "new_run", "read_run", "write_manifest",
-           "write_table"]
+__all__ = ["RUN_FORMAT", "Run", "chart_stem", "default_run_name", "new_run",
+           "read_run", "write_manifest", "write_table"]
 
 RUN_FORMAT = 1
 _KIND = "lstmlab-run"
@@ -88,6 +88,11 @@ def _free_path(path: Path, unique: bool) -> Path:
     while (candidate := path.with_name(f"{path.name}-{number}")).exists():
         number += 1
     return candidate
+
+
+def chart_stem(run_dir: Path, kind: str, cell: str | None = None) -> Path:
+    """Path, without suffix, of a chart in a run: ``charts/<kind>`` or ``charts/<kind>-<cell>``."""
+    return run_dir / "charts" / (kind if cell is None else f"{kind}-{cell}")
 
 
 def write_table(run_dir: Path, name: str, frame: pd.DataFrame, *, index: bool = False) -> Path:
