@@ -1,0 +1,88 @@
+"""Simple forecasts that a model must beat, made at exactly the model's forecast origins.
+
+Each baseline sees only prices at or before its origin (Hyndman & Athanasopoulos, *Forecasting:
+Principles and Practice*, section 5.2):
+
+- ``naive``: every future step equals the price at the origin (persistence, "tomorrow = today").
+- ``drift``: the origin price plus ``k`` times the average change per step from the first price of
+  the series to the origin, ``y_o + k * (y_o - y_0) / o`` for step ``k``; at origin 0 it is naive.
+- ``moving_average``: the mean of the last ``ma_window`` prices up to and including the origin, for
+  every step; origins earlier than ``ma_window - 1`` average the prices they have.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from lstmlab.errors import ConfigError
+
+__all__ = ["BASELINE_NAMES", "baseline_forecasts"]
+
+BASELINE_NAMES: tuple[str, ...] = ("naive", "drift", "moving_average")
+
+
+def _check_positive_int(name: str, value: object) -> int:
+    """Return ``value`` if it is an integer >= 1, else raise ``ConfigError`` naming ``name``."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ConfigError(f"{name} must be an integer >= 1, got {value!r}; "
+                          f"set {name} to a whole number of trading days")
+    return int(value)
+
+
+def _check_series(prices: np.ndarray, origins: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Validate the price series and origin positions; return them as float64 and int64."""
+    prices = np.asarray(prices, dtype=np.float64)
+    if prices.ndim != 1:
+        raise ValueError(f"prices must be a 1-D array of the target column, got shape "
+                         f"{prices.shape}")
+    origins = np.asarray(origins)
+    if origins.ndim != 1 or not np.issubdtype(origins.dtype, np.integer):
+        raise ValueError(f"origins must be a 1-D integer array of row positions, got shape "
+                         f"{origins.shape} and dtype {origins.dtype}")
+    outside = origins[(origins < 0) | (origins >= prices.size)]
+    if outside.size:
+        raise ValueError(f"origin {outside[0]} is outside the price series of {prices.size} "
+                         f"rows; origins must be row positions 0..{prices.size - 1}")
+    if origins.size:
+        seen = prices[: origins.max() + 1]  # later prices are never read, so they may be NaN
+        bad = np.flatnonzero(~np.isfinite(seen))
+        if bad.size:
+            raise ValueError(f"prices has a non-finite value at row {bad[0]}, at or before an "
+                             "origin; fill or drop missing prices first")
+    return prices, origins.astype(np.int64)
+
+
+def baseline_forecasts(
+    prices: np.ndarray, origins: np.ndarray, horizon: int, *, ma_window: int = 20
+) -> dict[str, np.ndarray]:
+    """Naive, drift and moving-average forecasts for ``horizon`` steps after each origin.
+
+    Args:
+        prices: the full target-column series, shape (T,).
+        origins: row positions in ``prices`` of the last known value of each window, shape (N,).
+        horizon: number of steps ahead to forecast.
+        ma_window: number of prices the moving average covers, ending at the origin.
+
+    Returns:
+        ``{"naive", "drift", "moving_average"}`` mapped to float64 arrays of shape (N, horizon).
+    """
+    horizon = _check_positive_int("horizon", horizon)
+    ma_window = _check_positive_int("ma_window", ma_window)
+    prices, origins = _check_series(prices, origins)
+    last = prices[origins]  # (N,)
+    steps = np.arange(1, horizon + 1, dtype=np.float64)  # (h,)
+
+    # average change per step since the first price; an origin at row 0 has no history: slope 0
+    slope = np.divide(last - prices[0], origins, out=np.zeros_like(last), where=origins > 0)
+
+    # prefix sums: the sum of prices[a:b] is cumulative[b] - cumulative[a], causal by construction
+    upto = origins.max() + 1 if origins.size else 0
+    cumulative = np.concatenate([[0.0], np.cumsum(prices[:upto])])  # (upto + 1,)
+    start = np.maximum(origins + 1 - ma_window, 0)
+    window_mean = (cumulative[origins + 1] - cumulative[start]) / (origins + 1 - start)  # (N,)
+
+    return {
+        "naive": np.repeat(last[:, None], horizon, axis=1),
+        "drift": last[:, None] + slope[:, None] * steps[None, :],
+        "moving_average": np.repeat(window_mean[:, None], horizon, axis=1),
+    }
