@@ -47,7 +47,7 @@ def _metrics() -> pd.DataFrame:
 
 def make_run(out, name: str = "run") -> object:
     """A small but complete compare-run directory with hand-made charts and numbers."""
-    with new_run(out, name) as folder:
+    with new_run(out / name) as folder:
         atomic_write_json(folder / "config.json", {
             "command": "compare", "source": "TSLA",
             "configs": {c: {"cell": c, "hidden_size": 32, "split": [0.7, 0.15, 0.15]}

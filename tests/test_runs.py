@@ -10,7 +10,14 @@ import pytest
 
 from lstmlab.errors import ConfigError, ModelFileError
 from lstmlab.fileio import atomic_write_json
-from lstmlab.runs import default_run_name, new_run, read_run, write_manifest, write_table
+from lstmlab.runs import (
+    default_run_name,
+    new_run,
+    read_run,
+    run_path,
+    write_manifest,
+    write_table,
+)
 
 
 def _fill(folder) -> None:
@@ -29,7 +36,7 @@ def test_default_name_is_a_clean_stem_command_and_time():
 
 
 def test_run_appears_only_when_complete(tmp_path):
-    with new_run(tmp_path, "r1") as folder:
+    with new_run(tmp_path / "r1") as folder:
         assert folder.parent == tmp_path and folder.name.startswith(".r1.")
         _fill(folder)
         assert not (tmp_path / "r1").exists()
@@ -42,10 +49,10 @@ def test_run_appears_only_when_complete(tmp_path):
 
 
 def test_interrupted_run_leaves_nothing_and_keeps_earlier_runs(tmp_path):
-    with new_run(tmp_path, "old") as folder:
+    with new_run(tmp_path / "old") as folder:
         _fill(folder)
     before = sorted(p.name for p in (tmp_path / "old").rglob("*"))
-    with pytest.raises(KeyboardInterrupt), new_run(tmp_path, "new") as folder:
+    with pytest.raises(KeyboardInterrupt), new_run(tmp_path / "new") as folder:
         _fill(folder)
         raise KeyboardInterrupt
     assert [p.name for p in tmp_path.iterdir()] == ["old"]
@@ -55,11 +62,12 @@ def test_interrupted_run_leaves_nothing_and_keeps_earlier_runs(tmp_path):
 def test_existing_name_is_refused_or_made_unique(tmp_path):
     (tmp_path / "r").mkdir()
     with pytest.raises(ConfigError, match=r"run directory .*r already exists; choose another"), \
-            new_run(tmp_path, "r"):
+            new_run(tmp_path / "r"):
         pass
-    with new_run(tmp_path, "r", unique=True) as folder:
-        _fill(folder)
-    assert (tmp_path / "r-2" / "manifest.json").is_file()
+    assert run_path(tmp_path, "r", unique=True) == tmp_path / "r-2"
+    with pytest.raises(ConfigError, match="already exists"):
+        run_path(tmp_path, "r")
+    assert run_path(tmp_path, "s") == tmp_path / "s"
 
 
 def test_unwritable_output_folder(tmp_path):
@@ -67,7 +75,7 @@ def test_unwritable_output_folder(tmp_path):
     blocker.write_text("not a folder")
     with pytest.raises(ConfigError, match=r"cannot write a run directory under .*file\.txt/runs: "
                                           r"Not a directory; choose a writable folder"), \
-            new_run(blocker / "runs", "r"):
+            new_run(blocker / "runs" / "r"):
         pass
 
 
@@ -99,7 +107,7 @@ def test_damaged_or_foreign_manifest(tmp_path):
 
 
 def test_model_lookup_errors(tmp_path):
-    with new_run(tmp_path, "r") as folder:
+    with new_run(tmp_path / "r") as folder:
         _fill(folder)
     run = read_run(tmp_path / "r")
     with pytest.raises(ConfigError, match=r"has no 'gru' model; it holds lstm"):

@@ -22,7 +22,7 @@ from lstmlab.runs import Run, chart_stem, read_run
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["build_report", "display_name", "render_report"]
+__all__ = ["build_report", "display_name", "render_report", "verdict"]
 
 _NAMES = {"rnn": "Simple RNN", "lstm": "LSTM", "gru": "GRU", "naive": "Naive (tomorrow = today)",
           "drift": "Drift", "moving_average": "Moving average"}
@@ -102,11 +102,14 @@ def _summary(run: Run, metrics: pd.DataFrame) -> str:
     rows.append(("Best model", f"<strong>{display_name(best)}</strong> "
                                f"(lowest validation RMSE)"))
     items = "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in rows)
-    return f'<dl class="facts">{items}</dl><p class="verdict">{_verdict(metrics, best)}</p>'
+    return f'<dl class="facts">{items}</dl><p class="verdict">{verdict(metrics, best)}</p>'
 
 
-def _verdict(metrics: pd.DataFrame, best: str) -> str:
-    """One sentence: how the best model does against the naive forecast on the test split."""
+def verdict(metrics: pd.DataFrame, best: str) -> str:
+    """One sentence: how ``best`` does against the naive forecast on the test split.
+
+    ``metrics`` has columns ``split, model, rmse`` (and ``dm_p_value``), as in ``metrics.csv``.
+    """
     test = metrics[metrics["split"] == "test"].set_index("model")
     model, naive = test.loc[best], test.loc["naive"]
     change = model["rmse"] / naive["rmse"] - 1
@@ -116,8 +119,8 @@ def _verdict(metrics: pd.DataFrame, best: str) -> str:
                 f"{abs(change):.1%} {word}")
     p_value = model.get("dm_p_value", math.nan)
     if isinstance(p_value, float) and math.isfinite(p_value):
-        verdict = "a significant" if p_value < 0.05 else "not a significant"
-        sentence += (f"; the Diebold-Mariano test (p = {p_value:.2f}) calls this {verdict} "
+        kind = "a significant" if p_value < 0.05 else "not a significant"
+        sentence += (f"; the Diebold-Mariano test (p = {p_value:.2f}) calls this {kind} "
                      f"difference")
     return sentence + "."
 

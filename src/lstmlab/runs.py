@@ -37,48 +37,31 @@ from lstmlab.fileio import atomic_write_json, atomic_write_text
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["RUN_FORMAT", "Run", "chart_stem", "default_run_name", "new_run",
-           "read_run", "write_manifest", "write_table"]
+__all__ = ["RUN_FORMAT", "Run", "chart_stem", "default_run_name", "new_run", "read_run",
+           "run_path", "source_stem", "write_manifest", "write_table"]
 
 RUN_FORMAT = 1
 _KIND = "lstmlab-run"
 _WHAT_TO_PASS = "pass a folder written by `lstmlab train` or `lstmlab compare` (under runs/)"
 
 
+def source_stem(source: str) -> str:
+    """A file-name-safe short name of a data source: ``TSLA`` -> ``tsla``, ``a/My X.csv`` ->
+    ``my-x``."""
+    return re.sub(r"[^a-z0-9]+", "-", Path(source).stem.lower()).strip("-") or "data"
+
+
 def default_run_name(source: str, command: str, now: datetime | None = None) -> str:
     """``<source stem>-<command>-<YYYYmmdd-HHMMSS>``, e.g. ``tsla-compare-20240102-153000``."""
-    stem = re.sub(r"[^a-z0-9]+", "-", Path(source).stem.lower()).strip("-") or "data"
     stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
-    return f"{stem}-{command}-{stamp}"
+    return f"{source_stem(source)}-{command}-{stamp}"
 
 
-@contextmanager
-def new_run(out_dir: str | os.PathLike[str], name: str, *, unique: bool = False) -> Iterator[Path]:
-    """Yield a fresh temporary folder to fill; on success it becomes ``out_dir/name``.
-
-    Fails at once, before any work, if ``out_dir`` cannot be written or the run exists
-    (with ``unique=True`` a suffix ``-2``, ``-3``... is added instead). If the block raises,
-    the temporary folder is removed and nothing else under ``out_dir`` is touched.
+def run_path(out_dir: str | os.PathLike[str], name: str, *, unique: bool = False) -> Path:
+    """``out_dir/name`` if no such folder exists yet; else an error, or with ``unique=True``
+    the first free ``name-2``, ``name-3``...
     """
-    out = Path(out_dir)
-    final = _free_path(out / name, unique)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".partial", dir=out))
-    except OSError as err:
-        raise ConfigError(f"cannot write a run directory under {out}: {err.strerror or err}; "
-                          f"choose a writable folder with --out") from err
-    try:
-        yield tmp
-        tmp.chmod(0o755)  # mkdtemp makes it private to the user
-        final = _free_path(final, unique)
-        os.rename(tmp, final)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-
-
-def _free_path(path: Path, unique: bool) -> Path:
-    """``path`` if nothing is there; else the next ``path-N`` when ``unique``, else an error."""
+    path = Path(out_dir) / name
     if not path.exists():
         return path
     if not unique:
@@ -88,6 +71,30 @@ def _free_path(path: Path, unique: bool) -> Path:
     while (candidate := path.with_name(f"{path.name}-{number}")).exists():
         number += 1
     return candidate
+
+
+@contextmanager
+def new_run(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield a fresh temporary folder to fill; on success it is renamed to ``path``.
+
+    Fails at once, before any work, if ``path`` exists or its parent cannot be written. If the
+    block raises, the temporary folder is removed and nothing else is touched.
+    """
+    final = run_path(Path(path).parent, Path(path).name)
+    try:
+        final.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".partial",
+                                    dir=final.parent))
+    except OSError as err:
+        raise ConfigError(f"cannot write a run directory under {final.parent}: "
+                          f"{err.strerror or err}; choose a writable folder with --out") from err
+    try:
+        yield tmp
+        tmp.chmod(0o755)  # mkdtemp makes it private to the user
+        run_path(final.parent, final.name)  # still free? (another process may have taken it)
+        os.rename(tmp, final)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def chart_stem(run_dir: Path, kind: str, cell: str | None = None) -> Path:
