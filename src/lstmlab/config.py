@@ -1,0 +1,131 @@
+"""Forecaster configuration: one frozen dataclass, saved as JSON with every run and model.
+
+The defaults are a sensible first model for daily prices: an LSTM that predicts tomorrow's log
+return from the last 60 days of log returns. Predicting the return rather than the price level
+keeps the model from learning "tomorrow = today" the hard way, which price-level tutorials do and
+then lose to the naive forecast.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from lstmlab.errors import ConfigError
+
+__all__ = ["CELLS", "OPTIMIZERS", "TARGETS", "ForecastConfig"]
+
+CELLS = ("rnn", "lstm", "gru")
+TARGETS = ("price", "return", "log_return", "change")
+OPTIMIZERS = ("adam", "adamw")
+
+
+@dataclass(frozen=True)
+class ForecastConfig:
+    """Everything that defines a forecasting run; ``Forecaster`` reads nothing else."""
+
+    cell: str = "lstm"  # recurrent cell: "rnn" (simple tanh RNN), "lstm" or "gru"
+    hidden_size: int = 64  # units per recurrent layer
+    num_layers: int = 1  # stacked recurrent layers
+    dropout: float = 0.0  # between stacked layers and before the output head
+    lookback: int = 60  # time steps in each input window
+    horizon: int = 1  # steps ahead predicted at once (direct multi-output)
+    target: str = "log_return"  # "price", "return", "log_return" or "change"
+    target_column: str = "close"  # price column that is forecast
+    features: tuple[str, ...] = ("log_return",)  # input columns, raw or derived
+    split: tuple[Any, ...] = (0.7, 0.15, 0.15)  # fractions, or (val_start, test_start) dates
+    scaler: str = "standard"  # "standard" or "minmax", fitted on the training part only
+    batch_size: int = 64
+    max_epochs: int = 50
+    optimizer: str = "adam"  # "adam" or "adamw"
+    learning_rate: float = 1e-3
+    weight_decay: float = 0.0
+    patience: int = 10  # epochs without validation improvement before stopping; 0: never stop
+    lr_patience: int = 4  # epochs without improvement before the learning rate is reduced
+    lr_factor: float = 0.5  # factor applied to the learning rate on a plateau; 1: never reduce
+    grad_clip: float = 1.0  # maximum gradient norm; 0: no clipping
+    baseline_window: int = 20  # days averaged by the moving-average baseline
+    seed: int = 0
+    device: str = "cpu"  # "cpu", "cuda", "cuda:1", ...
+
+    def __post_init__(self) -> None:
+        # JSON gives lists; store tuples so the config stays hashable and immutable.
+        object.__setattr__(self, "features", tuple(self.features))
+        object.__setattr__(self, "split", tuple(self.split))
+        self._validate()
+
+    def _validate(self) -> None:
+        _choice("cell", self.cell, CELLS)
+        _choice("target", self.target, TARGETS)
+        _choice("optimizer", self.optimizer, OPTIMIZERS)
+        _choice("scaler", self.scaler, ("standard", "minmax"))
+        for name in ("hidden_size", "num_layers", "lookback", "horizon", "batch_size",
+                     "max_epochs", "baseline_window"):
+            _positive_int(name, getattr(self, name))
+        for name in ("patience", "lr_patience", "seed"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise ConfigError(f"{name} must be a non-negative integer, got {value!r}")
+        if not 0.0 <= self.dropout < 1.0:
+            raise ConfigError(f"dropout must be in [0, 1), got {self.dropout!r}")
+        if not self.learning_rate > 0:
+            raise ConfigError(f"learning_rate must be positive, got {self.learning_rate!r}")
+        if self.weight_decay < 0 or self.grad_clip < 0:
+            raise ConfigError("weight_decay and grad_clip must be >= 0, got "
+                              f"{self.weight_decay!r} and {self.grad_clip!r}")
+        if not 0.0 < self.lr_factor <= 1.0:
+            raise ConfigError(f"lr_factor must be in (0, 1], got {self.lr_factor!r}")
+        if not self.features:
+            raise ConfigError("features must name at least one column, e.g. ('log_return',)")
+        if len(self.split) not in (2, 3):
+            raise ConfigError(
+                f"split must be three fractions (train, val, test) or two dates "
+                f"(val_start, test_start), got {self.split!r}"
+            )
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain dict of JSON types (tuples become lists)."""
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in
+                dataclasses.asdict(self).items()}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ForecastConfig:
+        """Build a config from a dict, refusing unknown keys (they are usually typos)."""
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ConfigError(
+                f"unknown config field(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}"
+            )
+        return cls(**data)
+
+    def to_json(self) -> str:
+        """The config as indented JSON text."""
+        return json.dumps(self.to_dict(), indent=2)
+
+    @classmethod
+    def from_json(cls, text: str) -> ForecastConfig:
+        """Parse a config from JSON text (as written by :meth:`to_json`)."""
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ConfigError(f"config is not valid JSON: {exc}") from None
+        if not isinstance(data, dict):
+            raise ConfigError(f"config JSON must be an object, got {type(data).__name__}")
+        return cls.from_dict(data)
+
+    def replace(self, **changes: Any) -> ForecastConfig:
+        """A copy with some fields changed (validated again)."""
+        return dataclasses.replace(self, **changes)
+
+
+def _choice(name: str, value: Any, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        raise ConfigError(f"{name} must be one of {', '.join(allowed)}; got {value!r}")
+
+
+def _positive_int(name: str, value: Any) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ConfigError(f"{name} must be a positive integer, got {value!r}")

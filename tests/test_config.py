@@ -1,0 +1,56 @@
+"""ForecastConfig: defaults, validation messages, JSON round trip."""
+
+import pytest
+
+from lstmlab.config import ForecastConfig
+from lstmlab.errors import ConfigError
+
+
+def test_defaults_are_valid_and_round_trip_through_json():
+    config = ForecastConfig()
+    assert ForecastConfig.from_json(config.to_json()) == config
+
+
+def test_lists_from_json_become_tuples():
+    config = ForecastConfig.from_dict(
+        {"features": ["log_return", "volume"], "split": [0.8, 0.1, 0.1]}
+    )
+    assert config.features == ("log_return", "volume")
+    assert config.split == (0.8, 0.1, 0.1)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("cell", "transformer", "cell must be one of rnn, lstm, gru; got 'transformer'"),
+        ("max_epochs", 0, "max_epochs must be a positive integer, got 0"),
+        ("max_epochs", -3, "max_epochs must be a positive integer, got -3"),
+        ("hidden_size", 2.5, "hidden_size must be a positive integer, got 2.5"),
+        ("dropout", 1.0, "dropout must be in [0, 1), got 1.0"),
+        ("learning_rate", 0.0, "learning_rate must be positive, got 0.0"),
+        ("target", "level", "target must be one of price, return, log_return, change; got 'level'"),
+        ("features", (), "features must name at least one column"),
+        ("split", (0.5,), "split must be three fractions"),
+        ("patience", -1, "patience must be a non-negative integer, got -1"),
+    ],
+)
+def test_bad_values_raise_config_error_naming_field_and_value(field, value, message):
+    with pytest.raises(ConfigError) as excinfo:
+        ForecastConfig(**{field: value})
+    assert message in str(excinfo.value)
+
+
+def test_unknown_fields_are_refused():
+    with pytest.raises(ConfigError, match=r"unknown config field.*hiden_size"):
+        ForecastConfig.from_dict({"hiden_size": 32})
+
+
+def test_invalid_json_is_a_config_error():
+    with pytest.raises(ConfigError, match="not valid JSON"):
+        ForecastConfig.from_json("{cell: lstm")
+
+
+def test_replace_validates():
+    assert ForecastConfig().replace(cell="gru").cell == "gru"
+    with pytest.raises(ConfigError):
+        ForecastConfig().replace(lookback=0)
