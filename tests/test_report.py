@@ -10,64 +10,11 @@ import shutil
 import subprocess
 from html import unescape
 
-import matplotlib
-import pandas as pd
 import pytest
+from fake_run import CELLS, draw_chart, make_run
 
-from lstmlab.fileio import atomic_write_json
 from lstmlab.report import build_report, display_name
-from lstmlab.runs import chart_stem, new_run, read_run, write_manifest, write_table
-
-matplotlib.use("Agg")
-CELLS = ("rnn", "lstm")
-
-
-def _chart(path, title: str) -> None:
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(6, 3), dpi=60)
-    ax.plot([1, 3, 2, 4])
-    ax.set_title(title)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path.with_suffix(".png"))
-    plt.close(fig)
-
-
-def _metrics() -> pd.DataFrame:
-    rows = []
-    for split in ("val", "test"):
-        for model, rmse in (("rnn", 5.4), ("lstm", 5.1), ("naive", 5.0), ("drift", 5.3)):
-            rows.append({"split": split, "model": model, "rmse": rmse, "mae": rmse * 0.7,
-                         "mape": 2.5, "smape": 2.4, "mase": rmse / 5.0, "r2": 0.9,
-                         "directional_accuracy": 0.52, "direction_p_value": 0.4,
-                         "dm_stat": 0.8 if model in CELLS else float("nan"),
-                         "dm_p_value": 0.43 if model in CELLS else float("nan")})
-    return pd.DataFrame(rows)
-
-
-def make_run(out, name: str = "run") -> object:
-    """A small but complete compare-run directory with hand-made charts and numbers."""
-    with new_run(out / name) as folder:
-        atomic_write_json(folder / "config.json", {
-            "command": "compare", "source": "TSLA",
-            "configs": {c: {"cell": c, "hidden_size": 32, "split": [0.7, 0.15, 0.15]}
-                        for c in CELLS}})
-        write_table(folder, "metrics.csv", _metrics())
-        _chart(chart_stem(folder, "prices"), "prices")
-        _chart(chart_stem(folder, "loss"), "loss overlay")
-        for cell in CELLS:
-            for kind in ("loss", "predictions", "residuals"):
-                _chart(chart_stem(folder, kind, cell), f"{kind} {cell}")
-        split = {p: {"first": "2013-01-02", "last": "2020-12-31", "windows": 1900}
-                 for p in ("train", "val", "test")}
-        write_manifest(folder, {
-            "command": "compare", "source": "TSLA", "created": "2024-01-02T15:30:00",
-            "data": {"rows": 2768, "first": "2013-01-02", "last": "2023-12-29",
-                     "target_column": "close"},
-            "split": split, "models": {c: f"models/{c}.safetensors" for c in CELLS},
-            "best_model": "lstm", "reproducibility": {"lstm": {"seed": 0}},
-        })
-    return out / name
+from lstmlab.runs import chart_stem, read_run
 
 
 @pytest.fixture
@@ -105,7 +52,7 @@ def test_metrics_table_marks_best_model_and_best_values(run_dir):
 
 def test_report_shows_forecast_once_made_and_rebuild_is_atomic(run_dir):
     first = build_report(run_dir).read_text()
-    _chart(chart_stem(run_dir, "forecast", "lstm"), "forecast")
+    draw_chart(chart_stem(run_dir, "forecast", "lstm"), "forecast")
     second = build_report(run_dir).read_text()
     assert 'id="forecast"' in second and len(second) > len(first)
     assert sorted(p.name for p in run_dir.iterdir() if p.name.startswith(".")) == []

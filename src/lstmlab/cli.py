@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import typer
 
 from lstmlab._version import __version__
+from lstmlab.config import CELLS
 from lstmlab.errors import LstmlabError
 
 if TYPE_CHECKING:
@@ -30,9 +31,9 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # plain help and one-line usage errors, without loading rich
 )
 _F = TypeVar("_F", bound=Callable[..., Any])
-_CELLS = ("rnn", "lstm", "gru")
 
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print only results, no progress.")]
 Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Show tracebacks of errors.")]
@@ -45,7 +46,7 @@ DataDir = Annotated[Path | None, typer.Option(
          "and a yfinance download.")]
 Fill = Annotated[str | None, typer.Option(
     help="Missing values: 'ffill' or 'drop' (default: refuse them).")]
-Out = Annotated[Path, typer.Option(help="Folder that receives run directories.")]
+Out = Annotated[Path, typer.Option(help="Folder that receives run directories and charts.")]
 Name = Annotated[str | None, typer.Option(
     help="Run directory name (default: <source>-<command>-<time>).")]
 Epochs = Annotated[int | None, typer.Option("--epochs", min=1, help="Maximum training epochs.")]
@@ -99,10 +100,10 @@ def _check_cells(value: str | None) -> str | None:
     if value is None:
         return None
     cells = list(dict.fromkeys(c.strip().lower() for c in value.split(",") if c.strip()))
-    unknown = [c for c in cells if c not in _CELLS]
+    unknown = [c for c in cells if c not in CELLS]
     if unknown or not cells:
         shown = ", ".join(map(repr, unknown)) if unknown else "none given"
-        raise typer.BadParameter(f"unknown cell {shown}; choose from {', '.join(_CELLS)}")
+        raise typer.BadParameter(f"unknown cell {shown}; choose from {', '.join(CELLS)}")
     return ",".join(cells)
 
 
@@ -147,18 +148,18 @@ def data(source: Source, data_dir: DataDir = None, fill: Fill = None,
          out: Out = Path("runs"), quiet: Quiet = False, verbose: Verbose = False) -> None:
     """Summarise a price series (dates, rows, missing values, split sizes) and chart it."""
     from lstmlab import charts, jobs, runs
-    from lstmlab.cli_output import print_data_summary
+    from lstmlab.cli_output import print_data_summary, status
 
-    prices = _load(source, data_dir, fill)
-    config = _config("lstm", lookback=lookback, horizon=horizon, split=split)
-    summary = jobs.describe_data(prices, config)
-    spans = {name: (s["first"], s["last"]) for name, s in summary["split"].items()}
-    stem = out / f"{runs.source_stem(source)}-prices"
-    figure = charts.price_chart(prices[config.target_column], spans)
-    try:
-        png, _ = charts.save_figure(figure, stem)
-    except OSError as err:
-        raise _unwritable(out, err) from err
+    with status("loading prices and drawing the chart", quiet):
+        prices = _load(source, data_dir, fill)
+        config = _config("lstm", lookback=lookback, horizon=horizon, split=split)
+        summary = jobs.describe_data(prices, config)
+        spans = {name: (s["first"], s["last"]) for name, s in summary["split"].items()}
+        figure = charts.price_chart(prices[config.target_column], spans)
+        try:
+            png, _ = charts.save_figure(figure, out / f"{runs.source_stem(source)}-prices")
+        except OSError as err:
+            raise _unwritable(out, err) from err
     print_data_summary(source, summary, png, quiet)
 
 
@@ -174,14 +175,16 @@ def _train_job(command: str, source: str, configs: dict[str, ForecastConfig], *,
                quiet: bool) -> None:
     """Load, fit every config, write the run directory, print the results."""
     from lstmlab import jobs, runs
-    from lstmlab.cli_output import epoch_progress, print_run, status
+    from lstmlab.cli_output import epoch_progress, print_data_line, print_run, status
 
     prices = _load(source, data_dir, fill)
+    summary = jobs.describe_data(prices, next(iter(configs.values())))  # bad settings fail here
     asked = {"command": command, "source": source, "cells": list(configs),
              "data_dir": str(data_dir) if data_dir else None, "fill": fill}
     target = runs.run_path(out, name or runs.default_run_name(source, command),
                            unique=name is None)
     with runs.new_run(target) as folder:
+        print_data_line(source, summary, quiet)
         max_epochs = max(c.max_epochs for c in configs.values())
         with epoch_progress(list(configs), max_epochs, quiet) as on_epoch:
             fitted = jobs.fit_models(prices, configs, on_epoch)
@@ -224,8 +227,10 @@ def compare(source: Source,
             split: Split = None, seed: Seed = None, device: Device = None,
             data_dir: DataDir = None, fill: Fill = None, out: Out = Path("runs"),
             name: Name = None, quiet: Quiet = False, verbose: Verbose = False) -> None:
-    """Train each cell on the same data and seed; print metrics against the baselines and
-    write all charts and the HTML report."""
+    """Train each cell on the same data and seed, score them against the baselines.
+
+    Prints the test metrics and writes a run directory with every chart and the HTML report.
+    """
     configs = {cell: _config(cell, max_epochs=epochs, hidden_size=hidden_size,
                              num_layers=layers, lookback=lookback, horizon=horizon,
                              target=target, split=split, seed=seed, device=device)

@@ -24,7 +24,8 @@ if TYPE_CHECKING:
     from lstmlab.jobs import EpochCallback
     from lstmlab.runs import Run
 
-__all__ = ["epoch_progress", "print_data_summary", "print_forecast", "print_run", "status"]
+__all__ = ["epoch_progress", "print_data_line", "print_data_summary", "print_forecast",
+           "print_run", "status"]
 
 _WIDTH = 110  # when not writing to a terminal, wide enough for the metrics table
 _METRICS = {"rmse": ("RMSE", "{:,.2f}"), "mae": ("MAE", "{:,.2f}"), "mape": ("MAPE", "{:.2f}%"),
@@ -94,6 +95,15 @@ def print_data_summary(source: str, summary: dict[str, Any], chart: Path, quiet:
         table.add_row(name, split["first"], split["last"], f"{split['windows']:,}")
     console.print(table)
     console.print(f"price chart: {chart}")
+
+
+def print_data_line(source: str, summary: dict[str, Any], quiet: bool) -> None:
+    """One line on stderr before training: the data and the split sizes."""
+    if quiet:
+        return
+    sizes = ", ".join(f"{name} {split['windows']:,}" for name, split in summary["split"].items())
+    _console(stderr=True).print(f"{source}: {summary['rows']:,} rows, {summary['first']} to "
+                                f"{summary['last']}; windows: {sizes}")
 
 
 def _metrics_table(metrics: pd.DataFrame, split: str, best: str) -> Table:
