@@ -47,7 +47,7 @@ def load_prices(
     """
     resolved = resolve_source(source, data_dir=data_dir)
     if isinstance(resolved, pd.DataFrame):
-        where = Where("the DataFrame", is_file=False)
+        where = Where(_frame_name(resolved), is_file=False)
         raw = _table_from_frame(resolved, where)
     else:
         where = Where(str(resolved))
@@ -55,6 +55,14 @@ def load_prices(
     frame, notes = validate_table(parse_table(raw, where), where, fill)
     frame.attrs = {"source": where.name, "notes": [*_frame_notes(resolved), *notes]}
     return frame
+
+
+def _frame_name(frame: pd.DataFrame) -> str:
+    """``the DataFrame``, or ``the DataFrame loaded from <file>`` for a frame we loaded."""
+    source = frame.attrs.get("source")
+    if not source or str(source).startswith("the DataFrame"):
+        return str(source or "the DataFrame")
+    return f"the DataFrame loaded from {source}"
 
 
 def _frame_notes(resolved: Path | pd.DataFrame) -> list[str]:

@@ -11,8 +11,10 @@ target in two splits.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 
 from lstmlab.errors import ConfigError, DataError
@@ -83,6 +85,8 @@ def _fraction_bounds(n: int, first: int, fractions: tuple[float, float, float]) 
 
 def _date_bounds(index: pd.DatetimeIndex, split: Sequence[object]) -> tuple[int, int]:
     try:
+        if not all(isinstance(d, (str, datetime.date, np.datetime64)) for d in split):
+            raise TypeError("not a date")  # pd.Timestamp would read a number as nanoseconds
         val_start, test_start = (pd.Timestamp(d) for d in split)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         raise ConfigError(f"split dates must be dates like '2021-01-04', got {split!r}") from None
