@@ -147,7 +147,7 @@ def test_unknown_cell(earlier):
 
 def test_lookback_longer_than_the_data(earlier, small_csv):
     message = _refused(earlier, "train", small_csv, "--lookback", "5000")
-    assert "series too short: 300 rows with lookback 5000" in message
+    assert "series too short: 300 rows with lookback 5000" in message and "small.csv" in message
     assert "use a shorter lookback/horizon or more data" in message
 
 
