@@ -28,3 +28,14 @@ def test_failed_write_keeps_old_file_and_leaves_no_temporary(tmp_path):
 def test_write_json_round_trip(tmp_path):
     target = atomic_write_json(tmp_path / "c.json", {"a": [1, 2], "b": "x"})
     assert json.loads(target.read_text()) == {"a": [1, 2], "b": "x"}
+
+
+def test_written_files_get_the_usual_permissions(tmp_path):
+    import os
+
+    umask = os.umask(0o022)
+    try:
+        target = atomic_write_text(tmp_path / "report.html", "<html></html>")
+    finally:
+        os.umask(umask)
+    assert target.stat().st_mode & 0o777 == 0o644
