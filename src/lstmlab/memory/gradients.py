@@ -32,15 +32,15 @@ def _run_stepwise(model: MemoryNet, x: Tensor) -> tuple[Tensor, list[Tensor]]:
             f"gradient measurement needs a single-layer model, got num_layers={layer.num_layers}"
         )
     state = None
-    outputs, hidden = [], []
+    hidden = []
     for x_t in x.split(1, dim=1):  # each (B, 1, I)
         out, final = layer(x_t, state)  # out (B, 1, H)
         h_t = out.transpose(0, 1)  # (1, B, H), equal to final h_t
         h_t.retain_grad()
         hidden.append(h_t)
         state = (h_t, final[1]) if isinstance(final, tuple) else h_t
-        outputs.append(out)
-    return torch.cat(outputs, dim=1), hidden  # (B, T, H), T x (1, B, H)
+    output = torch.cat([h_t.transpose(0, 1) for h_t in hidden], dim=1)  # (B, T, H)
+    return output, hidden
 
 
 def hidden_gradient_norms(model: MemoryNet, data: TaskBatch) -> np.ndarray:
