@@ -28,6 +28,10 @@ _EXPORTS: dict[str, str] = {
     # price data
     "load_prices": "lstmlab.data",
     "prepare": "lstmlab.data",
+    "Prepared": "lstmlab.data",
+    "Windows": "lstmlab.data",
+    "latest_window": "lstmlab.data",
+    "Scaler": "lstmlab.data",
     # forecasting
     "ForecastConfig": "lstmlab.config",
     "Forecaster": "lstmlab.forecaster",
