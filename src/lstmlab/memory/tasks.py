@@ -15,14 +15,14 @@ Both generate batches on the fly from a :class:`torch.Generator`, so a seed fixe
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from lstmlab.errors import ConfigError
 
 if TYPE_CHECKING:
     from torch import Generator, Tensor
 
-__all__ = ["TASKS", "AddingTask", "CopyTask", "TaskBatch", "get_task"]
+__all__ = ["TASKS", "AddingTask", "CopyTask", "Task", "TaskBatch", "get_task"]
 
 COPY_SYMBOLS = 10  # symbols to remember
 COPY_ALPHABET = 8  # symbols are classes 1..8
@@ -36,6 +36,27 @@ class TaskBatch(NamedTuple):
 
     x: Tensor
     y: Tensor
+
+
+class Task(Protocol):
+    """What a model and its trainer need from a task: sizes, the readout, loss and metrics."""
+
+    name: str
+    input_size: int
+    output_size: int
+    metric: str  # the key of `metrics` compared with the baseline
+
+    def readout(self, output: Tensor) -> Tensor:
+        """Select the recurrent outputs (B, T, H) that the linear head reads."""
+        ...
+
+    def loss(self, prediction: Tensor, y: Tensor) -> Tensor:
+        """The training loss, a scalar."""
+        ...
+
+    def metrics(self, prediction: Tensor, y: Tensor) -> dict[str, float]:
+        """Test metrics by name."""
+        ...
 
 
 def _check_length(length: int, minimum: int) -> None:

@@ -17,11 +17,11 @@ from torch import Tensor, nn
 
 from lstmlab.errors import ConfigError, TrainingError
 from lstmlab.layers import make_layer
-from lstmlab.memory.tasks import AddingTask, CopyTask, TaskBatch, get_task
+from lstmlab.memory.tasks import Task, TaskBatch, get_task
 
 __all__ = [
     "MemoryConfig", "MemoryNet", "MemoryRun", "build_model", "evaluate", "learning_rate",
-    "train_memory",
+    "train_memory", "train_step",
 ]
 
 
@@ -56,7 +56,7 @@ class MemoryConfig:
 class MemoryNet(nn.Module):
     """A recurrent layer (from `make_layer`) and a linear head reading what the task needs."""
 
-    def __init__(self, task: AddingTask | CopyTask, cell: str, hidden_size: int) -> None:
+    def __init__(self, task: Task, cell: str, hidden_size: int) -> None:
         super().__init__()
         self.task = task
         self.layer = make_layer(cell, task.input_size, hidden_size)
@@ -114,8 +114,9 @@ def evaluate(model: MemoryNet, data: TaskBatch) -> dict[str, float]:
     return metrics
 
 
-def _step(model: MemoryNet, optimizer: torch.optim.Optimizer, data: TaskBatch,
-          grad_clip: float) -> float:
+def train_step(model: MemoryNet, optimizer: torch.optim.Optimizer, data: TaskBatch,
+               grad_clip: float) -> float:
+    """One optimiser step on ``data`` with the global gradient norm clipped; returns the loss."""
     loss = model.task.loss(model(data.x), data.y)
     if not torch.isfinite(loss):
         raise TrainingError(
@@ -145,7 +146,7 @@ def train_memory(config: MemoryConfig, *, log: Callable[[str], None] | None = No
         for group in optimizer.param_groups:
             group["lr"] = learning_rate(step - 1, config.steps, config.learning_rate)
         data = task.batch(config.batch_size, config.length, generator)
-        losses.append(_step(model, optimizer, data, config.grad_clip))
+        losses.append(train_step(model, optimizer, data, config.grad_clip))
         if step % config.eval_every == 0 or step == config.steps:
             test = evaluate(model, test_data)[task.metric]
             point = {"step": step, "train_loss": sum(losses) / len(losses), "test_loss": test,
