@@ -19,6 +19,7 @@ import typer
 from lstmlab._version import __version__
 from lstmlab.config import CELLS
 from lstmlab.errors import LstmlabError
+from lstmlab.memory.command import memory_command
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -271,6 +272,9 @@ def report(run_dir: RunDir, quiet: Quiet = False, verbose: Verbose = False) -> N
 
     path = build_report(run_dir)
     typer.echo(str(path) if quiet else f"report: {path}")
+
+
+app.command("memory")(memory_command)  # the long-memory lab; it prints its own errors
 
 
 def main() -> None:
