@@ -79,12 +79,10 @@ def test_help_is_fast_and_does_not_import_torch():
     assert time.perf_counter() - start < 5  # the benchmark holds it to 1 s; this is a guard
 
 
-def test_memory_lab_runs_from_the_command_line(tmp_path):
-    result = invoke("memory", "--lengths", "8", "--cells", "rnn,lstm", "--steps", "2",
-                    "--batch", "4", "--hidden", "4", "--out", tmp_path, "--quiet")
-    assert result.exit_code == 0, result.stderr
-    assert "rnn" in result.stdout.lower() and "lstm" in result.stdout.lower()
-    assert any(tmp_path.iterdir())
+def test_memory_lab_is_registered_with_its_own_checks():
+    result = invoke("memory", "--task", "nope")
+    assert result.exit_code == 2
+    assert "unknown task 'nope'; choose adding or copy" in result.stderr
 
 
 def test_data_prints_summary_and_writes_chart(tsla_csv, tmp_path):
