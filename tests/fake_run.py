@@ -1,15 +1,31 @@
-"""A small, complete run directory made by hand (no training), for report and CLI tests."""
+"""Helpers of the report and CLI tests: a run directory made by hand (no training), a CLI
+invoker, and a snapshot of a folder's files to prove that a command left them untouched."""
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
+from typer.testing import CliRunner, Result
 
+from lstmlab.cli import app
 from lstmlab.fileio import atomic_write_json
 from lstmlab.runs import chart_stem, new_run, write_manifest, write_table
 
 CELLS = ("rnn", "lstm")
+
+
+def invoke(*args: Any) -> Result:
+    """Run ``lstmlab ARGS...`` in-process; stdout and stderr are kept apart."""
+    return CliRunner().invoke(app, [str(a) for a in args])
+
+
+def snapshot(folder: Path) -> dict[str, str]:
+    """Every file under ``folder`` with a hash of its bytes, so any change shows."""
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def draw_chart(stem: Path, title: str) -> None:

@@ -7,30 +7,19 @@ and leaves earlier run directories exactly as they were. Training commands are i
 
 from __future__ import annotations
 
-import hashlib
 import subprocess
 import sys
 import time
 
 import pytest
 from conftest import synthetic_price_csv
-from fake_run import make_run
-from typer.testing import CliRunner
+from fake_run import invoke, make_run, snapshot
 
 from lstmlab import __version__
-from lstmlab.cli import app
 
 COMMANDS = ("data", "train", "compare", "forecast", "report", "memory")
 
 
-def invoke(*args: str):
-    return CliRunner().invoke(app, [str(a) for a in args])
-
-
-def snapshot(folder) -> dict[str, str]:
-    """Every file under ``folder`` with a hash of its bytes (so any change shows)."""
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 @pytest.fixture
