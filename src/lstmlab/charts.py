@@ -20,7 +20,8 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-__all__ = ["loss_chart", "prediction_chart", "price_chart", "residual_chart", "save_figure"]
+__all__ = ["forecast_chart", "loss_chart", "prediction_chart", "price_chart", "residual_chart",
+           "save_figure"]
 
 _COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2")
 _SPLIT_COLOURS = {"train": "#1f77b4", "val": "#ff7f0e", "test": "#2ca02c"}
@@ -263,3 +264,38 @@ def save_figure(fig: Figure, stem: Path) -> list[Path]:
             fig.savefig(tmp, format=fmt, dpi=_DPI, metadata=metadata)
         written.append(path)
     return written
+
+
+def forecast_chart(
+    history: pd.Series, forecast: pd.DataFrame, title: str | None = None, *,
+    history_days: int = 120,
+) -> Figure:
+    """The last ``history_days`` actual prices, then the forecast with its uncertainty band.
+
+    ``forecast`` is date-indexed with ``prediction, lower, upper``. The forecast line and the
+    band start from the last actual price, so the chart shows where the forecast is anchored.
+    """
+    import pandas as pd
+
+    _require_columns(forecast, ("prediction", "lower", "upper"), "forecast")
+    recent = history.iloc[-history_days:]
+    last_date, last_price = recent.index[-1], float(recent.iloc[-1])
+    dates = pd.DatetimeIndex([last_date]).append(forecast.index)
+    fig = _new_figure(10.0, 4.5)
+    ax = fig.subplots()
+    ax.plot(recent.index, recent.to_numpy(), color="black", lw=1.2, label="actual")
+    ax.fill_between(dates, [last_price, *forecast["lower"]], [last_price, *forecast["upper"]],
+                    color=_colour(0), alpha=0.18, lw=0, label="uncertainty band")
+    ax.plot(dates, [last_price, *forecast["prediction"]], color=_colour(0), lw=1.6, marker=".",
+            label="forecast")
+    ax.axvline(last_date, color="grey", ls=":", lw=1.2)
+    ax.annotate(f"last actual {last_date:%Y-%m-%d}: {last_price:,.2f}", (last_date, last_price),
+                xytext=(-10, -28), textcoords="offset points", ha="right", fontsize=9,
+                bbox={"boxstyle": "round,pad=0.3", "fc": "white", "ec": "lightgrey"},
+                arrowprops={"arrowstyle": "-", "color": "grey"})
+    _date_axis(ax)
+    ax.set_ylabel("price (USD)")
+    ax.grid(True, alpha=0.3)
+    ax.legend(loc="best", framealpha=0.9)
+    ax.set_title(title or f"{len(forecast)}-day forecast from {last_date:%Y-%m-%d}")
+    return fig

@@ -1,14 +1,30 @@
 """The ``lstmlab`` command line: a thin Typer layer over the library.
 
 Heavy modules (torch, pandas, matplotlib) are imported inside the commands, never at module
-level, so that ``lstmlab --help`` answers quickly.
+level, so that ``lstmlab --help`` answers quickly. Exit codes: 0 success, 1 a failure (a user
+error is printed as one ``error: ...`` line; ``--verbose`` adds the traceback), 2 a usage error.
+The work itself lives in :mod:`lstmlab.jobs`; this module parses, shows progress and prints.
 """
 
 from __future__ import annotations
 
+import functools
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+
 import typer
 
 from lstmlab._version import __version__
+from lstmlab.config import CELLS
+from lstmlab.errors import LstmlabError
+from lstmlab.memory.command import memory_command
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from lstmlab.config import ForecastConfig
 
 app = typer.Typer(
     name="lstmlab",
@@ -16,7 +32,36 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # plain help and one-line usage errors, without loading rich
 )
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print only results, no progress.")]
+Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Show tracebacks of errors.")]
+Source = Annotated[str, typer.Argument(help="Ticker (e.g. TSLA) or path of a price CSV.",
+                                       show_default=False)]
+RunDir = Annotated[Path, typer.Argument(help="A run directory written by train or compare.",
+                                        show_default=False)]
+DataDir = Annotated[Path | None, typer.Option(
+    help="Folder searched first for <TICKER>.csv; then $LSTMLAB_DATA_DIR, the user cache, "
+         "and a yfinance download.")]
+Fill = Annotated[str | None, typer.Option(
+    help="Missing values: 'ffill' or 'drop' (default: refuse them).")]
+Out = Annotated[Path, typer.Option(help="Folder that receives run directories and charts.")]
+Name = Annotated[str | None, typer.Option(
+    help="Run directory name (default: <source>-<command>-<time>).")]
+Epochs = Annotated[int | None, typer.Option("--epochs", min=1, help="Maximum training epochs.")]
+Hidden = Annotated[int | None, typer.Option("--hidden-size", min=1, help="Units per layer.")]
+Layers = Annotated[int | None, typer.Option("--layers", min=1, help="Stacked recurrent layers.")]
+Lookback = Annotated[int | None, typer.Option(min=1, help="Days in each input window.")]
+Horizon = Annotated[int | None, typer.Option(min=1, help="Days ahead predicted at once.")]
+Target = Annotated[str | None, typer.Option(help="price, return, log_return or change.")]
+Split = Annotated[str | None, typer.Option(
+    help="Three fractions 'TRAIN,VAL,TEST' or two dates 'VAL_START,TEST_START'.")]
+Batch = Annotated[int | None, typer.Option("--batch-size", min=1, help="Windows per batch.")]
+Rate = Annotated[float | None, typer.Option("--lr", help="Learning rate.")]
+Seed = Annotated[int | None, typer.Option(help="Random seed (same seed, same results).")]
+Device = Annotated[str | None, typer.Option(help="cpu, cuda, cuda:1, ...")]
 
 
 def _print_version(value: bool) -> None:
@@ -33,6 +78,203 @@ def _root(
     ),
 ) -> None:
     """Recurrent neural networks (RNN, LSTM, GRU) for time series."""
+
+
+def _user_errors(command: _F) -> _F:
+    """Turn an :class:`LstmlabError` into one ``error:`` line on stderr and exit status 1."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except LstmlabError as err:
+            if kwargs.get("verbose"):
+                typer.echo(traceback.format_exc(), err=True)
+            typer.echo(f"error: {err}", err=True)
+            raise typer.Exit(1) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _check_cells(value: str | None) -> str | None:
+    """Option callback: normalise a comma-separated list of cell names, refusing unknown ones."""
+    if value is None:
+        return None
+    cells = list(dict.fromkeys(c.strip().lower() for c in value.split(",") if c.strip()))
+    unknown = [c for c in cells if c not in CELLS]
+    if unknown or not cells:
+        shown = ", ".join(map(repr, unknown)) if unknown else "none given"
+        raise typer.BadParameter(f"unknown cell {shown}; choose from {', '.join(CELLS)}")
+    return ",".join(cells)
+
+
+def _check_one_cell(value: str | None) -> str | None:
+    """Option callback: exactly one known cell name."""
+    checked = _check_cells(value)
+    if checked is not None and "," in checked:
+        raise typer.BadParameter(f"give one cell, got {checked!r}")
+    return checked
+
+
+def _split(value: str | None) -> tuple[Any, ...] | None:
+    if value is None:
+        return None
+    parts = tuple(p.strip() for p in value.split(","))
+    try:
+        return tuple(float(p) for p in parts)
+    except ValueError:
+        return parts  # dates: the data module checks them against the series
+
+
+def _config(cell: str, **options: Any) -> ForecastConfig:
+    """A ForecastConfig with the defaults, overridden by the options that were given."""
+    from lstmlab.config import ForecastConfig
+
+    if options.get("features") is not None:
+        options["features"] = tuple(f.strip() for f in options["features"].split(","))
+    options["split"] = _split(options.get("split"))
+    return ForecastConfig(cell=cell, **{k: v for k, v in options.items() if v is not None})
+
+
+def _load(source: str, data_dir: Path | None, fill: str | None) -> pd.DataFrame:
+    from lstmlab.data import load_prices
+
+    return load_prices(source, data_dir=data_dir, fill=fill)
+
+
+@app.command()
+@_user_errors
+def data(source: Source, data_dir: DataDir = None, fill: Fill = None,
+         lookback: Lookback = None, horizon: Horizon = None, split: Split = None,
+         out: Out = Path("runs"), quiet: Quiet = False, verbose: Verbose = False) -> None:
+    """Summarise a price series (dates, rows, missing values, split sizes) and chart it."""
+    from lstmlab import charts, jobs, runs
+    from lstmlab.cli_output import print_data_summary, status
+
+    with status("loading prices and drawing the chart", quiet):
+        prices = _load(source, data_dir, fill)
+        config = _config("lstm", lookback=lookback, horizon=horizon, split=split)
+        summary = jobs.describe_data(prices, config)
+        spans = {name: (s["first"], s["last"]) for name, s in summary["split"].items()}
+        figure = charts.price_chart(prices[config.target_column], spans)
+        try:
+            png, _ = charts.save_figure(figure, out / f"{runs.source_stem(source)}-prices")
+        except OSError as err:
+            raise _unwritable(out, err) from err
+    print_data_summary(source, summary, png, quiet)
+
+
+def _unwritable(out: Path, err: OSError) -> LstmlabError:
+    from lstmlab.errors import ConfigError
+
+    return ConfigError(f"cannot write into {out}: {err.strerror or err}; choose a writable "
+                       f"folder with --out")
+
+
+def _train_job(command: str, source: str, configs: dict[str, ForecastConfig], *,
+               data_dir: Path | None, fill: str | None, out: Path, name: str | None,
+               quiet: bool) -> None:
+    """Load, fit every config, write the run directory, print the results."""
+    from lstmlab import jobs, runs
+    from lstmlab.cli_output import epoch_progress, print_data_line, print_run, status
+
+    prices = _load(source, data_dir, fill)
+    summary = jobs.describe_data(prices, next(iter(configs.values())))  # bad settings fail here
+    asked = {"command": command, "source": source, "cells": list(configs),
+             "data_dir": str(data_dir) if data_dir else None, "fill": fill}
+    target = runs.run_path(out, name or runs.default_run_name(source, command),
+                           unique=name is None)
+    with runs.new_run(target) as folder:
+        print_data_line(source, summary, quiet)
+        max_epochs = max(c.max_epochs for c in configs.values())
+        with epoch_progress(list(configs), max_epochs, quiet) as on_epoch:
+            fitted = jobs.fit_models(prices, configs, on_epoch)
+        with status("writing models, charts and the report", quiet):
+            jobs.write_run(folder, prices, fitted, asked)
+    print_run(runs.read_run(target), quiet)
+
+
+@app.command()
+@_user_errors
+def train(source: Source,
+          cell: Annotated[str, typer.Option(help="rnn, lstm or gru.",
+                                            callback=_check_one_cell)] = "lstm",
+          epochs: Epochs = None, hidden_size: Hidden = None, layers: Layers = None,
+          dropout: Annotated[float | None, typer.Option(help="Dropout in [0, 1).")] = None,
+          lookback: Lookback = None, horizon: Horizon = None, target: Target = None,
+          features: Annotated[str | None, typer.Option(help="Comma-separated inputs.")] = None,
+          split: Split = None, batch_size: Batch = None, lr: Rate = None,
+          patience: Annotated[int | None, typer.Option(min=0, help="Early-stopping patience; "
+                                                       "0 never stops.")] = None,
+          seed: Seed = None, device: Device = None, data_dir: DataDir = None, fill: Fill = None,
+          out: Out = Path("runs"), name: Name = None, quiet: Quiet = False,
+          verbose: Verbose = False) -> None:
+    """Train one model and write a run directory (config, history, metrics, charts, model)."""
+    config = _config(cell, max_epochs=epochs, hidden_size=hidden_size, num_layers=layers,
+                     dropout=dropout, lookback=lookback, horizon=horizon, target=target,
+                     features=features, split=split, batch_size=batch_size, learning_rate=lr,
+                     patience=patience, seed=seed, device=device)
+    _train_job("train", source, {cell: config}, data_dir=data_dir, fill=fill, out=out,
+               name=name, quiet=quiet)
+
+
+@app.command()
+@_user_errors
+def compare(source: Source,
+            cells: Annotated[str, typer.Option(help="Comma-separated cells to train.",
+                                               callback=_check_cells)] = "rnn,lstm",
+            epochs: Epochs = None, hidden_size: Hidden = None, layers: Layers = None,
+            lookback: Lookback = None, horizon: Horizon = None, target: Target = None,
+            split: Split = None, seed: Seed = None, device: Device = None,
+            data_dir: DataDir = None, fill: Fill = None, out: Out = Path("runs"),
+            name: Name = None, quiet: Quiet = False, verbose: Verbose = False) -> None:
+    """Train each cell on the same data and seed, score them against the baselines.
+
+    Prints the test metrics and writes a run directory with every chart and the HTML report.
+    """
+    configs = {cell: _config(cell, max_epochs=epochs, hidden_size=hidden_size,
+                             num_layers=layers, lookback=lookback, horizon=horizon,
+                             target=target, split=split, seed=seed, device=device)
+               for cell in cells.split(",")}
+    _train_job("compare", source, configs, data_dir=data_dir, fill=fill, out=out, name=name,
+               quiet=quiet)
+
+
+@app.command()
+@_user_errors
+def forecast(run_dir: RunDir,
+             steps: Annotated[int, typer.Option(min=1, help="Trading days to forecast.")] = 5,
+             data: Annotated[str | None, typer.Option(
+                 "--data", help="Ticker or CSV with the latest prices (default: the run's "
+                                "source).")] = None,
+             cell: Annotated[str | None, typer.Option(
+                 help="Which model of the run (default: its best).",
+                 callback=_check_one_cell)] = None,
+             data_dir: DataDir = None, fill: Fill = None, quiet: Quiet = False,
+             verbose: Verbose = False) -> None:
+    """Forecast the next trading days from a run's saved model and the latest data."""
+    from lstmlab import jobs, runs
+    from lstmlab.cli_output import print_forecast
+
+    run = runs.read_run(run_dir)
+    source = data or run.config["source"]
+    saved_dir = run.config.get("data_dir")
+    prices = _load(source, data_dir or (Path(saved_dir) if saved_dir else None), fill)
+    used, table = jobs.forecast_run(run, prices, steps, cell)
+    print_forecast(run, used, prices, table, quiet)
+
+
+@app.command()
+@_user_errors
+def report(run_dir: RunDir, quiet: Quiet = False, verbose: Verbose = False) -> None:
+    """(Re)build the run's self-contained HTML report."""
+    from lstmlab.report import build_report
+
+    path = build_report(run_dir)
+    typer.echo(str(path) if quiet else f"report: {path}")
+
+
+app.command("memory")(memory_command)  # the long-memory lab; it prints its own errors
 
 
 def main() -> None:

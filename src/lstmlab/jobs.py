@@ -1,0 +1,198 @@
+"""The work behind ``lstmlab data``, ``train``, ``compare`` and ``forecast``, as plain functions.
+
+The CLI only parses options, shows progress and prints; everything it runs is here, so each
+job can be called and tested from Python too. Training jobs write a run directory through
+:func:`lstmlab.runs.new_run` (whole or not at all); see :mod:`lstmlab.runs` for its layout.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from lstmlab.fileio import atomic_write_json
+from lstmlab.report import build_report, display_name
+from lstmlab.runs import Run, chart_stem, write_manifest, write_table
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from lstmlab.config import ForecastConfig
+    from lstmlab.data import Prepared
+    from lstmlab.forecaster import Evaluation, Forecaster
+
+__all__ = ["Fitted", "describe_data", "fit_models", "forecast_run", "write_run"]
+
+EpochCallback = Callable[[str, Mapping[str, float]], None]
+_SPLITS = ("train", "val", "test")
+
+
+@dataclass(frozen=True)
+class Fitted:
+    """One trained model of a run: its forecaster, its scores, and the training time."""
+
+    cell: str
+    forecaster: Forecaster
+    evaluation: Evaluation
+    seconds: float
+
+
+def describe_data(prices: pd.DataFrame, config: ForecastConfig) -> dict[str, Any]:
+    """Rows, date range, notes on what loading did, and each split's dates and window count."""
+    prepared = _prepare(prices, config)
+    return {
+        "rows": len(prices),
+        "first": f"{prices.index[0]:%Y-%m-%d}",
+        "last": f"{prices.index[-1]:%Y-%m-%d}",
+        "target_column": config.target_column,
+        "missing_values": int(prices.isna().sum().sum()),
+        "notes": [*prices.attrs.get("notes", []), *prepared.notes],
+        "split": _split_summary(prepared),
+    }
+
+
+def _prepare(prices: pd.DataFrame, config: ForecastConfig) -> Prepared:
+    from lstmlab.data import prepare
+
+    return prepare(prices, target_column=config.target_column, target=config.target,
+                   horizon=config.horizon, lookback=config.lookback, features=config.features,
+                   split=config.split, scaler=config.scaler)
+
+
+def _split_summary(prepared: Prepared) -> dict[str, dict[str, Any]]:
+    return {name: {**prepared.split_dates[name], "windows": len(getattr(prepared, name).dates)}
+            for name in _SPLITS}
+
+
+def fit_models(prices: pd.DataFrame, configs: Mapping[str, ForecastConfig],
+               on_epoch: EpochCallback | None = None) -> list[Fitted]:
+    """Fit and evaluate one forecaster per cell, in order, on the same prices."""
+    from lstmlab.forecaster import Forecaster
+
+    fitted = []
+    for cell, config in configs.items():
+        report = (lambda record, cell=cell: on_epoch(cell, record)) if on_epoch else None
+        start = time.perf_counter()
+        forecaster = Forecaster(config).fit(prices, verbose=False, on_epoch=report)
+        seconds = time.perf_counter() - start
+        fitted.append(Fitted(cell, forecaster, forecaster.evaluate(prices), seconds))
+    return fitted
+
+
+def write_run(folder: Path, prices: pd.DataFrame, fitted: list[Fitted],
+              asked: dict[str, Any]) -> dict[str, Any]:
+    """Fill a new run folder: models, tables, charts, config, manifest, then the report.
+
+    ``asked`` is what the user asked for (command, source...), saved in ``config.json``.
+    Returns the manifest.
+    """
+    models = {}
+    for item in fitted:
+        models[item.cell] = f"models/{item.cell}.safetensors"
+        item.forecaster.save(folder / models[item.cell])
+    metrics = _combined_metrics(fitted)
+    predictions = _combined_predictions(fitted)
+    write_table(folder, "metrics.csv", metrics)
+    write_table(folder, "predictions.csv", predictions, index=True)
+    write_table(folder, "history.csv", _combined_history(fitted))
+    _draw_training_charts(folder, prices, fitted, predictions)
+    configs = {item.cell: item.forecaster.config.to_dict() for item in fitted}
+    atomic_write_json(folder / "config.json", {**asked, "configs": configs})
+    prepared = fitted[0].forecaster.prepared_
+    manifest = {
+        "command": asked["command"], "source": asked["source"],
+        "created": datetime.now().isoformat(timespec="seconds"),
+        "data": {"rows": len(prices), "first": f"{prices.index[0]:%Y-%m-%d}",
+                 "last": f"{prices.index[-1]:%Y-%m-%d}",
+                 "target_column": prepared.target_column},
+        "split": _split_summary(prepared), "models": models,
+        "best_model": _best_model(metrics, list(models)),
+        "seconds": {item.cell: round(item.seconds, 2) for item in fitted},
+        "reproducibility": {item.cell: item.forecaster.manifest_ for item in fitted},
+    }
+    write_manifest(folder, manifest)
+    build_report(folder)
+    return manifest
+
+
+def _combined_metrics(fitted: list[Fitted]) -> pd.DataFrame:
+    """Every model's rows and, once, the baselines' rows; columns ``split, model, ...``."""
+    import pandas as pd
+
+    cells = [item.cell for item in fitted]
+    frames = [fitted[0].evaluation.metrics.reset_index()]
+    for item in fitted[1:]:
+        rows = item.evaluation.metrics.reset_index()
+        frames.append(rows[rows["model"] == item.cell])
+    table = pd.concat(frames, ignore_index=True)
+    ranks = {"_split": table["split"].map({"val": 0, "test": 1}).fillna(2),
+             "_model": table["model"].map({c: i for i, c in enumerate(cells)}).fillna(len(cells))}
+    ordered = table.assign(**ranks).sort_values(list(ranks), kind="stable")
+    return ordered.drop(columns=list(ranks)).reset_index(drop=True)
+
+
+def _combined_predictions(fitted: list[Fitted]) -> pd.DataFrame:
+    """Date-indexed split, actual, the baselines and one column per model."""
+    frame = fitted[0].evaluation.predictions.drop(columns=fitted[0].cell)
+    for item in fitted:
+        frame[item.cell] = item.evaluation.predictions[item.cell]
+    return frame
+
+
+def _combined_history(fitted: list[Fitted]) -> pd.DataFrame:
+    import pandas as pd
+
+    return pd.concat([item.forecaster.history_.assign(model=item.cell) for item in fitted],
+                     ignore_index=True)
+
+
+def _best_model(metrics: pd.DataFrame, cells: list[str]) -> str:
+    """The cell with the lowest validation RMSE (the test split is not used to choose)."""
+    val = metrics[(metrics["split"] == "val") & metrics["model"].isin(cells)]
+    return str(val.loc[val["rmse"].idxmin(), "model"])
+
+
+def _draw_training_charts(folder: Path, prices: pd.DataFrame, fitted: list[Fitted],
+                          predictions: pd.DataFrame) -> None:
+    from lstmlab import charts
+
+    prepared = fitted[0].forecaster.prepared_
+    spans = {name: (span["first"], span["last"]) for name, span in prepared.split_dates.items()}
+    series = prices[prepared.target_column].rename(prepared.target_column)
+    charts.save_figure(charts.price_chart(series, spans), chart_stem(folder, "prices"))
+    histories = {display_name(item.cell): item.forecaster.history_ for item in fitted}
+    charts.save_figure(charts.loss_chart(histories), chart_stem(folder, "loss"))
+    named = predictions.rename(columns={item.cell: display_name(item.cell) for item in fitted})
+    for item in fitted:
+        name = display_name(item.cell)
+        drawn = {"loss": charts.loss_chart({name: histories[name]}),
+                 "predictions": charts.prediction_chart(named, [name]),
+                 "residuals": charts.residual_chart(named, [name])}
+        for kind, figure in drawn.items():
+            charts.save_figure(figure, chart_stem(folder, kind, item.cell))
+
+
+def forecast_run(run: Run, prices: pd.DataFrame, steps: int,
+                 cell: str | None = None) -> tuple[str, pd.DataFrame]:
+    """Forecast ``steps`` trading days past ``prices`` with a run's model; save table and chart.
+
+    Writes ``forecast-<cell>.csv`` and ``charts/forecast-<cell>.*`` into the run, then rebuilds
+    its report. Returns the cell used and the forecast (``prediction, lower, upper``).
+    """
+    from lstmlab import charts
+    from lstmlab.forecaster import Forecaster
+
+    cell = cell or run.manifest["best_model"]
+    forecaster = Forecaster.load(run.model_path(cell))
+    forecast = forecaster.forecast(prices, steps)
+    write_table(run.path, f"forecast-{cell}.csv", forecast, index=True)
+    column = forecaster.config.target_column
+    figure = charts.forecast_chart(prices[column], forecast, title=(
+        f"{display_name(cell)}: {steps}-day forecast from {prices.index[-1]:%Y-%m-%d}"))
+    charts.save_figure(figure, chart_stem(run.path, "forecast", cell))
+    build_report(run.path)
+    return cell, forecast

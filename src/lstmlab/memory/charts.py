@@ -1,0 +1,111 @@
+"""Charts of the long-memory lab, written as PNG: learning curves, gradient norms, gate heatmaps.
+
+Figures are built with :class:`matplotlib.figure.Figure` directly (no pyplot), so no display
+backend or global figure state is involved, and saved through :mod:`lstmlab.fileio`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from lstmlab.fileio import atomic_path
+
+if TYPE_CHECKING:
+    from lstmlab.memory.train import MemoryRun
+
+__all__ = ["gate_heatmaps", "gradient_chart", "learning_curves"]
+
+CELL_COLOURS = {"rnn": "tab:red", "lstm": "tab:blue", "gru": "tab:green"}
+GATES = (("f_t", "forget gate f_t"), ("i_t", "input gate i_t"), ("o_t", "output gate o_t"))
+
+
+def _save(fig: Figure, path: str | os.PathLike[str]) -> Path:
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png", dpi=120, bbox_inches="tight")
+    return Path(path)
+
+
+def learning_curves(runs: Sequence[MemoryRun], path: str | os.PathLike[str]) -> Path:
+    """One panel per sequence length: test loss against step for each cell, and the baseline."""
+    lengths = sorted({run.config.length for run in runs})
+    fig = Figure(figsize=(4.2 * len(lengths), 3.6), layout="constrained")
+    axes = fig.subplots(1, len(lengths), squeeze=False, sharey=True)[0]
+    for ax, length in zip(axes, lengths, strict=True):
+        for run in (r for r in runs if r.config.length == length):
+            steps = [p["step"] for p in run.history]
+            losses = [p["test_loss"] for p in run.history]
+            ax.plot(steps, losses, color=CELL_COLOURS.get(run.config.cell), marker=".",
+                    label=f"{run.config.cell} ({run.seconds:.0f}s)")
+            baseline = run.baseline
+        ax.axhline(baseline, color="grey", linestyle="--", label="memoryless baseline")
+        ax.set(title=f"{runs[0].config.task}, T = {length}", xlabel="training step", yscale="log")
+        ax.legend(fontsize="small")
+    axes[0].set_ylabel("test " + ("MSE" if runs[0].config.task == "adding" else "cross-entropy"))
+    return _save(fig, path)
+
+
+def gradient_chart(norms: Mapping[str, np.ndarray], path: str | os.PathLike[str], *,
+                   title: str = "Gradient reaching the recurrent state") -> Path:
+    """``||dL/ds_t|| / ||dL/ds_T||`` on a log scale against the distance ``T - t`` from the end.
+
+    ``norms`` maps a label such as ``"rnn, trained"`` to the (T,) array of
+    :func:`lstmlab.memory.gradients.hidden_gradient_norms`. Each curve is divided by its value
+    at the last step, so that models whose losses differ in size compare on one scale; the cell
+    name in the label picks the colour and the word "untrained" a dashed line.
+    """
+    fig = Figure(figsize=(7.5, 4.2), layout="constrained")
+    ax = fig.subplots()
+    for label, values in norms.items():
+        cell = label.split(",")[0].strip()
+        distance = np.arange(len(values))[::-1]  # T - t: 0 at the last step
+        ax.plot(distance, values / values[-1], color=CELL_COLOURS.get(cell),
+                linestyle="--" if "untrained" in label else "-", label=label)
+    ax.set(yscale="log", xlabel="distance from the end, T - t (steps)",
+           ylabel="||dL/ds_t||, relative to the last step", title=title)
+    ax.grid(True, which="major", alpha=0.3)
+    ax.legend(fontsize="small")
+    return _save(fig, path)
+
+
+def gate_heatmaps(gates: Mapping[str, np.ndarray], path: str | os.PathLike[str], *,
+                  title: str, marks: Sequence[int] = (), signal: np.ndarray | None = None,
+                  signal_label: str = "input", time_labels: Sequence[str] | None = None) -> Path:
+    """Forget, input and output gates as units x time heatmaps, then the cell-state trajectory.
+
+    ``gates`` holds ``f_t, i_t, o_t, c_t`` of one sequence, each (T, H). ``marks`` are time steps
+    drawn as dashed lines on every panel; ``signal`` (T,) is drawn above the gates;
+    ``time_labels`` (T,) replace step numbers on the time axis (for example dates).
+    """
+    rows = 4 + (signal is not None)
+    fig = Figure(figsize=(11, 1.9 * rows + 0.6), layout="constrained")
+    axes = fig.subplots(rows, 1, sharex=True, height_ratios=[0.6] * (signal is not None) + [1] * 4)
+    fig.suptitle(title)
+    if signal is not None:
+        axes[0].plot(signal, color="black", linewidth=0.8)
+        axes[0].set_ylabel(signal_label)
+    order = _unit_order(gates["c_t"])
+    for ax, (name, label) in zip(axes[rows - 4:], GATES, strict=False):
+        image = ax.imshow(gates[name][:, order].T, aspect="auto", cmap="viridis", vmin=0, vmax=1,
+                          interpolation="nearest")
+        ax.set_ylabel(f"{label}\nunit")
+        fig.colorbar(image, ax=ax, pad=0.01)
+    axes[-1].plot(gates["c_t"], linewidth=0.7)
+    axes[-1].set(ylabel="cell state c_t\n(one line per unit)", xlabel="time step")
+    for ax in axes:
+        for mark in marks:
+            ax.axvline(mark, color="red", linestyle="--", linewidth=1.0)
+    if time_labels is not None:
+        ticks = np.linspace(0, len(time_labels) - 1, 6).astype(int)
+        axes[-1].set_xticks(ticks, [time_labels[i] for i in ticks])
+    return _save(fig, path)
+
+
+def _unit_order(c_t: np.ndarray) -> np.ndarray:
+    """Units sorted by how far their cell state travels, so the busiest ones sit together."""
+    return np.argsort(-np.abs(c_t).max(axis=0))

@@ -1,0 +1,80 @@
+"""``lstmlab memory``: train RNN, LSTM and GRU on a long-memory task at several lengths.
+
+A plain Typer-annotated function, registered by the CLI with
+``app.command("memory")(memory_command)``. PyTorch and matplotlib are imported inside the
+function, so registering it keeps ``lstmlab --help`` light.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from lstmlab.errors import LstmlabError
+
+__all__ = ["memory_command"]
+
+CELLS = ("rnn", "lstm", "gru")
+TASK_NAMES = ("adding", "copy")
+
+
+def _task(value: str) -> str:
+    name = value.strip().lower()
+    if name not in TASK_NAMES:
+        raise typer.BadParameter(f"unknown task {value!r}; choose adding or copy")
+    return name
+
+
+def _lengths(value: str) -> list[int]:
+    parts = [p.strip() for p in value.split(",")]
+    if not all(p.isdigit() and int(p) >= 2 for p in parts):
+        raise typer.BadParameter(
+            f"lengths {value!r} must be whole numbers >= 2 separated by commas, e.g. 50,100,200"
+        )
+    return list(dict.fromkeys(int(p) for p in parts))
+
+
+def _cells(value: str) -> list[str]:
+    cells = list(dict.fromkeys(c.strip().lower() for c in value.split(",") if c.strip()))
+    unknown = [c for c in cells if c not in CELLS]
+    if unknown or not cells:
+        shown = ", ".join(map(repr, unknown)) if unknown else "none given"
+        raise typer.BadParameter(f"unknown cell {shown}; choose from {', '.join(CELLS)}")
+    return cells
+
+
+def memory_command(
+    task: Annotated[str, typer.Option(help="adding or copy.")] = "adding",
+    lengths: Annotated[str, typer.Option(
+        help="Sequence lengths T (copy: the gap), comma-separated.")] = "50,100,200,400",
+    cells: Annotated[str, typer.Option(help="Cells to compare: rnn, lstm, gru.")] = "rnn,lstm,gru",
+    steps: Annotated[int, typer.Option(min=1, help="Training steps per run (one batch each).")
+                     ] = 2000,
+    batch: Annotated[int, typer.Option(min=1, help="Sequences per training batch.")] = 64,
+    lr: Annotated[float, typer.Option(help="Adam learning rate (held, then cosine decay).")
+                  ] = 0.01,
+    hidden: Annotated[int, typer.Option(min=1, help="Units of the recurrent layer.")] = 64,
+    seed: Annotated[int, typer.Option(help="Random seed (same seed, same results).")] = 0,
+    out: Annotated[Path, typer.Option(help="Folder for the table, record and chart.")
+                   ] = Path("memory-lab"),
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the results table.")
+                     ] = False,
+) -> None:
+    """Train each cell at each length on a long-memory task with the same budget; compare."""
+    names, sizes, chosen = _task(task), _lengths(lengths), _cells(cells)
+    try:
+        from lstmlab.memory.lab import format_table, run_lab, save_lab
+        from lstmlab.memory.train import MemoryConfig
+
+        base = MemoryConfig(task=names, steps=steps, batch_size=batch, learning_rate=lr,
+                            hidden_size=hidden, seed=seed, eval_every=max(steps // 20, 1))
+        runs = run_lab(base, sizes, chosen, log=None if quiet else typer.echo)
+        paths = save_lab(runs, out)
+    except LstmlabError as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(format_table(runs))
+    if not quiet:
+        typer.echo("saved " + ", ".join(str(p) for p in paths))

@@ -1,0 +1,167 @@
+"""Synthetic long-memory tasks: the adding problem and the copy-memory task.
+
+Both generate batches on the fly from a :class:`torch.Generator`, so a seed fixes every sequence.
+
+* Adding problem (Hochreiter & Schmidhuber 1997, "Long short-term memory", experiment 4): each step
+  carries a value uniform in [0, 1] and a marker; exactly two markers are 1, one in each half of the
+  sequence, and the target is the sum of the two marked values. Predicting the mean, 1.0, always
+  scores MSE 1/6 (the variance of a sum of two uniforms), the baseline a model must beat.
+* Copy memory (Arjovsky, Shah & Bengio 2016, "Unitary evolution recurrent neural networks"): ten
+  symbols from an alphabet of eight, then ``T - 1`` blanks and a delimiter, then ten more blanks
+  during which the model must write the ten symbols back; ``T + 20`` steps in all. A memoryless
+  model that outputs blanks and then guesses uniformly scores cross-entropy ``10 ln 8 / (T + 20)``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, NamedTuple, Protocol
+
+from lstmlab.errors import ConfigError
+
+if TYPE_CHECKING:
+    from torch import Generator, Tensor
+
+__all__ = ["TASKS", "AddingTask", "CopyTask", "Task", "TaskBatch", "get_task"]
+
+COPY_SYMBOLS = 10  # symbols to remember
+COPY_ALPHABET = 8  # symbols are classes 1..8
+COPY_BLANK = 0
+COPY_DELIMITER = COPY_ALPHABET + 1  # class 9
+COPY_CLASSES = COPY_ALPHABET + 2  # blank, 8 symbols, delimiter
+
+
+class TaskBatch(NamedTuple):
+    """One batch of a task: inputs ``x`` (B, steps, input_size) and targets ``y``."""
+
+    x: Tensor
+    y: Tensor
+
+
+class Task(Protocol):
+    """What a model and its trainer need from a task: sizes, the readout, loss and metrics."""
+
+    name: str
+    input_size: int
+    output_size: int
+    metric: str  # the key of `metrics` compared with the baseline
+
+    def readout(self, output: Tensor) -> Tensor:
+        """Select the recurrent outputs (B, T, H) that the linear head reads."""
+        ...
+
+    def loss(self, prediction: Tensor, y: Tensor) -> Tensor:
+        """The training loss, a scalar."""
+        ...
+
+    def metrics(self, prediction: Tensor, y: Tensor) -> dict[str, float]:
+        """Test metrics by name."""
+        ...
+
+
+def _check_length(length: int, minimum: int) -> None:
+    if isinstance(length, bool) or not isinstance(length, int) or length < minimum:
+        raise ConfigError(
+            f"sequence length {length!r} is too short: use an integer of at least {minimum}"
+        )
+
+
+class AddingTask:
+    """The adding problem: regress the sum of the two marked values of a length-T sequence."""
+
+    name = "adding"
+    input_size = 2  # value, marker
+    output_size = 1
+    min_length = 2
+    metric = "mse"  # the test metric compared with the baseline
+
+    def batch(self, batch_size: int, length: int, generator: Generator) -> TaskBatch:
+        """Draw ``batch_size`` sequences of ``length`` steps; ``y`` is (B, 1)."""
+        import torch
+
+        _check_length(length, self.min_length)
+        half = length // 2
+        values = torch.rand(batch_size, length, generator=generator)  # (B, T)
+        first = torch.randint(0, half, (batch_size,), generator=generator)
+        second = torch.randint(half, length, (batch_size,), generator=generator)
+        markers = torch.zeros(batch_size, length)  # (B, T)
+        rows = torch.arange(batch_size)
+        markers[rows, first] = 1.0
+        markers[rows, second] = 1.0
+        x = torch.stack([values, markers], dim=-1)  # (B, T, 2)
+        y = (values * markers).sum(dim=1, keepdim=True)  # (B, 1)
+        return TaskBatch(x, y)
+
+    def readout(self, output: Tensor) -> Tensor:
+        """The recurrent output the head reads: the last step, (B, H)."""
+        return output[:, -1]
+
+    def loss(self, prediction: Tensor, y: Tensor) -> Tensor:
+        """Mean squared error between the (B, 1) prediction and the target."""
+        return ((prediction - y) ** 2).mean()
+
+    def metrics(self, prediction: Tensor, y: Tensor) -> dict[str, float]:
+        """Test metrics: ``mse``."""
+        return {"mse": float(self.loss(prediction, y))}
+
+    def baseline(self, length: int) -> float:
+        """MSE of always predicting 1.0, the mean target: Var(U1 + U2) = 1/6."""
+        return 1.0 / 6.0
+
+
+class CopyTask:
+    """Copy memory: reproduce ten symbols after a gap of T steps (T + 20 steps in all)."""
+
+    name = "copy"
+    input_size = COPY_CLASSES  # one-hot
+    output_size = COPY_CLASSES  # logits
+    min_length = 1
+    metric = "cross_entropy"  # the test metric compared with the baseline
+
+    def batch(self, batch_size: int, length: int, generator: Generator) -> TaskBatch:
+        """Draw sequences of ``length + 20`` steps; ``y`` holds class indices (B, length + 20)."""
+        import torch
+
+        _check_length(length, self.min_length)
+        steps = length + 2 * COPY_SYMBOLS
+        symbols = torch.randint(
+            1, COPY_ALPHABET + 1, (batch_size, COPY_SYMBOLS), generator=generator
+        )  # (B, 10)
+        tokens = torch.full((batch_size, steps), COPY_BLANK, dtype=torch.long)  # (B, T + 20)
+        tokens[:, :COPY_SYMBOLS] = symbols
+        tokens[:, COPY_SYMBOLS + length - 1] = COPY_DELIMITER
+        y = torch.full((batch_size, steps), COPY_BLANK, dtype=torch.long)  # (B, T + 20)
+        y[:, -COPY_SYMBOLS:] = symbols
+        x = torch.nn.functional.one_hot(tokens, COPY_CLASSES).float()  # (B, T + 20, 10)
+        return TaskBatch(x, y)
+
+    def readout(self, output: Tensor) -> Tensor:
+        """The head reads every step, (B, T + 20, H)."""
+        return output
+
+    def loss(self, prediction: Tensor, y: Tensor) -> Tensor:
+        """Cross-entropy per step, averaged over all ``T + 20`` steps (as the baseline is)."""
+        import torch
+
+        return torch.nn.functional.cross_entropy(prediction.transpose(1, 2), y)
+
+    def metrics(self, prediction: Tensor, y: Tensor) -> dict[str, float]:
+        """Test metrics: ``cross_entropy`` and ``accuracy`` on the ten recalled symbols."""
+        recalled = prediction[:, -COPY_SYMBOLS:].argmax(dim=-1)  # (B, 10)
+        accuracy = (recalled == y[:, -COPY_SYMBOLS:]).float().mean()
+        return {"cross_entropy": float(self.loss(prediction, y)), "accuracy": float(accuracy)}
+
+    def baseline(self, length: int) -> float:
+        """Cross-entropy of a memoryless model: blanks, then a uniform guess among 8 symbols."""
+        return COPY_SYMBOLS * math.log(COPY_ALPHABET) / (length + 2 * COPY_SYMBOLS)
+
+
+TASKS: dict[str, type[AddingTask] | type[CopyTask]] = {"adding": AddingTask, "copy": CopyTask}
+
+
+def get_task(name: str) -> AddingTask | CopyTask:
+    """The task called ``name`` (``adding`` or ``copy``); anything else raises ConfigError."""
+    task = TASKS.get(name)
+    if task is None:
+        raise ConfigError(f"unknown memory task {name!r}: choose one of {', '.join(TASKS)}")
+    return task()

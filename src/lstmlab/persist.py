@@ -1,0 +1,189 @@
+"""The saved-model format: one safetensors file, weights plus JSON parts, validated on load.
+
+A model file is a plain `safetensors <https://github.com/huggingface/safetensors>`_ file:
+
+- the tensors are the model's ``state_dict``, always stored from CPU copies, so a model trained
+  on a GPU loads on a CPU-only machine;
+- the header's string metadata holds, each as a JSON string under ``lstmlab.<key>``, the caller's
+  parts (``config``, ``scalers``, ``features``, ``manifest``, and any others) plus
+  ``format_version`` and ``lstmlab_version``, which this module adds;
+- ``lstmlab.sha256`` is a SHA-256 over every tensor (name, dtype, shape, bytes, in name order)
+  and every metadata part, so a tampered or corrupted file is refused.
+
+Loading reads the header by hand first (so that any non-safetensors file, a pickle included,
+gets a clear :class:`~lstmlab.errors.ModelFileError`) and never unpickles anything.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import struct
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from lstmlab._version import __version__
+from lstmlab.errors import ModelFileError
+from lstmlab.fileio import atomic_path
+
+if TYPE_CHECKING:
+    import torch
+
+__all__ = ["FORMAT_VERSION", "REQUIRED_META", "load_model", "read_meta", "save_model"]
+
+FORMAT_VERSION = 1
+REQUIRED_META = ("config", "scalers", "features", "manifest")
+_OWN_META = ("format_version", "lstmlab_version")
+_PREFIX = "lstmlab."
+_DIGEST_KEY = "lstmlab.sha256"
+_MAX_HEADER = 100 * 1024 * 1024  # safetensors' own limit on the JSON header
+_RETRAIN = "retrain it with `lstmlab train` or `lstmlab compare`"
+
+
+def save_model(path: str | os.PathLike[str], state_dict: dict[str, torch.Tensor],
+               meta: dict[str, Any]) -> Path:
+    """Write ``state_dict`` and ``meta`` to one safetensors file at ``path``, atomically.
+
+    ``meta`` must hold the keys in :data:`REQUIRED_META` and be JSON-serialisable; the format
+    version and lstmlab version are added here. Returns the path written.
+    """
+    from safetensors.torch import save_file
+
+    missing = [key for key in REQUIRED_META if key not in meta]
+    if missing:
+        raise ValueError(f"save_model: meta lacks required keys {missing}")
+    parts = {key: value for key, value in meta.items() if key not in _OWN_META}
+    parts.update(format_version=FORMAT_VERSION, lstmlab_version=__version__)
+    header = {_PREFIX + key: json.dumps(value, sort_keys=True) for key, value in parts.items()}
+    # clone: CPU copies that share no storage (safetensors refuses shared tensors)
+    tensors = {name: t.detach().to("cpu").contiguous().clone() for name, t in state_dict.items()}
+    header[_DIGEST_KEY] = _digest(tensors, header)
+    with atomic_path(path) as tmp:
+        save_file(tensors, str(tmp), metadata=header)
+    return Path(path)
+
+
+def load_model(path: str | os.PathLike[str],
+               map_location: str = "cpu") -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
+    """Read and validate a model file; return ``(state_dict, meta)``.
+
+    Raises :class:`ModelFileError` naming the file and the problem when it is missing, not a
+    safetensors file, truncated, not an lstmlab model, of an unsupported format version, or
+    when its checksum does not match its contents.
+    """
+    from safetensors import SafetensorError
+    from safetensors.torch import load_file
+
+    file = Path(path)
+    header = _read_header(file)
+    metadata = _lstmlab_metadata(file, header)
+    meta = _parse_meta(file, metadata)
+    try:
+        tensors = load_file(str(file), device="cpu")
+    except (SafetensorError, OSError) as err:
+        raise ModelFileError(f"model file {file} could not be read ({err}); {_RETRAIN}") from err
+    if _digest(tensors, metadata) != metadata[_DIGEST_KEY]:
+        raise ModelFileError(
+            f"model file {file} fails its checksum: its weights or settings were changed or "
+            f"corrupted after it was saved; {_RETRAIN}"
+        )
+    if map_location != "cpu":
+        tensors = {name: t.to(map_location) for name, t in tensors.items()}
+    return tensors, meta
+
+
+def read_meta(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Return a model file's metadata parts without loading its weights (no checksum check)."""
+    file = Path(path)
+    return _parse_meta(file, _lstmlab_metadata(file, _read_header(file)))
+
+
+def _digest(tensors: dict[str, torch.Tensor], header: dict[str, str]) -> str:
+    """SHA-256 over the tensors (name, dtype, shape, bytes) and the metadata parts, in key order."""
+    import torch
+
+    sha = hashlib.sha256()
+    for name in sorted(tensors):
+        tensor = tensors[name].contiguous()
+        sha.update(f"{name}|{tensor.dtype}|{tuple(tensor.shape)}|".encode())
+        sha.update(tensor.reshape(-1).view(torch.uint8).numpy().tobytes())  # raw bytes, any dtype
+    for key in sorted(k for k in header if k != _DIGEST_KEY):
+        sha.update(f"{key}={header[key]}\n".encode())
+    return sha.hexdigest()
+
+
+def _read_header(file: Path) -> dict[str, Any]:
+    """Parse the safetensors header: 8-byte little-endian length, then that much JSON."""
+    if not file.is_file():
+        where = "is a directory" if file.is_dir() else "does not exist"
+        raise ModelFileError(f"model file {file} {where}; give the path of a saved .safetensors "
+                             f"model, or {_RETRAIN}")
+    size = file.stat().st_size
+    with open(file, "rb") as handle:
+        head = handle.read(8)
+        length = struct.unpack("<Q", head)[0] if len(head) == 8 else -1
+        if not 0 < length <= min(size - 8, _MAX_HEADER):
+            raise ModelFileError(f"model file {file} is not a safetensors file"
+                                 f"{_guess_kind(head)}; lstmlab never unpickles files; {_RETRAIN}")
+        raw = handle.read(length)
+    try:
+        header = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise ModelFileError(f"model file {file} has a damaged safetensors header ({err}); "
+                             f"{_RETRAIN}") from err
+    if not isinstance(header, dict):
+        raise ModelFileError(f"model file {file} has a damaged safetensors header; {_RETRAIN}")
+    _check_extent(file, header, size - 8 - length)
+    return header
+
+
+def _guess_kind(head: bytes) -> str:
+    """A hint at what the file is instead, for the error message."""
+    if head[:1] == b"\x80":
+        return " (it looks like a Python pickle)"
+    if head[:2] == b"PK":
+        return " (it looks like a zip archive, such as a torch.save checkpoint)"
+    return " (it is empty or too short)" if len(head) < 8 else ""
+
+
+def _check_extent(file: Path, header: dict[str, Any], data_size: int) -> None:
+    """Refuse a file whose tensors reach past its end (a truncated download or copy)."""
+    ends = [entry["data_offsets"][1] for name, entry in header.items()
+            if name != "__metadata__" and isinstance(entry, dict) and "data_offsets" in entry]
+    needed = max(ends, default=0)
+    if needed > data_size:
+        raise ModelFileError(f"model file {file} is truncated: its tensors need {needed} bytes "
+                             f"but only {data_size} are present; {_RETRAIN}")
+
+
+def _lstmlab_metadata(file: Path, header: dict[str, Any]) -> dict[str, str]:
+    """The header's ``lstmlab.*`` metadata; refuse a file that is not an lstmlab model."""
+    metadata = header.get("__metadata__") or {}
+    wanted = [_PREFIX + key for key in (*REQUIRED_META, *_OWN_META)] + [_DIGEST_KEY]
+    missing = [key for key in wanted if key not in metadata]
+    if missing:
+        raise ModelFileError(f"model file {file} is a safetensors file but not an lstmlab model "
+                             f"(missing {', '.join(missing)}); {_RETRAIN}")
+    return {key: value for key, value in metadata.items() if key.startswith(_PREFIX)}
+
+
+def _parse_meta(file: Path, metadata: dict[str, str]) -> dict[str, Any]:
+    """Decode each JSON part and check that the format version is one this lstmlab reads."""
+    meta: dict[str, Any] = {}
+    for key, value in metadata.items():
+        if key == _DIGEST_KEY:
+            continue
+        try:
+            meta[key[len(_PREFIX):]] = json.loads(value)
+        except json.JSONDecodeError as err:
+            raise ModelFileError(f"model file {file}: metadata field {key!r} is not valid JSON "
+                                 f"({err}); {_RETRAIN}") from err
+    version = meta["format_version"]
+    if version != FORMAT_VERSION:
+        raise ModelFileError(
+            f"model file {file} uses model format version {version!r} (written by lstmlab "
+            f"{meta['lstmlab_version']}); this lstmlab {__version__} reads version "
+            f"{FORMAT_VERSION}: load it with that lstmlab version or {_RETRAIN}"
+        )
+    return meta

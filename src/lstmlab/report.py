@@ -1,0 +1,217 @@
+"""The HTML report of a run: one self-contained file, built from the run directory alone.
+
+Everything is inline: charts are embedded as base64 PNG, the stylesheet is in the page, and a
+Content-Security-Policy forbids any request to the network (the page has no script at all).
+:func:`build_report` can be run again at any time (``lstmlab report RUN_DIR``): it reads only
+the files of the run (see :mod:`lstmlab.runs`).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+import os
+from html import escape
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from lstmlab.fileio import atomic_write_text
+from lstmlab.runs import Run, chart_stem, read_run
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["build_report", "display_name", "render_report", "verdict"]
+
+_NAMES = {"rnn": "Simple RNN", "lstm": "LSTM", "gru": "GRU", "naive": "Naive (tomorrow = today)",
+          "drift": "Drift", "moving_average": "Moving average"}
+# column -> (heading, format, which way is better: -1 lower, +1 higher, 0 not ranked)
+_COLUMNS = {
+    "rmse": ("RMSE", "{:,.2f}", -1), "mae": ("MAE", "{:,.2f}", -1),
+    "mape": ("MAPE", "{:.2f}%", -1), "smape": ("sMAPE", "{:.2f}%", -1),
+    "mase": ("MASE", "{:.3f}", -1), "r2": ("R²", "{:.3f}", 1),
+    "directional_accuracy": ("Direction", "{:.1%}", 1),
+    "direction_p_value": ("p (dir.)", "{:.3f}", 0),
+    "dm_stat": ("DM stat", "{:.2f}", 0), "dm_p_value": ("p (DM)", "{:.3f}", 0),
+}
+_CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
+_STYLE = (Path(__file__).with_name("report.css")).read_text(encoding="utf-8")
+
+
+def display_name(model: str) -> str:
+    """Human name of a cell or baseline (``lstm`` -> ``LSTM``, ``naive`` -> ``Naive (...)``)."""
+    return _NAMES.get(model, model.replace("_", " ").capitalize())
+
+
+def build_report(run_dir: str | os.PathLike[str]) -> Path:
+    """(Re)write ``report.html`` in ``run_dir`` from the run's files; return its path."""
+    run = read_run(run_dir)
+    return atomic_write_text(run.path / "report.html", render_report(run))
+
+
+def render_report(run: Run) -> str:
+    """The report of ``run`` as one HTML page."""
+    metrics = run.table("metrics.csv")
+    title = f"lstmlab {run.manifest['command']}: {run.manifest['source']}"
+    sections = [
+        _section("summary", "Summary", _summary(run, metrics)),
+        _section("prices", "Prices and splits", _figure(run, "prices", None,
+                                                         "Price with train / validation / test")),
+        _section("losses", "Training and validation loss", _loss_figures(run)),
+        _section("predictions", "Predictions", _model_figures(run, ("predictions", "residuals"))),
+        _section("metrics", "Metrics against the baselines", _metrics_tables(run, metrics)),
+        _section("forecast", "Forecast", _model_figures(run, ("forecast",))),
+        _section("config", "Configuration", _configuration(run)),
+    ]
+    body = "".join(s for s in sections if s)
+    nav = "".join(f'<a href="#{key}">{label}</a>' for key, label in _nav(body))
+    created = escape(str(run.manifest.get("created", "")).replace("T", " "))
+    return (
+        f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+        f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{escape(title)}</title><style>{_STYLE}</style></head><body>"
+        f"<header><h1>{escape(title)}</h1><p class=sub>lstmlab "
+        f"{escape(run.manifest['lstmlab_version'])} · {created} · {escape(run.path.name)}</p>"
+        f"<nav>{nav}</nav></header><main>{body}</main></body></html>\n"
+    )
+
+
+def _nav(body: str) -> list[tuple[str, str]]:
+    """(id, heading) of the sections present, in page order."""
+    names = {"summary": "Summary", "prices": "Prices", "losses": "Losses",
+             "predictions": "Predictions", "metrics": "Metrics", "forecast": "Forecast",
+             "config": "Configuration"}
+    return [(key, label) for key, label in names.items() if f'id="{key}"' in body]
+
+
+def _section(key: str, heading: str, content: str) -> str:
+    return f'<section id="{key}"><h2>{heading}</h2>{content}</section>' if content else ""
+
+
+def _summary(run: Run, metrics: pd.DataFrame) -> str:
+    data, split = run.manifest["data"], run.manifest["split"]
+    best = run.manifest["best_model"]
+    rows = [("Data", f"{escape(str(run.manifest['source']))}: {data['rows']:,} trading days, "
+                     f"{data['first']} to {data['last']} ({escape(data['target_column'])})")]
+    for part, label in (("train", "Train"), ("val", "Validation"), ("test", "Test")):
+        info = split[part]
+        rows.append((label, f"{info['first']} to {info['last']} · {info['windows']:,} windows"))
+    rows.append(("Models", ", ".join(display_name(c) for c in run.cells)))
+    rows.append(("Best model", f"<strong>{display_name(best)}</strong> "
+                               f"(lowest validation RMSE)"))
+    items = "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in rows)
+    return f'<dl class="facts">{items}</dl><p class="verdict">{verdict(metrics, best)}</p>'
+
+
+def verdict(metrics: pd.DataFrame, best: str) -> str:
+    """One sentence: how ``best`` does against the naive forecast on the test split.
+
+    ``metrics`` has columns ``split, model, rmse`` (and ``dm_p_value``), as in ``metrics.csv``.
+    """
+    test = metrics[metrics["split"] == "test"].set_index("model")
+    model, naive = test.loc[best], test.loc["naive"]
+    change = model["rmse"] / naive["rmse"] - 1
+    word = "lower" if change < 0 else "higher"
+    sentence = (f"On the test split, {display_name(best)} has an RMSE of {model['rmse']:,.2f} "
+                f"against {naive['rmse']:,.2f} for the naive forecast (tomorrow = today), "
+                f"{abs(change):.1%} {word}")
+    p_value = model.get("dm_p_value", math.nan)
+    if isinstance(p_value, float) and math.isfinite(p_value):
+        kind = "a significant" if p_value < 0.05 else "not a significant"
+        sentence += (f"; the Diebold-Mariano test (p = {p_value:.2f}) calls this {kind} "
+                     f"difference")
+    return sentence + "."
+
+
+def _image(path: Path, alt: str) -> str:
+    data = base64.b64encode(path.read_bytes()).decode("ascii")
+    return f'<img src="data:image/png;base64,{data}" alt="{escape(alt)}">'
+
+
+def _figure(run: Run, kind: str, cell: str | None, caption: str) -> str:
+    """A chart of the run as an embedded figure, or '' when the run has no such chart."""
+    png = chart_stem(run.path, kind, cell).with_suffix(".png")
+    if not png.is_file():
+        return ""
+    return f"<figure>{_image(png, caption)}<figcaption>{escape(caption)}</figcaption></figure>"
+
+
+def _loss_figures(run: Run) -> str:
+    overlay = _figure(run, "loss", None, "Validation loss of every model, per epoch")
+    each = [_figure(run, "loss", c, f"{display_name(c)}: train and validation loss")
+            for c in run.cells]
+    return overlay + _grid(each)
+
+
+def _model_figures(run: Run, kinds: tuple[str, ...]) -> str:
+    captions = {"predictions": "actual and predicted price, validation and test",
+                "residuals": "residuals (actual − predicted) over time",
+                "forecast": "forecast beyond the data, with its uncertainty band"}
+    return _grid([_figure(run, kind, c, f"{display_name(c)}: {captions[kind]}")
+                  for c in run.cells for kind in kinds])
+
+
+def _grid(figures: list[str]) -> str:
+    shown = [f for f in figures if f]
+    return f'<div class="grid">{"".join(shown)}</div>' if shown else ""
+
+
+def _metrics_tables(run: Run, metrics: pd.DataFrame) -> str:
+    columns = [c for c in _COLUMNS if c in metrics.columns]
+    tables = []
+    for split, label in (("test", "Test"), ("val", "Validation")):
+        rows = metrics[metrics["split"] == split]
+        if len(rows):
+            tables.append(f"<h3>{label}</h3>" + _metrics_table(rows, columns, run))
+    note = ("<p class=note>RMSE and MAE in price units; MASE is relative to the naive forecast "
+            "(below 1 beats it); p (dir.) tests the direction hit rate against a coin, p (DM) the "
+            "squared errors against the naive forecast. Best value per column in bold.</p>")
+    return "".join(tables) + note
+
+
+def _metrics_table(rows: pd.DataFrame, columns: list[str], run: Run) -> str:
+    best_values = {c: _best(rows[c], _COLUMNS[c][2]) for c in columns if _COLUMNS[c][2]}
+    head = "".join(f"<th>{_COLUMNS[c][0]}</th>" for c in columns)
+    body = []
+    for _, row in rows.iterrows():
+        model = row["model"]
+        kind = "best" if model == run.manifest["best_model"] else (
+            "model" if model in run.cells else "baseline")
+        cells = "".join(_cell(row[c], c, best_values.get(c)) for c in columns)
+        badge = ' <span class="badge">best</span>' if kind == "best" else ""
+        body.append(f'<tr class="{kind}"><th>{escape(display_name(model))}{badge}</th>'
+                    f"{cells}</tr>")
+    return (f'<table class="metrics"><thead><tr><th>Model</th>{head}</tr></thead>'
+            f"<tbody>{''.join(body)}</tbody></table>")
+
+
+def _best(values: pd.Series, direction: int) -> float:
+    finite = values[values.notna()]
+    return (finite.min() if direction < 0 else finite.max()) if len(finite) else math.nan
+
+
+def _cell(value: Any, column: str, best: float | None) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return '<td class="na">–</td>'
+    text = _COLUMNS[column][1].format(value)
+    return f"<td><strong>{text}</strong></td>" if value == best else f"<td>{text}</td>"
+
+
+def _configuration(run: Run) -> str:
+    configs: dict[str, dict[str, Any]] = run.config["configs"]
+    keys = list(dict.fromkeys(k for config in configs.values() for k in config))
+    head = "".join(f"<th>{display_name(c)}</th>" for c in configs)
+    rows = "".join(
+        f"<tr><th>{escape(k)}</th>"
+        + "".join(f"<td>{escape(_plain(config.get(k)))}</td>" for config in configs.values())
+        + "</tr>" for k in keys)
+    manifest = escape(json.dumps(run.manifest.get("reproducibility", {}), indent=2))
+    return (f'<table class="config"><thead><tr><th>Setting</th>{head}</tr></thead>'
+            f"<tbody>{rows}</tbody></table><details><summary>Reproducibility manifest"
+            f"</summary><pre>{manifest}</pre></details>")
+
+
+def _plain(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value)

@@ -1,0 +1,183 @@
+"""Run directories: the files one ``lstmlab train`` or ``lstmlab compare`` leaves behind.
+
+Layout of ``runs/<name>/``::
+
+    config.json          what was asked: command, data source, cells, each cell's ForecastConfig
+    manifest.json        what happened: versions, data summary, best model, models, reproducibility
+    history.csv          per-epoch losses of every model (column ``model`` names the cell)
+    metrics.csv          one row per (split, model) for every model and baseline
+    predictions.csv      date, split, actual, the baselines' and every model's predictions
+    charts/*.png, *.svg  price, loss, prediction and residual charts
+    models/<cell>.safetensors   one saved model per cell (see :mod:`lstmlab.persist`)
+    report.html          the self-contained report (see :mod:`lstmlab.report`)
+
+A new run is written into a hidden temporary folder beside its final place and renamed into
+place only when complete (:func:`new_run`), so an interrupted run never leaves a directory that
+a later command would trust; a directory is recognised as a run by its ``manifest.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from lstmlab._version import __version__
+from lstmlab.errors import ConfigError, ModelFileError
+from lstmlab.fileio import atomic_write_json, atomic_write_text
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["RUN_FORMAT", "Run", "chart_stem", "default_run_name", "new_run", "read_run",
+           "run_path", "source_stem", "write_manifest", "write_table"]
+
+RUN_FORMAT = 1
+_KIND = "lstmlab-run"
+_WHAT_TO_PASS = "pass a folder written by `lstmlab train` or `lstmlab compare` (under runs/)"
+
+
+def source_stem(source: str) -> str:
+    """A file-name-safe short name of a data source: ``TSLA`` -> ``tsla``, ``a/My X.csv`` ->
+    ``my-x``."""
+    return re.sub(r"[^a-z0-9]+", "-", Path(source).stem.lower()).strip("-") or "data"
+
+
+def default_run_name(source: str, command: str, now: datetime | None = None) -> str:
+    """``<source stem>-<command>-<YYYYmmdd-HHMMSS>``, e.g. ``tsla-compare-20240102-153000``."""
+    stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
+    return f"{source_stem(source)}-{command}-{stamp}"
+
+
+def run_path(out_dir: str | os.PathLike[str], name: str, *, unique: bool = False) -> Path:
+    """``out_dir/name`` if no such folder exists yet; else an error, or with ``unique=True``
+    the first free ``name-2``, ``name-3``...
+    """
+    path = Path(out_dir) / name
+    if not path.exists():
+        return path
+    if not unique:
+        raise ConfigError(f"run directory {path} already exists; choose another --name or "
+                          f"remove that folder")
+    number = 2
+    while (candidate := path.with_name(f"{path.name}-{number}")).exists():
+        number += 1
+    return candidate
+
+
+@contextmanager
+def new_run(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield a fresh temporary folder to fill; on success it is renamed to ``path``.
+
+    Fails at once, before any work, if ``path`` exists or its parent cannot be written. If the
+    block raises, the temporary folder is removed and nothing else is touched.
+    """
+    final = run_path(Path(path).parent, Path(path).name)
+    try:
+        final.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".partial",
+                                    dir=final.parent))
+    except OSError as err:
+        raise ConfigError(f"cannot write a run directory under {final.parent}: "
+                          f"{err.strerror or err}; choose a writable folder with --out") from err
+    try:
+        yield tmp
+        tmp.chmod(0o755)  # mkdtemp makes it private to the user
+        run_path(final.parent, final.name)  # still free? (another process may have taken it)
+        os.rename(tmp, final)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def chart_stem(run_dir: Path, kind: str, cell: str | None = None) -> Path:
+    """Path, without suffix, of a chart in a run: ``charts/<kind>`` or ``charts/<kind>-<cell>``."""
+    return run_dir / "charts" / (kind if cell is None else f"{kind}-{cell}")
+
+
+def write_table(run_dir: Path, name: str, frame: pd.DataFrame, *, index: bool = False) -> Path:
+    """Write ``frame`` as ``run_dir/name`` (CSV) atomically."""
+    return atomic_write_text(run_dir / name, frame.to_csv(index=index))
+
+
+def write_manifest(run_dir: Path, manifest: dict[str, Any]) -> Path:
+    """Write ``manifest.json``, stamped with the run format and lstmlab version."""
+    stamped = {"kind": _KIND, "format_version": RUN_FORMAT, "lstmlab_version": __version__,
+               **manifest}
+    return atomic_write_json(run_dir / "manifest.json", stamped)
+
+
+@dataclass(frozen=True)
+class Run:
+    """A run directory read back: its path, ``manifest.json`` and ``config.json``."""
+
+    path: Path
+    manifest: dict[str, Any]
+    config: dict[str, Any]
+
+    @property
+    def cells(self) -> list[str]:
+        """The cells trained in this run, in training order."""
+        return list(self.manifest["models"])
+
+    def model_path(self, cell: str | None = None) -> Path:
+        """Path of the saved model for ``cell`` (default: the run's best model)."""
+        cell = cell or self.manifest["best_model"]
+        if cell not in self.manifest["models"]:
+            raise ConfigError(f"run {self.path} has no {cell!r} model; it holds "
+                              f"{', '.join(self.cells)}: pick one of those with --cell")
+        path = self.path / self.manifest["models"][cell]
+        if not path.is_file():
+            raise ModelFileError(f"run {self.path} lists model {cell!r} but {path} is missing; "
+                                 f"re-run the training")
+        return path
+
+    def table(self, name: str) -> pd.DataFrame:
+        """Read one of the run's CSV files (``history.csv``, ``metrics.csv``...)."""
+        import pandas as pd
+
+        path = self.path / name
+        if not path.is_file():
+            raise ModelFileError(f"run {self.path} lacks {name}; re-run the training")
+        return pd.read_csv(path)
+
+
+def read_run(path: str | os.PathLike[str]) -> Run:
+    """Open a run directory, checking that it is one; raise :class:`ModelFileError` otherwise."""
+    folder = Path(path)
+    if not folder.exists():
+        raise ModelFileError(f"run directory {folder} does not exist; {_WHAT_TO_PASS}")
+    if not folder.is_dir():
+        raise ModelFileError(f"{folder} is a file, not a run directory; {_WHAT_TO_PASS}")
+    manifest = _read_json(folder, "manifest.json")
+    if manifest.get("kind") != _KIND:
+        raise ModelFileError(f"{folder / 'manifest.json'} is not an lstmlab run manifest; "
+                             f"{_WHAT_TO_PASS}")
+    if manifest.get("format_version") != RUN_FORMAT:
+        raise ModelFileError(
+            f"run {folder} has run format {manifest.get('format_version')!r} (lstmlab "
+            f"{manifest.get('lstmlab_version')}); this lstmlab {__version__} reads format "
+            f"{RUN_FORMAT}: use that lstmlab version or re-run the training"
+        )
+    return Run(folder, manifest, _read_json(folder, "config.json"))
+
+
+def _read_json(folder: Path, name: str) -> dict[str, Any]:
+    path = folder / name
+    if not path.is_file():
+        raise ModelFileError(f"{folder} is not an lstmlab run directory (no {name}); "
+                             f"{_WHAT_TO_PASS}")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise ModelFileError(f"{path} is damaged ({err}); re-run the training") from err
+    if not isinstance(data, dict):
+        raise ModelFileError(f"{path} is damaged (not a JSON object); re-run the training")
+    return data

@@ -1,0 +1,75 @@
+"""The memory command through Typer's test runner: output, saved files, exit codes."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from lstmlab.memory.command import memory_command
+
+app = typer.Typer()
+app.command("memory")(memory_command)
+app.command("other")(lambda: None)  # two commands, so "memory" is named on the line as in lstmlab
+runner = CliRunner()
+TINY = ["--steps", "4", "--batch", "8", "--hidden", "4"]
+
+
+def test_adding_runs_every_cell_and_length_and_saves_table_record_and_chart(tmp_path):
+    result = runner.invoke(app, ["memory", "--lengths", "4,6", "--cells", "rnn,LSTM", *TINY,
+                                 "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    header = next(i for i, line in enumerate(lines) if line.split()[:3] == ["length", "cell",
+                                                                            "mse"])
+    assert [line.split()[:2] for line in lines[header + 1 : header + 5]] == [
+        ["4", "rnn"], ["4", "lstm"], ["6", "rnn"], ["6", "lstm"]]
+    assert "adding T=4 rnn step 4: train" in result.output
+    record = json.loads((tmp_path / "adding_results.json").read_text())
+    assert [(r["config"]["length"], r["config"]["cell"]) for r in record] == [
+        (4, "rnn"), (4, "lstm"), (6, "rnn"), (6, "lstm")]
+    assert (tmp_path / "adding_results.csv").read_text().startswith(
+        "task,length,cell,mse,baseline,vs_baseline,seconds\n")
+    assert (tmp_path / "adding_learning_curves.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_copy_reports_cross_entropy_and_accuracy_quietly(tmp_path):
+    result = runner.invoke(app, ["memory", "--task", "copy", "--lengths", "3", "--cells", "gru",
+                                 *TINY, "--out", str(tmp_path), "--quiet"])
+    assert result.exit_code == 0, result.output
+    header, row = result.output.splitlines()
+    assert header.split() == ["length", "cell", "cross_entropy", "accuracy", "baseline",
+                              "vs_baseline", "seconds"]
+    assert row.split()[:2] == ["3", "gru"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--task", "sum"], "unknown task 'sum'; choose adding or copy"),
+        (["--cells", "lstm,tcn"], "unknown cell 'tcn'; choose from rnn, lstm, gru"),
+        (["--lengths", "50,x"], "lengths '50,x' must be whole numbers >= 2"),
+        (["--lengths", "1"], "lengths '1' must be whole numbers >= 2"),
+        (["--steps", "0"], "Invalid value for '--steps'"),
+    ],
+)
+def test_usage_errors_exit_2_with_a_message(args, message, tmp_path):
+    result = runner.invoke(app, ["memory", *args, "--out", str(tmp_path)])
+    assert result.exit_code == 2
+    assert message in " ".join(result.output.split())  # rich may wrap the box
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_bad_learning_rate_is_a_one_line_error_with_exit_1(tmp_path):
+    result = runner.invoke(app, ["memory", "--lr", "-1", *TINY, "--out", str(tmp_path)])
+    assert result.exit_code == 1
+    assert result.output == (
+        "error: memory config field learning_rate=-1.0: use a number > 0\n")
+
+
+def test_importing_the_command_does_not_load_torch():
+    code = "import sys, lstmlab.memory.command; print('torch' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

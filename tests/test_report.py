@@ -1,0 +1,153 @@
+"""The HTML report: self-contained, complete, and rendered cleanly by a real browser."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+import shutil
+import subprocess
+from html import unescape
+
+import pytest
+from fake_run import CELLS, draw_chart, make_run
+
+from lstmlab.report import build_report, display_name
+from lstmlab.runs import chart_stem, read_run
+
+
+@pytest.fixture
+def run_dir(tmp_path):
+    return make_run(tmp_path)
+
+
+def test_report_is_self_contained_and_complete(run_dir):
+    html = build_report(run_dir).read_text()
+    assert not re.search(r"""(src|href)=["']?(https?:|//)""", html)
+    assert "<script" not in html and "<link" not in html
+    images = re.findall(r'src="data:image/png;base64,([^"]+)"', html)
+    assert len(images) == 2 + 3 * len(CELLS)
+    assert all(base64.b64decode(i).startswith(b"\x89PNG") for i in images)
+    for section in ("summary", "prices", "losses", "predictions", "metrics", "config"):
+        assert f'<section id="{section}">' in html
+    assert 'id="forecast"' not in html  # no forecast made yet: no empty section
+    assert "2,768 trading days, 2013-01-02 to 2023-12-29" in html
+
+
+def test_summary_sentence_compares_best_model_with_naive(run_dir):
+    html = build_report(run_dir).read_text()
+    assert ("On the test split, LSTM has an RMSE of 5.10 against 5.00 for the naive forecast "
+            "(tomorrow = today), 2.0% higher; the Diebold-Mariano test (p = 0.43) calls this "
+            "not a significant difference.") in html
+
+
+def test_metrics_table_marks_best_model_and_best_values(run_dir):
+    html = build_report(run_dir).read_text()
+    test_table = html.split("<h3>Test</h3>")[1].split("</table>")[0]
+    assert '<tr class="best"><th>LSTM <span class="badge">best</span></th>' in test_table
+    assert '<tr class="baseline"><th>Naive (tomorrow = today)</th><td><strong>5.00' in test_table
+    assert '<td class="na">–</td>' in test_table  # baselines have no DM test against themselves
+
+
+def test_report_shows_forecast_once_made_and_rebuild_is_atomic(run_dir):
+    first = build_report(run_dir).read_text()
+    draw_chart(chart_stem(run_dir, "forecast", "lstm"), "forecast")
+    second = build_report(run_dir).read_text()
+    assert 'id="forecast"' in second and len(second) > len(first)
+    assert sorted(p.name for p in run_dir.iterdir() if p.name.startswith(".")) == []
+
+
+def test_display_names():
+    assert [display_name(m) for m in ("rnn", "lstm", "gru", "moving_average", "ets")] == [
+        "Simple RNN", "LSTM", "GRU", "Moving average", "Ets"]
+
+
+def test_config_values_are_escaped(tmp_path):
+    run_dir = make_run(tmp_path)
+    config = json.loads((run_dir / "config.json").read_text())
+    config["configs"]["lstm"]["note"] = "<b>x</b>"
+    (run_dir / "config.json").write_text(json.dumps(config))
+    html = build_report(read_run(run_dir).path).read_text()
+    assert "&lt;b&gt;x&lt;/b&gt;" in html and "<b>x</b>" not in html
+
+
+# --- in a real browser: headless Chromium (Debian package `chromium`) ---------------------------
+
+_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+          "--disable-background-networking", "--disable-component-update", "--disable-sync",
+          "--hide-scrollbars", "--enable-logging=stderr", "--v=0")
+# Injected before the report's own <head> content (so before its Content-Security-Policy): it
+# records errors, CSP violations and console output, then after `load` writes what the page did.
+_PROBE = """<script>
+window.__seen = [];
+addEventListener('error', e => __seen.push('error: ' + (e.message || e.target.src || e.type)),
+                 true);
+addEventListener('securitypolicyviolation', e => __seen.push('csp: ' + e.blockedURI));
+for (const level of ['error', 'warn']) {
+  const original = console[level];
+  console[level] = (...args) => { __seen.push(level + ': ' + args.join(' '));
+                                  original.apply(console, args); };
+}
+addEventListener('load', () => {
+  const out = document.createElement('pre');
+  out.id = 'probe';
+  out.textContent = JSON.stringify({
+    seen: __seen,
+    images: [...document.images].map(i => [i.complete, i.naturalWidth, i.naturalHeight]),
+    requests: performance.getEntriesByType('resource').map(r => r.name),
+  });
+  document.body.appendChild(out);
+});
+</script>"""
+
+
+def _chromium(tmp_path, *args: str) -> subprocess.CompletedProcess:
+    exe = shutil.which("chromium") or shutil.which("chromium-browser")
+    if exe is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is not installed; .ci/run installs Debian's `chromium`")
+        pytest.skip("needs headless Chromium: apt-get install chromium")
+    command = [exe, *_FLAGS, f"--user-data-dir={tmp_path / 'profile'}", *args]
+    return subprocess.run(command, capture_output=True, text=True, timeout=120, check=True)
+
+
+def _probe(tmp_path, html: str) -> tuple[dict, str]:
+    """Load ``html`` with the probe in Chromium; return what the page saw and the browser log."""
+    page = tmp_path / "probed.html"
+    page.write_text(html.replace("<head>", "<head>" + _PROBE, 1))
+    done = _chromium(tmp_path, "--virtual-time-budget=5000", "--dump-dom", page.as_uri())
+    found = re.search(r'<pre id="probe">(.*?)</pre>', done.stdout, re.S)
+    assert found, f"the page never finished loading:\n{done.stderr[-2000:]}"
+    return json.loads(unescape(found.group(1))), done.stderr
+
+
+def test_browser_loads_report_without_errors_or_requests(run_dir, tmp_path):
+    seen, log = _probe(tmp_path, build_report(run_dir).read_text())
+    assert seen["seen"] == []
+    assert "CONSOLE" not in log
+    assert seen["requests"] == []
+    assert len(seen["images"]) == 2 + 3 * len(CELLS)
+    assert all(done and width > 100 and height > 50 for done, width, height in seen["images"])
+
+
+def test_browser_probe_catches_broken_and_external_images(run_dir, tmp_path):
+    html = build_report(run_dir).read_text().replace(
+        "</main>", '<img src="data:image/png;base64,AAAA"><img src="https://example.com/a.png">'
+                   "</main>")
+    seen, _ = _probe(tmp_path, html)
+    assert any(s.startswith("csp: https://example.com") for s in seen["seen"])
+    assert [width for _, width, _ in seen["images"][-2:]] == [0, 0]
+
+
+def test_browser_screenshot_shows_the_charts(run_dir, tmp_path):
+    import matplotlib.image
+
+    shot = tmp_path / "report.png"
+    _chromium(tmp_path, f"--screenshot={shot}", "--window-size=1280,2400",
+              build_report(run_dir).as_uri())
+    pixels = matplotlib.image.imread(shot)
+    assert pixels.shape[:2] == (2400, 1280)
+    # the charts' blue lines (matplotlib's C0) are drawn somewhere on the page
+    blue = (abs(pixels[..., 0] - 0.12) < 0.06) & (abs(pixels[..., 2] - 0.71) < 0.06)
+    assert blue.sum() > 500
