@@ -25,10 +25,14 @@ def main() -> None:
     parser.add_argument("--tickers", default="TSLA,AAPL,MSFT")
     args = parser.parse_args()
     config = ForecastConfig(split=("2022-01-01", "2023-01-01"))
-    print(f"config: cell={config.cell} target={config.target} features={list(config.features)} "
-          f"lookback={config.lookback} hidden={config.hidden_size} (defaults, split by date)")
-    header = f"{'ticker':<7}{'RMSE':>9}{'naive':>9}{'ratio':>8}{'dir.acc':>9}{'p':>8}{'epochs':>8}{'s':>7}"
-    print(header)
+    print(
+        f"config: cell={config.cell} target={config.target} features={list(config.features)} "
+        f"lookback={config.lookback} hidden={config.hidden_size} (defaults, split by date)"
+    )
+    columns = [("ticker", 7), ("RMSE", 9), ("naive", 9), ("ratio", 8), ("dir.acc", 9), ("p", 8),
+               ("epochs", 8), ("s", 7)]
+    print("".join(f"{name:<{w}}" if i == 0 else f"{name:>{w}}"
+                  for i, (name, w) in enumerate(columns)))
     ratios = []
     for ticker in args.tickers.split(","):
         prices = load_prices(Path(args.data_dir) / f"{ticker}.csv")
@@ -39,9 +43,11 @@ def main() -> None:
         model, naive = metrics.loc[("test", config.cell)], metrics.loc[("test", "naive")]
         ratio = model["rmse"] / naive["rmse"]
         ratios.append(ratio)
-        print(f"{ticker:<7}{model['rmse']:>9.3f}{naive['rmse']:>9.3f}{ratio:>8.4f}"
-              f"{model['directional_accuracy']:>9.3f}{model['direction_p_value']:>8.3f}"
-              f"{len(forecaster.history_):>8d}{seconds:>7.1f}")
+        print(
+            f"{ticker:<7}{model['rmse']:>9.3f}{naive['rmse']:>9.3f}{ratio:>8.4f}"
+            f"{model['directional_accuracy']:>9.3f}{model['direction_p_value']:>8.3f}"
+            f"{len(forecaster.history_):>8d}{seconds:>7.1f}"
+        )
     print(f"max ratio: {max(ratios):.4f} (target <= 1.01)")
 
 

@@ -36,8 +36,12 @@ def plain_windows(close: np.ndarray, dates: pd.DatetimeIndex, lo: float, hi: flo
     scaled = (close - lo) / (hi - lo)
     x = np.lib.stride_tricks.sliding_window_view(scaled[:-1], LOOKBACK)  # (N, L)
     y = scaled[LOOKBACK:]
-    return (torch.tensor(x[..., None], dtype=torch.float32),
-            torch.tensor(y[:, None], dtype=torch.float32), dates[LOOKBACK:], close[LOOKBACK - 1:-1])
+    return (
+        torch.tensor(x[..., None], dtype=torch.float32),
+        torch.tensor(y[:, None], dtype=torch.float32),
+        dates[LOOKBACK:],
+        close[LOOKBACK - 1 : -1],
+    )
 
 
 class PlainModel(nn.Module):
@@ -93,10 +97,22 @@ def plain_loop(frame: pd.DataFrame, eval_train: bool) -> tuple[float, float, flo
 def lstmlab_run(frame: pd.DataFrame) -> tuple[float, float]:
     """The same job with lstmlab; return (seconds of the whole ``fit`` call, test RMSE)."""
     config = ForecastConfig(
-        cell="lstm", hidden_size=HIDDEN, num_layers=1, lookback=LOOKBACK, horizon=1,
-        target="price", features=("close",), split=(VAL_START, TEST_START), scaler="minmax",
-        batch_size=BATCH, max_epochs=EPOCHS, learning_rate=LR, patience=0, grad_clip=0.0,
-        lr_factor=1.0, seed=SEED,
+        cell="lstm",
+        hidden_size=HIDDEN,
+        num_layers=1,
+        lookback=LOOKBACK,
+        horizon=1,
+        target="price",
+        features=("close",),
+        split=(VAL_START, TEST_START),
+        scaler="minmax",
+        batch_size=BATCH,
+        max_epochs=EPOCHS,
+        learning_rate=LR,
+        patience=0,
+        grad_clip=0.0,
+        lr_factor=1.0,
+        seed=SEED,
     )
     start = time.perf_counter()
     forecaster = Forecaster(config).fit(frame, verbose=False)
@@ -121,11 +137,16 @@ def main() -> None:
         runs["lstmlab"].append(lab_s)
     med = {k: statistics.median(v) for k, v in runs.items()}
     print(f"{'variant':<34}{'median s':>10}{'min s':>9}")
-    labels = {"plain": "plain PyTorch loop", "plain_no_train_eval":
-              "plain loop, no train-split eval", "lstmlab": "lstmlab Forecaster.fit"}
+    labels = {
+        "plain": "plain PyTorch loop",
+        "plain_no_train_eval": "plain loop, no train-split eval",
+        "lstmlab": "lstmlab Forecaster.fit",
+    }
     for key, label in labels.items():
         print(f"{label:<34}{med[key]:>10.2f}{min(runs[key]):>9.2f}")
-    print(f"test RMSE (USD): plain {plain_rmse:.3f}, lstmlab {lab_rmse:.3f}, naive {naive_rmse:.3f}")
+    print(
+        f"test RMSE (USD): plain {plain_rmse:.3f}, lstmlab {lab_rmse:.3f}, naive {naive_rmse:.3f}"
+    )
     print(f"ratio lstmlab/plain (median training time): {med['lstmlab'] / med['plain']:.3f}")
 
 

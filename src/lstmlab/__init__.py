@@ -32,6 +32,8 @@ _EXPORTS: dict[str, str] = {
     "Windows": "lstmlab.data",
     "latest_window": "lstmlab.data",
     "Scaler": "lstmlab.data",
+    "WindowSpec": "lstmlab.data",
+    "windows_for": "lstmlab.data",
     # forecasting
     "ForecastConfig": "lstmlab.config",
     "Forecaster": "lstmlab.forecaster",

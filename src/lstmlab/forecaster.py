@@ -2,16 +2,16 @@
 
 It follows scikit-learn's conventions: the constructor only stores the config; ``fit``
 validates, prepares the windows (:func:`lstmlab.data.prepare`), trains with the generic loop of
-:mod:`lstmlab.training`, and sets the learned state, whose names end in ``_``; ``predict`` and
-``evaluate`` never refit. Model outputs are mapped back to prices before any comparison, and every
-model is scored next to the naive, drift and moving-average baselines on the very same days.
+:mod:`lstmlab.training`, and sets the learned state, whose names end in ``_``; ``predict``,
+``evaluate`` and ``forecast`` never refit and always use the scalers fitted on the training part.
+Model outputs are mapped back to prices before any comparison, and every model is scored next to
+the naive, drift and moving-average baselines on the very same days.
 """
 
 from __future__ import annotations
 
 import copy
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,45 +19,29 @@ import numpy as np
 import pandas as pd
 import torch
 
-from lstmlab import forecast_io
-from lstmlab.baselines import baseline_forecasts
+from lstmlab._version import __version__
 from lstmlab.config import ForecastConfig
-from lstmlab.data import Prepared, Windows, prepare
-from lstmlab.errors import ConfigError, LstmlabError
-from lstmlab.metrics import forecast_metrics, metrics_table
+from lstmlab.data import (
+    Prepared,
+    Windows,
+    WindowSpec,
+    latest_window,
+    load_prices,
+    prepare,
+    windows_for,
+)
+from lstmlab.errors import ConfigError, LstmlabError, ModelFileError
+from lstmlab.evaluation import Evaluation, prediction_frame, score_forecasts, with_baselines
+from lstmlab.manifest import build_manifest
+from lstmlab.metrics import metrics_table
 from lstmlab.model import SequenceRegressor
 from lstmlab.training import TensorSplit, TrainSettings, train
 
-__all__ = ["BAND_QUANTILES", "Evaluation", "Forecaster"]
+__all__ = ["BAND_QUANTILES", "Forecaster"]
 
 BAND_QUANTILES = (0.05, 0.95)  # the uncertainty band of `forecast`: a 90% interval
-_PREDICT_CHUNK = 8192
-
-
-@dataclass
-class Evaluation:
-    """Scores of a fitted model and of the baselines on the validation and test periods.
-
-    ``metrics`` is indexed by ``(split, model)``; ``predictions`` has one row per target date
-    (the first forecast step) with columns ``split``, ``actual``, the model's cell name and the
-    baselines, all in price units.
-    """
-
-    metrics: pd.DataFrame
-    predictions: pd.DataFrame
-
-    def summary(self, split: str = "test") -> str:
-        """One sentence: how the model's RMSE compares with the naive forecast's."""
-        models = [m for m in self.metrics.loc[split].index if m not in _BASELINES]
-        model = models[0]
-        rmse = self.metrics.loc[(split, model), "rmse"]
-        naive = self.metrics.loc[(split, "naive"), "rmse"]
-        verdict = "beats" if rmse < naive else "does not beat"
-        return (f"On the {split} period the {model.upper()} {verdict} the naive forecast: RMSE "
-                f"{rmse:.3f} against {naive:.3f} ({rmse / naive:.3f}x).")
-
-
-_BASELINES = ("naive", "drift", "moving_average")
+FORMAT = "lstmlab.forecaster/1"  # saved-model layout; bump when it changes incompatibly
+_CHUNK = 8192  # windows per forward pass when predicting
 
 
 class Forecaster:
@@ -72,122 +56,288 @@ class Forecaster:
             raise ConfigError(f"config must be a ForecastConfig, got {type(config).__name__}")
         self.config = config or ForecastConfig()
 
-    # ----------------------------------------------------------------------------------- fit
+    # ------------------------------------------------------------------------------ fitting
     def fit(
         self,
-        prices: pd.DataFrame,
+        prices: Any,
         *,
         verbose: bool = True,
         on_epoch: Callable[[dict[str, float]], None] | None = None,
     ) -> Forecaster:
-        """Prepare windows from ``prices``, train, and keep the best-validation weights."""
+        """Prepare windows from ``prices``, train, and keep the best-validation weights.
+
+        ``prices`` is anything :func:`lstmlab.load_prices` accepts. ``verbose`` prints one line
+        per epoch; ``on_epoch`` receives each epoch's history record as well.
+        """
         cfg = self.config
         device = _device(cfg.device)
-        prepared = self._prepare(prices)
+        frame = load_prices(prices)
+        prepared = self._prepare(frame)
         torch.manual_seed(cfg.seed)  # weight initialisation and dropout masks
         model = self._build_model(len(prepared.features)).to(device)
         callbacks = [cb for cb in (on_epoch, _printer(cfg.max_epochs) if verbose else None) if cb]
         result = train(
-            model,
-            _tensors(prepared.train, device),
-            _tensors(prepared.val, device),
-            _settings(cfg),
-            on_epoch=(lambda record: [cb(record) for cb in callbacks]) if callbacks else None,
+            model, _tensors(prepared.train, device), _tensors(prepared.val, device),
+            _settings(cfg), on_epoch=_chain(callbacks),
         )
         self.model_ = model.eval()
+        self.spec_: WindowSpec = prepared.spec
         self.prepared_ = prepared
         self.history_ = result.history
         self.best_epoch_ = result.best_epoch
         self.stop_reason_ = result.stop_reason
         self.band_ = self._residual_band(prepared.val)
-        self.manifest_ = forecast_io.manifest(cfg, prices, prepared)
+        self.manifest_ = build_manifest(cfg.seed, frame, prepared.split_dates, str(device))
         return self
 
-    def _prepare(self, prices: pd.DataFrame) -> Prepared:
+    def _prepare(self, frame: pd.DataFrame, spec: WindowSpec | None = None) -> Prepared:
         cfg = self.config
         return prepare(
-            prices, target_column=cfg.target_column, target=cfg.target, horizon=cfg.horizon,
+            frame, target_column=cfg.target_column, target=cfg.target, horizon=cfg.horizon,
             lookback=cfg.lookback, features=cfg.features, split=cfg.split, scaler=cfg.scaler,
+            fitted=spec,
         )
 
     def _build_model(self, input_size: int) -> SequenceRegressor:
         cfg = self.config
-        return SequenceRegressor(cfg.cell, input_size, cfg.hidden_size, cfg.horizon,
-                                 cfg.num_layers, cfg.dropout)
+        return SequenceRegressor(
+            cfg.cell, input_size, cfg.hidden_size, cfg.horizon, cfg.num_layers, cfg.dropout
+        )
 
-    # ------------------------------------------------------------------------------ predict
     def _check_fitted(self) -> None:
         if not hasattr(self, "model_"):
-            raise LstmlabError("this Forecaster is not fitted yet: call fit(prices) or load a "
-                               "saved model with Forecaster.load(path)")
+            raise LstmlabError(
+                "this Forecaster is not fitted yet: call fit(prices) first, or load a saved "
+                "model with Forecaster.load(path)"
+            )
 
+    # --------------------------------------------------------------------------- predicting
     @torch.no_grad()
-    def _predict_windows(self, windows: Windows) -> np.ndarray:
-        """Model forecasts for ``windows`` in price units, ``(N, horizon)``."""
+    def _predict_prices(self, x: torch.Tensor, last_price: np.ndarray) -> np.ndarray:
+        """Forecasts in price units ``(N, horizon)`` for windows ``x (N, L, F)``."""
         self.model_.eval()
         device = next(self.model_.parameters()).device
-        chunks = [self.model_(x.to(device)).cpu() for x in windows.x.split(_PREDICT_CHUNK)]
-        scaled = torch.cat(chunks).double().numpy() if chunks else np.zeros((0, self.config.horizon))
-        return self.prepared_.to_prices(scaled, windows.last_price)
+        outputs = [self.model_(chunk.to(device)).cpu() for chunk in x.split(_CHUNK)]
+        scaled = torch.cat(outputs).double().numpy()  # (N, h)
+        return self.spec_.to_prices(scaled, last_price)
 
-    def predict(self, prices: pd.DataFrame) -> pd.DataFrame:
-        """Forecast every window of ``prices`` with the fitted model (no refit, fitted scalers).
+    def predict(self, prices: Any) -> pd.DataFrame:
+        """Forecast every complete window of ``prices`` whose targets lie in the data.
 
-        Returns a frame indexed by the first target date with ``prediction`` (horizon 1) or
-        ``prediction_1 .. prediction_h`` in price units.
+        Uses the fitted model and scalers, never refits. Returns a frame indexed by the first
+        target date, with ``prediction`` (horizon 1) or ``prediction_1 .. prediction_h``, in
+        price units.
         """
         self._check_fitted()
-        windows = self._all_windows(prices)
-        values = self._predict_windows(windows)
+        windows = windows_for(load_prices(prices), self.spec_)
         h = self.config.horizon
         columns = ["prediction"] if h == 1 else [f"prediction_{k}" for k in range(1, h + 1)]
-        return pd.DataFrame(values, index=pd.DatetimeIndex(windows.dates, name="date"),
-                            columns=columns)
+        values = self._predict_prices(windows.x, windows.last_price)
+        return pd.DataFrame(values, index=windows.dates, columns=columns)
 
-    # ----------------------------------------------------------------------------- evaluate
+    def _residual_band(self, windows: Windows) -> list[list[float]]:
+        """Quantiles of the validation log errors ``log(actual / forecast)`` per horizon step."""
+        forecast = self._predict_prices(windows.x, windows.last_price)
+        log_error = np.log(windows.actual / forecast)  # (N, h)
+        return np.quantile(log_error, BAND_QUANTILES, axis=0).T.tolist()  # h x [low, high]
+
+    def forecast(self, prices: Any, steps: int) -> pd.DataFrame:
+        """Forecast the ``steps`` business days after the last row of ``prices``.
+
+        The first step is predicted from the window that ends at the latest actual price. Up to
+        ``horizon`` steps come from one direct prediction; further steps are recursive: each
+        forecast block is appended as if observed (open, high and low set to the forecast close,
+        volume held at its last value) and the model is applied again. ``lower``/``upper`` are a
+        90% band from the empirical quantiles of the validation errors (residual quantiles,
+        widened by the square root of the step beyond the horizon). Business days do not skip
+        market holidays.
+        """
+        self._check_fitted()
+        if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
+            raise ConfigError(f"steps must be a whole number >= 1, got {steps!r}")
+        frame = load_prices(prices)
+        column = self.config.target_column
+        path: list[float] = []
+        while len(path) < steps:
+            last_price = frame[column].to_numpy(dtype=np.float64)[-1:]  # (1,)
+            block = self._predict_prices(latest_window(frame, self.spec_), last_price)[0]  # (h,)
+            path.extend(block.tolist())
+            frame = _extend(frame, block)
+        prediction = np.asarray(path[:steps])
+        low, high = self._band_for(steps)
+        dates = pd.bdate_range(frame.index[-len(path) - 1], periods=steps + 1)[1:]
+        return pd.DataFrame(
+            {"prediction": prediction, "lower": prediction * np.exp(low),
+             "upper": prediction * np.exp(high)},
+            index=pd.DatetimeIndex(dates, name="date"),
+        )
+
+    def _band_for(self, steps: int) -> tuple[np.ndarray, np.ndarray]:
+        band = np.asarray(self.band_)  # (h, 2)
+        h = band.shape[0]
+        k = np.arange(1, steps + 1)
+        rows = band[np.minimum(k, h) - 1]  # (steps, 2)
+        widen = np.sqrt(np.maximum(k / h, 1.0))[:, None]
+        return rows[:, 0] * widen[:, 0], rows[:, 1] * widen[:, 0]
+
+    # --------------------------------------------------------------------------- evaluating
     def evaluate(
-        self, prices: pd.DataFrame, *, walk_forward: int = 0, walk_forward_epochs: int = 2
+        self, prices: Any, *, walk_forward: int = 0, walk_forward_epochs: int = 2
     ) -> Evaluation:
         """Score the model and the baselines on validation and test, in price units.
 
+        The split is the config's, applied to ``prices``; the scalers are the fitted ones.
         ``walk_forward=k`` adds a ``test_walk_forward`` split: the test period is predicted in
         blocks of ``k`` days, and before each block a copy of the model is fine-tuned for
-        ``walk_forward_epochs`` epochs on every window whose target is known by then (an
-        expanding window; the scalers stay those fitted on the training part).
+        ``walk_forward_epochs`` epochs on every window whose targets are known by then (an
+        expanding window).
         """
         self._check_fitted()
-        prepared = self._prepare_with_fitted_scalers(prices)
-        series = prices[self.config.target_column].to_numpy(dtype=np.float64)
+        frame = load_prices(prices)
+        prepared = self._prepare(frame, self.spec_)
+        series = frame[self.config.target_column].to_numpy(dtype=np.float64)
         rows: dict[tuple[str, str], dict[str, float]] = {}
         frames = []
         for split in ("val", "test"):
             windows = getattr(prepared, split)
-            forecasts = self._all_forecasts(series, windows, self._predict_windows(windows))
-            rows.update(self._score(split, windows, forecasts))
-            frames.append(self._prediction_frame(split, windows, forecasts))
+            model = self._predict_prices(windows.x, windows.last_price)
+            forecasts = self._with_baselines(model, series, windows)
+            rows.update(score_forecasts(split, windows.actual, windows.last_price, forecasts))
+            frames.append(prediction_frame(split, windows.dates, windows.actual, forecasts))
         if walk_forward:
-            forecasts = self._walk_forward(series, prepared, walk_forward, walk_forward_epochs)
-            rows.update(self._score("test_walk_forward", prepared.test, forecasts))
+            model = self._walk_forward(prepared, walk_forward, walk_forward_epochs)
+            forecasts = self._with_baselines(model, series, prepared.test)
+            test = prepared.test
+            rows.update(score_forecasts("test_walk_forward", test.actual, test.last_price,
+                                        forecasts))
         return Evaluation(metrics=metrics_table(rows), predictions=pd.concat(frames))
 
-    def _all_forecasts(
-        self, series: np.ndarray, windows: Windows, model: np.ndarray
+    def _with_baselines(
+        self, model: np.ndarray, series: np.ndarray, windows: Windows
     ) -> dict[str, np.ndarray]:
-        baselines = baseline_forecasts(series, windows.origin, self.config.horizon,
-                                       ma_window=self.config.baseline_window)
-        return {self.config.cell: model, **baselines}
+        cfg = self.config
+        return with_baselines(cfg.cell, model, series, windows.origin, cfg.horizon,
+                              cfg.baseline_window)
 
-    def _score(self, split: str, windows: Windows, forecasts: dict[str, np.ndarray]) -> dict:
-        h = self.config.horizon
-        previous = np.repeat(windows.last_price, h)  # naive forecast for every step
-        actual = windows.actual.reshape(-1)
-        return {(split, name): forecast_metrics(actual, values.reshape(-1), previous, horizon=h)
-                for name, values in forecasts.items()}
+    def _walk_forward(self, prepared: Prepared, block: int, epochs: int) -> np.ndarray:
+        """Test forecasts ``(N, h)`` from a model fine-tuned before each block of ``block`` days."""
+        if isinstance(block, bool) or not isinstance(block, int) or block < 1:
+            raise ConfigError(f"walk_forward must be a whole number of days >= 1, got {block!r}")
+        original = self.model_
+        self.model_ = copy.deepcopy(original)
+        device = next(original.parameters()).device
+        test, h = prepared.test, self.config.horizon
+        # fine-tuning sees only known windows (no held-out loss, so no schedule, no restore)
+        settings = _settings(self.config, max_epochs=epochs, patience=0, lr_factor=1.0,
+                             restore_best=False)
+        out = []
+        try:
+            for start in range(0, len(test), block):
+                # test windows whose last target day is on or before the block's origin day
+                seen = slice(0, max(start - (h - 1), 0))
+                known = TensorSplit(
+                    torch.cat([prepared.train.x, prepared.val.x, test.x[seen]]).to(device),
+                    torch.cat([prepared.train.y, prepared.val.y, test.y[seen]]).to(device),
+                )
+                train(self.model_, known, known, settings)
+                part = slice(start, start + block)
+                out.append(self._predict_prices(test.x[part], test.last_price[part]))
+        finally:
+            self.model_ = original
+        return np.concatenate(out)
 
-    @staticmethod
-    def _prediction_frame(split: str, windows: Windows, forecasts: dict[str, np.ndarray]):
-        frame = pd.DataFrame({"split": split, "actual": windows.actual[:, 0]},
-                             index=pd.DatetimeIndex(windows.dates, name="date"))
-        for name, values in forecasts.items():
-            frame[name] = values[:, 0]  # first forecast step
-        return frame
+    # ------------------------------------------------------------------------------ saving
+    def save(self, path: str | Path) -> Path:
+        """Write the model as one safetensors file (weights + JSON metadata), atomically."""
+        self._check_fitted()
+        meta = {
+            "format": FORMAT,
+            "lstmlab_version": __version__,
+            "config": self.config.to_dict(),
+            "spec": self.spec_.to_dict(),
+            "band": self.band_,
+            "manifest": self.manifest_,
+            "best_epoch": self.best_epoch_,
+            "stop_reason": self.stop_reason_,
+            "history": self.history_.to_dict(orient="list"),
+        }
+        state = {k: v.detach().cpu() for k, v in self.model_.state_dict().items()}
+        from lstmlab import persist  # safetensors is only needed to save and load
+
+        return persist.save_model(path, state, meta)
+
+    @classmethod
+    def load(cls, path: str | Path, device: str = "cpu") -> Forecaster:
+        """Load a model written by :meth:`save` onto ``device``, validating every part."""
+        from lstmlab import persist
+
+        state, meta = persist.load_model(path)
+        if meta.get("format") != FORMAT:
+            raise ModelFileError(
+                f"{path}: saved-model format {meta.get('format')!r} is not supported by lstmlab "
+                f"{__version__} (expects {FORMAT!r}); retrain the model with this version"
+            )
+        try:
+            config = ForecastConfig.from_dict({**meta["config"], "device": device})
+            spec = WindowSpec.from_dict(meta["spec"])
+            self = cls(config)
+            model = self._build_model(len(spec.features))
+            model.load_state_dict(state, strict=True)
+            self.band_ = [[float(a), float(b)] for a, b in meta["band"]]
+            self.history_ = pd.DataFrame(meta["history"])
+        except (KeyError, TypeError, ValueError, RuntimeError) as exc:
+            raise ModelFileError(f"{path}: the saved model is inconsistent ({exc}); it may have "
+                                 "been edited or written by another program") from None
+        self.model_ = model.to(_device(device)).eval()
+        self.spec_ = spec
+        self.manifest_ = meta["manifest"]
+        self.best_epoch_ = meta.get("best_epoch")
+        self.stop_reason_ = meta.get("stop_reason")
+        return self
+
+
+def _device(name: str) -> torch.device:
+    try:
+        device = torch.device(name)
+    except RuntimeError:
+        raise ConfigError(f"device {name!r} is not a device name; use 'cpu' or 'cuda'") from None
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ConfigError(f"device {name!r} was asked for but CUDA is not available here; "
+                          "use device='cpu'")
+    return device
+
+
+def _tensors(windows: Windows, device: torch.device) -> TensorSplit:
+    return TensorSplit(windows.x.to(device), windows.y.to(device))
+
+
+def _settings(cfg: ForecastConfig, **overrides: Any) -> TrainSettings:
+    names = ("max_epochs", "batch_size", "optimizer", "learning_rate", "weight_decay",
+             "grad_clip", "patience", "lr_patience", "lr_factor", "seed")
+    return TrainSettings(**{**{n: getattr(cfg, n) for n in names}, **overrides})
+
+
+def _chain(callbacks: list[Callable[[dict[str, float]], None]]):
+    if not callbacks:
+        return None
+    return lambda record: [callback(record) for callback in callbacks]
+
+
+def _printer(max_epochs: int) -> Callable[[dict[str, float]], None]:
+    width = len(str(max_epochs))
+
+    def show(r: dict[str, float]) -> None:
+        print(f"epoch {int(r['epoch']):>{width}}/{max_epochs}  train {r['train_loss']:.5f}  "
+              f"val {r['val_loss']:.5f}  lr {r['lr']:.1e}  {r['seconds']:.1f}s", flush=True)
+
+    return show
+
+
+def _extend(frame: pd.DataFrame, block: np.ndarray) -> pd.DataFrame:
+    """``frame`` with the forecast ``block`` appended as business days (see ``forecast``)."""
+    dates = pd.bdate_range(frame.index[-1], periods=len(block) + 1)[1:]
+    extra = pd.DataFrame(index=pd.DatetimeIndex(dates, name=frame.index.name),
+                         columns=frame.columns, dtype=np.float64)
+    for column in frame.columns:
+        extra[column] = block if column != "volume" else float(frame[column].iloc[-1])
+    return pd.concat([frame, extra])

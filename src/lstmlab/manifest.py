@@ -27,7 +27,7 @@ def data_sha256(prices: pd.DataFrame) -> str:
 
 
 def build_manifest(
-    seed: int, prices: pd.DataFrame, split_dates: dict[str, Any], device: str
+    seed: int, prices: pd.DataFrame, split_dates: dict[str, dict[str, str]], device: str
 ) -> dict[str, Any]:
     """Seed, library versions, determinism settings, data hash and the exact split dates."""
     return {
@@ -54,6 +54,5 @@ def build_manifest(
             "first_date": str(prices.index[0].date()) if len(prices) else None,
             "last_date": str(prices.index[-1].date()) if len(prices) else None,
         },
-        "split_dates": {k: [str(pd.Timestamp(d).date()) for d in v]
-                        for k, v in split_dates.items()},
+        "split_dates": {name: dict(span) for name, span in split_dates.items()},
     }

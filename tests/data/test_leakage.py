@@ -37,7 +37,7 @@ def perturb_from(prices: pd.DataFrame, row: int, seed: int = 0) -> pd.DataFrame:
 
 def end_of(prepared: Prepared, split: str) -> int:
     """First row after the split's last target row."""
-    return int(getattr(prepared, split).origin[-1]) + prepared.horizon + 1
+    return int(getattr(prepared, split).origin[-1]) + prepared.spec.horizon + 1
 
 
 def assert_same_windows(a: Windows, b: Windows) -> None:
@@ -56,8 +56,8 @@ def test_after_train_changes_nothing_in_train(series, setting):
     assert_same_windows(before.train, after.train)
     assert before.scaler_x == after.scaler_x and before.scaler_y == after.scaler_y
     assert before.split_dates["train"] == after.split_dates["train"]
-    features_before, _ = feature_matrix(series, before.features, before.target_column)
-    features_after, _ = feature_matrix(changed, before.features, before.target_column)
+    features_before, _ = feature_matrix(series, before.features, before.spec.target_column)
+    features_after, _ = feature_matrix(changed, before.features, before.spec.target_column)
     np.testing.assert_array_equal(features_before[:cut], features_after[:cut])
     assert not np.array_equal(before.val.actual, after.val.actual)  # the change did land
 

@@ -22,10 +22,10 @@ SPLITS = ("train", "val", "test")
 
 def check_alignment(prepared: Prepared, prices: pd.DataFrame) -> None:
     """Every sample lines up with the price frame: window, dates, last price, targets."""
-    price = prices[prepared.target_column].to_numpy()
-    matrix, _ = feature_matrix(prices, prepared.features, prepared.target_column)
+    price = prices[prepared.spec.target_column].to_numpy()
+    matrix, _ = feature_matrix(prices, prepared.features, prepared.spec.target_column)
     scaled = prepared.scaler_x.transform(matrix).astype(np.float32)
-    L, h = prepared.lookback, prepared.horizon
+    L, h = prepared.spec.lookback, prepared.spec.horizon
     for name in SPLITS:
         w = getattr(prepared, name)
         o = w.origin
@@ -44,7 +44,12 @@ def check_alignment(prepared: Prepared, prices: pd.DataFrame) -> None:
 
 def test_defaults_are_a_newcomer_setup(tsla):
     p = prepare(tsla)
-    assert (p.target, p.target_column, p.lookback, p.horizon) == ("log_return", "close", 60, 1)
+    assert (p.spec.target, p.spec.target_column, p.spec.lookback, p.spec.horizon) == (
+        "log_return",
+        "close",
+        60,
+        1,
+    )
     assert p.features == ["log_return"] and p.scaler_x.kind == "standard" and p.warmup == 1
     check_alignment(p, tsla)
     sizes = np.array([len(p.train), len(p.val), len(p.test)])
@@ -54,8 +59,14 @@ def test_defaults_are_a_newcomer_setup(tsla):
 @pytest.mark.parametrize("target", TARGETS)
 @pytest.mark.parametrize("horizon", [1, 4])
 def test_every_target_and_horizon_aligns_and_inverts(series, target, horizon):
-    p = prepare(series, target=target, horizon=horizon, lookback=20,
-                features=("close", "log_return", "range", "volume_z"), scaler="minmax")
+    p = prepare(
+        series,
+        target=target,
+        horizon=horizon,
+        lookback=20,
+        features=("close", "log_return", "range", "volume_z"),
+        scaler="minmax",
+    )
     check_alignment(p, series)
 
 
@@ -64,8 +75,9 @@ def test_target_blocks_do_not_overlap_between_splits(synthetic):
     last_target = {n: getattr(p, n).origin[-1] + 5 for n in SPLITS}
     first_target = {n: getattr(p, n).origin[0] + 1 for n in SPLITS}
     assert last_target["train"] < first_target["val"] and last_target["val"] < first_target["test"]
-    assert p.notes[-1] == ("4 sample(s) at each split boundary are left out so that no price is a "
-                           "target in two splits")
+    assert p.notes[-1] == (
+        "4 sample(s) at each split boundary are left out so that no price is a target in two splits"
+    )
 
 
 def test_scalers_are_fitted_on_training_rows_only(tsla):
@@ -87,8 +99,9 @@ def test_split_by_dates(tsla):
 
 def test_split_dates_and_scalers_are_json(tsla):
     p = prepare(tsla)
-    text = json.dumps({"split_dates": p.split_dates, "x": p.scaler_x.to_dict(),
-                       "y": p.scaler_y.to_dict()})
+    text = json.dumps(
+        {"split_dates": p.split_dates, "x": p.scaler_x.to_dict(), "y": p.scaler_y.to_dict()}
+    )
     assert json.loads(text)["split_dates"]["test"]["last"] == f"{tsla.index[-1]:%Y-%m-%d}"
     assert p.split_dates["train"]["first"] == f"{tsla.index[61]:%Y-%m-%d}"
 
@@ -97,9 +110,11 @@ def test_notes_carry_the_loading_notes(synthetic):
     newest_first = synthetic.iloc[::-1]
     p = prepare(newest_first, features=("volume_z",), lookback=5)
     assert p.notes[0].startswith(
-        f"the DataFrame loaded from {synthetic.attrs['source']} lists the newest date first")
-    assert p.notes[1] == ("the first 19 row(s) feed no window: warm-up of the derived features "
-                          "in ['volume_z']")
+        f"the DataFrame loaded from {synthetic.attrs['source']} lists the newest date first"
+    )
+    assert p.notes[1] == (
+        "the first 19 row(s) feed no window: warm-up of the derived features in ['volume_z']"
+    )
 
 
 def test_prepare_accepts_a_path(tsla_csv, tsla):
@@ -120,8 +135,9 @@ def test_latest_window_too_short(tsla):
     with pytest.raises(DataError) as caught:
         latest_window(tsla.iloc[:30], p)
     assert str(caught.value) == (
-        f"the DataFrame loaded from {tsla.attrs['source']} has 30 rows; the latest window needs "
-        "30 rows after 1 warm-up row(s), so at least 31")
+        f"the DataFrame loaded from {tsla.attrs['source']} has 30 rows; a window needs "
+        "30 rows after 1 warm-up row(s), so at least 31"
+    )
 
 
 def test_series_too_short(tsla):
@@ -141,12 +157,18 @@ def test_series_too_short(tsla):
         ({"lookback": 0}, ConfigError, "lookback must be a whole number >= 1, got 0"),
         ({"horizon": True}, ConfigError, "horizon must be a whole number >= 1, got True"),
         ({"horizon": 1.5}, ConfigError, "horizon must be a whole number >= 1, got 1.5"),
-        ({"scaler": "robust"}, ConfigError,
-         "unknown scaler 'robust'; choose one of ['standard', 'minmax', 'none']"),
-        ({"target_column": "adj_close"}, DataError,
-         "target column 'adj_close' is not in the prices from the DataFrame loaded from "
-         "<source> (columns: ['open', "
-         "'high', 'low', 'close', 'volume']); pick one"),
+        (
+            {"scaler": "robust"},
+            ConfigError,
+            "unknown scaler 'robust'; choose one of ['standard', 'minmax', 'none']",
+        ),
+        (
+            {"target_column": "adj_close"},
+            DataError,
+            "target column 'adj_close' is not in the prices from the DataFrame loaded from "
+            "<source> (columns: ['open', "
+            "'high', 'low', 'close', 'volume']); pick one",
+        ),
     ],
 )
 def test_bad_settings(synthetic, kwargs, error, message):
@@ -163,10 +185,16 @@ def test_to_prices_checks_shapes(synthetic):
 
 @settings(max_examples=25, deadline=None)
 @given(
-    n=st.integers(30, 400), lookback=st.integers(1, 40), horizon=st.integers(1, 6),
+    n=st.integers(30, 400),
+    lookback=st.integers(1, 40),
+    horizon=st.integers(1, 6),
     target=st.sampled_from(TARGETS),
-    features=st.lists(st.sampled_from(["close", "log_return", "range", "volume_z"]),
-                      min_size=1, max_size=4, unique=True),
+    features=st.lists(
+        st.sampled_from(["close", "log_return", "range", "volume_z"]),
+        min_size=1,
+        max_size=4,
+        unique=True,
+    ),
 )
 def test_shapes_and_alignment_over_random_settings(
     synthetic, n, lookback, horizon, target, features

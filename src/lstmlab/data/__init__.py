@@ -6,11 +6,11 @@ gives the window to forecast beyond the data. See ``docs/data.md``.
 """
 
 from lstmlab.data.load import load_prices
-from lstmlab.data.prepare import Prepared, WindowSpec, latest_window, prepare
-from lstmlab.data.scale import Scaler, fit_scaler
+from lstmlab.data.prepare import Prepared, WindowSpec, latest_window, prepare, windows_for
+from lstmlab.data.scale import Scaler
 from lstmlab.data.windows import Windows
 
 __all__ = [
-    "Prepared", "Scaler", "WindowSpec", "Windows", "fit_scaler", "latest_window", "load_prices",
-    "prepare",
+    "Prepared", "Scaler", "WindowSpec", "Windows", "latest_window", "load_prices", "prepare",
+    "windows_for",
 ]

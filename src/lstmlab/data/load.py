@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from lstmlab.data.parse import Where, normalize_header, parse_table
@@ -92,8 +93,8 @@ def read_table(path: Path) -> pd.DataFrame:
                           keep_default_na=False, skip_blank_lines=False)
     except pd.errors.ParserError as exc:
         raise DataError(f"{path} is not a well-formed CSV: {exc}") from None
-    blank = raw.fillna("").apply(lambda col: col.str.strip() == "").all(axis=1)
-    raw = raw.loc[~blank]
+    cells = raw.fillna("").to_numpy(dtype=str)
+    raw = raw.loc[~(np.char.strip(cells) == "").all(axis=1)]  # blank lines
     if raw.empty:
         raise DataError(f"{path} has a header but no data rows; expected one row per date")
     return raw

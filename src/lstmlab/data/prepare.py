@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -25,32 +25,24 @@ from lstmlab.data.targets import check_target, future_prices, make_targets, targ
 from lstmlab.data.windows import Windows, window_view
 from lstmlab.errors import ConfigError, DataError
 
-__all__ = ["Prepared", "WindowSpec", "latest_window", "prepare"]
+__all__ = ["Prepared", "WindowSpec", "latest_window", "prepare", "windows_for"]
 
 
 @dataclass(frozen=True, eq=False)
-class Prepared:
-    """Scaled windows per split plus what is needed to read model outputs back as prices.
+class WindowSpec:
+    """How windows are built and model outputs read back: everything but the data itself.
 
-    ``split_dates[name]`` is ``{"first": ..., "last": ...}``: ISO dates of the split's first and
-    last target rows. ``warmup`` rows at the start feed no window (derived features undefined
-    there). ``notes`` says what was done to the input (sorting, filling, warm-up, dropped
-    boundary samples), for the CLI to show.
+    A fitted model keeps this (it serialises to plain JSON with :meth:`to_dict`) to build windows
+    from new prices with the training scalers and to turn its outputs into prices.
     """
 
-    train: Windows
-    val: Windows
-    test: Windows
-    scaler_x: Scaler
-    scaler_y: Scaler
-    features: list[str]
-    split_dates: dict[str, dict[str, str]]
-    target: str
-    target_column: str
+    features: tuple[str, ...]
     lookback: int
     horizon: int
-    warmup: int
-    notes: list[str]
+    target: str
+    target_column: str
+    scaler_x: Scaler
+    scaler_y: Scaler
 
     def to_prices(self, y_scaled: np.ndarray, last_price: np.ndarray) -> np.ndarray:
         """``(N, h)`` prices from scaled model outputs ``(N, h)`` and last known prices ``(N,)``."""
@@ -63,26 +55,90 @@ class Prepared:
                             f"last_price of shape (N,), got {y.shape} and {last.shape}")
         return targets_to_prices(self.target, self.scaler_y.inverse_transform(y), last)
 
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready form (scalers as :meth:`Scaler.to_dict`)."""
+        return {
+            "features": list(self.features), "lookback": self.lookback, "horizon": self.horizon,
+            "target": self.target, "target_column": self.target_column,
+            "scaler_x": self.scaler_x.to_dict(), "scaler_y": self.scaler_y.to_dict(),
+        }
 
-class WindowSpec(Protocol):
-    """What :func:`latest_window` needs: a :class:`Prepared` or anything with these fields."""
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> WindowSpec:
+        """Rebuild a spec written by :meth:`to_dict`; a malformed dict raises DataError."""
+        try:
+            spec = cls(
+                features=tuple(data["features"]), lookback=int(data["lookback"]),
+                horizon=int(data["horizon"]), target=check_target(data["target"]),
+                target_column=str(data["target_column"]),
+                scaler_x=Scaler.from_dict(data["scaler_x"]),
+                scaler_y=Scaler.from_dict(data["scaler_y"]),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise DataError(f"malformed window spec: {exc!r}; expected the keys written by "
+                            "WindowSpec.to_dict()") from None
+        if spec.scaler_x.offset.shape[0] != len(spec.features) or spec.scaler_y.offset.shape[
+            0
+        ] != spec.horizon:
+            raise DataError("malformed window spec: scaler sizes do not match the features "
+                            f"({len(spec.features)}) and horizon ({spec.horizon})")
+        return spec
 
-    features: Sequence[str]
-    lookback: int
-    target_column: str
-    scaler_x: Scaler
+
+@dataclass(frozen=True, eq=False)
+class Prepared:
+    """Scaled windows per split plus what is needed to read model outputs back as prices.
+
+    ``spec`` holds the settings and the scalers fitted on the training part.
+    ``split_dates[name]`` is ``{"first": ..., "last": ...}``: ISO dates of the split's first and
+    last target rows. ``warmup`` rows at the start feed no window (derived features undefined
+    there). ``notes`` says what was done to the input (sorting, filling, warm-up, dropped
+    boundary samples), for the CLI to show.
+    """
+
+    train: Windows
+    val: Windows
+    test: Windows
+    spec: WindowSpec
+    split_dates: dict[str, dict[str, str]]
+    warmup: int
+    notes: list[str]
+
+    @property
+    def features(self) -> list[str]:
+        """Names of the input features, in column order."""
+        return list(self.spec.features)
+
+    @property
+    def scaler_x(self) -> Scaler:
+        """Feature scaler fitted on the training part."""
+        return self.spec.scaler_x
+
+    @property
+    def scaler_y(self) -> Scaler:
+        """Target scaler fitted on the training part."""
+        return self.spec.scaler_y
+
+    def to_prices(self, y_scaled: np.ndarray, last_price: np.ndarray) -> np.ndarray:
+        """``(N, h)`` prices from scaled model outputs; see :meth:`WindowSpec.to_prices`."""
+        return self.spec.to_prices(y_scaled, last_price)
 
 
 def prepare(
     prices: Any, *, target_column: str = "close", target: str = "log_return", horizon: int = 1,
     lookback: int = 60, features: Sequence[str] = ("log_return",),
     split: Sequence[Any] = (0.7, 0.15, 0.15), scaler: str = "standard",
+    fitted: WindowSpec | None = None,
 ) -> Prepared:
     """Build leak-free scaled windows from ``prices`` (anything :func:`load_prices` accepts).
 
     ``split`` is three fractions of the target rows or two dates ``(val_start, test_start)``;
     ``target`` is one of ``price``, ``return``, ``log_return``, ``change`` (see
-    :mod:`lstmlab.data.targets`); ``scaler`` is ``standard``, ``minmax`` or ``none``.
+    :mod:`lstmlab.data.targets`); ``scaler`` is ``standard``, ``minmax`` or ``none``. To fill
+    missing values, load with ``load_prices(source, fill=...)`` first and pass the frame.
+    Window positions (``origin``) refer to the frame as :func:`load_prices` returns it.
+    ``fitted`` (the ``spec`` of an earlier ``prepare``) reuses its scalers instead of fitting
+    new ones, so that a trained model sees new data scaled exactly as its training data.
     """
     frame = load_prices(prices)
     _check_settings(frame, target_column, target, horizon, lookback, scaler)
@@ -94,8 +150,13 @@ def prepare(
     price = frame[target_column].to_numpy(dtype=np.float64)
     raw_y = {name: _raw_targets(target, price, origins[name], horizon) for name in SPLITS}
     train = origins["train"]
-    scaler_x = fit_scaler(scaler, matrix[train.start - lookback + 1 : train.stop])
-    scaler_y = fit_scaler(scaler, raw_y["train"])
+    if fitted is None:
+        scaler_x = fit_scaler(scaler, matrix[train.start - lookback + 1 : train.stop])
+        scaler_y = fit_scaler(scaler, raw_y["train"])
+    else:
+        scaler_x, scaler_y = fitted.scaler_x, fitted.scaler_y
+    spec = WindowSpec(tuple(_names(features)), int(lookback), int(horizon), target,
+                      target_column, scaler_x, scaler_y)
     scaled_x = scaler_x.transform(matrix)  # (n, F), row by row: no mixing across time
     windows = {
         name: _windows(frame.index, price, scaled_x, scaler_y.transform(raw_y[name]),
@@ -103,30 +164,52 @@ def prepare(
         for name in SPLITS
     }
     return Prepared(
-        **windows, scaler_x=scaler_x, scaler_y=scaler_y, features=list(_names(features)),
+        **windows, spec=spec,
         split_dates={name: _date_span(frame.index, w, horizon) for name, w in windows.items()},
-        target=target, target_column=target_column, lookback=lookback, horizon=horizon,
         warmup=warmup, notes=_notes(frame, features, warmup, horizon),
     )
 
 
-def latest_window(prices: Any, prepared_like: WindowSpec) -> torch.Tensor:
-    """``(1, lookback, F)`` float32 scaled window ending at the last row of ``prices``.
-
-    Use it to forecast beyond the data, with the settings and training scaler of
-    ``prepared_like`` (a :class:`Prepared`, or an object with the same four fields).
-    """
-    frame = load_prices(prices)
-    spec = prepared_like
+def _scaled_features(frame: pd.DataFrame, spec: WindowSpec) -> tuple[np.ndarray, int]:
+    """Training-scaled feature matrix ``(n, F)`` of ``frame`` and its warm-up row count."""
     matrix, warmup = feature_matrix(frame, spec.features, spec.target_column)
-    n = len(frame)
-    if n - warmup < spec.lookback:
+    if len(frame) - warmup < spec.lookback:
         raise DataError(
-            f"{frame.attrs['source']} has {n} rows; the latest window needs {spec.lookback} "
+            f"{frame.attrs['source']} has {len(frame)} rows; a window needs {spec.lookback} "
             f"rows after {warmup} warm-up row(s), so at least {spec.lookback + warmup}"
         )
-    scaled = spec.scaler_x.transform(matrix)
+    return spec.scaler_x.transform(matrix), warmup
+
+
+def latest_window(prices: Any, spec: WindowSpec | Prepared) -> torch.Tensor:
+    """``(1, lookback, F)`` float32 scaled window ending at the last row of ``prices``.
+
+    Use it to forecast beyond the data, with the settings and training scalers of ``spec`` (a
+    :class:`WindowSpec`, or the :class:`Prepared` that holds one).
+    """
+    spec = spec.spec if isinstance(spec, Prepared) else spec
+    frame = load_prices(prices)
+    scaled, _ = _scaled_features(frame, spec)
+    n = len(frame)
     return window_view(scaled, range(n - 1, n), spec.lookback).contiguous()  # (1, L, F)
+
+
+def windows_for(prices: Any, spec: WindowSpec) -> Windows:
+    """Every complete window of ``prices`` whose ``horizon`` targets lie in the data.
+
+    Built with the training scalers of ``spec``, for predicting over a whole series; ``y`` holds
+    the scaled true targets.
+    """
+    frame = load_prices(prices)
+    scaled, warmup = _scaled_features(frame, spec)
+    origins = range(warmup + spec.lookback - 1, len(frame) - spec.horizon)
+    if len(origins) == 0:
+        raise DataError(f"{frame.attrs['source']} has no window with {spec.horizon} known "
+                        f"target step(s) after it; it needs at least one more row")
+    price = frame[spec.target_column].to_numpy(dtype=np.float64)
+    raw_y = _raw_targets(spec.target, price, origins, spec.horizon)
+    return _windows(frame.index, price, scaled, spec.scaler_y.transform(raw_y), origins,
+                    spec.lookback, spec.horizon)
 
 
 def _check_settings(

@@ -1,0 +1,140 @@
+"""Forecaster: fit / predict / evaluate / forecast on a small series, quickly."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from lstmlab import ForecastConfig, Forecaster, load_prices
+from lstmlab.errors import ConfigError, LstmlabError
+
+SMALL = dict(hidden_size=8, lookback=10, max_epochs=3, batch_size=32)
+
+
+@pytest.fixture(scope="module")
+def prices(tsla_csv) -> pd.DataFrame:
+    return load_prices(tsla_csv).iloc[-500:]
+
+
+@pytest.fixture(scope="module")
+def fitted(prices) -> Forecaster:
+    return Forecaster(ForecastConfig(cell="lstm", **SMALL)).fit(prices, verbose=False)
+
+
+def test_fit_sets_learned_state_and_history(fitted):
+    history = fitted.history_
+    assert list(history.columns[:5]) == ["epoch", "train_loss", "val_loss", "lr", "seconds"]
+    assert len(history) == 3 and fitted.best_epoch_ in (1, 2, 3)
+    assert np.isfinite(history[["train_loss", "val_loss"]].to_numpy()).all()
+
+
+def test_manifest_records_what_reproduces_the_run(fitted, prices):
+    manifest = fitted.manifest_
+    assert manifest["seed"] == 0
+    assert set(manifest["versions"]) >= {"lstmlab", "torch", "numpy", "pandas"}
+    assert len(manifest["data"]["sha256"]) == 64 and manifest["data"]["rows"] == len(prices)
+    assert set(manifest["split_dates"]) == {"train", "val", "test"}
+    assert "torch_deterministic_algorithms" in manifest["determinism"]
+
+
+@pytest.mark.parametrize("cell", ["rnn", "gru"])
+def test_same_seed_same_history_and_predictions(prices, cell):
+    config = ForecastConfig(cell=cell, seed=7, **SMALL)
+    first = Forecaster(config).fit(prices, verbose=False)
+    second = Forecaster(config).fit(prices, verbose=False)
+    columns = ["train_loss", "val_loss", "lr", "train_batch_loss"]
+    pd.testing.assert_frame_equal(first.history_[columns], second.history_[columns])
+    pd.testing.assert_frame_equal(first.predict(prices), second.predict(prices))
+
+
+def test_evaluate_scores_model_and_baselines_on_same_points(fitted, prices):
+    evaluation = fitted.evaluate(prices)
+    metrics = evaluation.metrics
+    for split in ("val", "test"):
+        assert list(metrics.loc[split].index) == ["lstm", "naive", "drift", "moving_average"]
+        assert metrics.loc[(split, "naive"), "mase"] == pytest.approx(1.0)
+    frame = evaluation.predictions
+    assert list(frame.columns) == ["split", "actual", "lstm", "naive", "drift", "moving_average"]
+    # naive on day d is the close of the previous trading day
+    close = prices["close"]
+    previous = close.shift(1).reindex(frame.index)
+    np.testing.assert_allclose(frame["naive"], previous)
+    np.testing.assert_allclose(frame["actual"], close.reindex(frame.index))
+    test_rmse = np.sqrt(np.mean((frame.query("split == 'test'")["lstm"] - frame.query(
+        "split == 'test'")["actual"]) ** 2))
+    assert metrics.loc[("test", "lstm"), "rmse"] == pytest.approx(test_rmse)
+    assert "naive" in evaluation.summary()
+
+
+def test_predict_matches_evaluate_and_returns_prices(fitted, prices):
+    predicted = fitted.predict(prices)["prediction"]
+    evaluated = fitted.evaluate(prices).predictions["lstm"]
+    np.testing.assert_allclose(predicted.reindex(evaluated.index), evaluated, rtol=1e-12)
+    # a log-return model's price forecasts stay near the last price, not near zero
+    ratio = predicted / prices["close"].shift(1).reindex(predicted.index)
+    assert ratio.between(0.8, 1.25).all()
+
+
+def test_forecast_first_step_starts_from_the_latest_actual_price(fitted, prices):
+    future = fitted.forecast(prices, steps=3)
+    assert len(future) == 3
+    assert future.index[0] == pd.bdate_range(prices.index[-1], periods=2)[1]
+    assert (future["lower"] <= future["prediction"]).all()
+    assert (future["prediction"] <= future["upper"]).all()
+    # The forecast of day d+1 made from data up to day d must equal what predict() gives for
+    # that day once it exists: append a row for d+1 and compare (catches off-by-one windows).
+    extra = prices.iloc[[-1]].copy()
+    extra.index = pd.DatetimeIndex([future.index[0]], name="date")
+    extended = pd.concat([prices, extra])
+    assert fitted.predict(extended)["prediction"].iloc[-1] == pytest.approx(
+        future["prediction"].iloc[0], rel=1e-12
+    )
+
+
+def test_band_widens_with_the_step(fitted, prices):
+    future = fitted.forecast(prices, steps=10)
+    width = (future["upper"] - future["lower"]) / future["prediction"]
+    assert width.is_monotonic_increasing
+
+
+def test_walk_forward_adds_its_own_split(fitted, prices):
+    before = {k: v.clone() for k, v in fitted.model_.state_dict().items()}
+    metrics = fitted.evaluate(prices, walk_forward=40, walk_forward_epochs=1).metrics
+    assert ("test_walk_forward", "lstm") in metrics.index
+    assert np.isfinite(metrics.loc[("test_walk_forward", "lstm"), "rmse"])
+    after = fitted.model_.state_dict()
+    assert all((before[k] == after[k]).all() for k in before)  # the fitted model is untouched
+
+
+def test_multi_step_horizon_predicts_every_step(prices):
+    config = ForecastConfig(horizon=3, target="return", **SMALL)
+    forecaster = Forecaster(config).fit(prices, verbose=False)
+    assert list(forecaster.predict(prices).columns) == [
+        "prediction_1", "prediction_2", "prediction_3"]
+    assert len(forecaster.forecast(prices, steps=7)) == 7
+
+
+def test_unfitted_use_and_bad_arguments_are_clear(fitted, prices):
+    with pytest.raises(LstmlabError, match="not fitted yet"):
+        Forecaster().predict(prices)
+    with pytest.raises(ConfigError, match="steps must be a whole number >= 1, got 0"):
+        fitted.forecast(prices, steps=0)
+    with pytest.raises(ConfigError, match="must be a ForecastConfig"):
+        Forecaster({"cell": "lstm"})
+
+
+def test_cuda_request_without_gpu_is_a_config_error(prices):
+    pytest.importorskip("torch")
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("a GPU is present: the CUDA path is exercised instead")
+    with pytest.raises(ConfigError, match="CUDA is not available"):
+        Forecaster(ForecastConfig(device="cuda", **SMALL)).fit(prices, verbose=False)
+
+
+def test_verbose_prints_one_line_per_epoch(prices, capsys):
+    Forecaster(ForecastConfig(**{**SMALL, "max_epochs": 2})).fit(prices, verbose=True)
+    lines = [x for x in capsys.readouterr().out.splitlines() if x.startswith("epoch")]
+    assert len(lines) == 2 and "val" in lines[0] and "lr" in lines[0]
