@@ -16,8 +16,8 @@ from lstmlab.persist import FORMAT_VERSION, load_model, read_meta, save_model
 
 META = {
     "config": {"cell": "lstm", "hidden_size": 4, "lookback": 5},
-    "scalers": {"x": {"kind": "standard", "mean": [0.1], "std": [1.5]}},
-    "features": ["log_return"],
+    "spec": {"features": ["log_return"],
+             "scaler_x": {"kind": "standard", "mean": [0.1], "std": [1.5]}},
     "manifest": {"seed": 0, "split_dates": {"train": ["2013-01-02", "2020-12-31"]}},
 }
 
@@ -57,9 +57,9 @@ def test_save_accepts_shared_non_contiguous_and_grad_tensors(tmp_path):
 
 
 def test_save_requires_the_meta_parts(tmp_path):
-    with pytest.raises(ValueError, match=r"lacks required keys \['scalers'\]"):
+    with pytest.raises(ValueError, match=r"lacks required keys \['manifest'\]"):
         save_model(tmp_path / "m.safetensors", _state(), {k: v for k, v in META.items()
-                                                          if k != "scalers"})
+                                                          if k != "manifest"})
     assert not (tmp_path / "m.safetensors").exists()
 
 
@@ -169,8 +169,8 @@ def test_plain_safetensors_file_is_not_an_lstmlab_model(tmp_path):
 
 
 def test_invalid_json_part(model_file):
-    _rewrite_metadata(model_file, lambda m: m.update({"lstmlab.features": "[oops"}))
-    with pytest.raises(ModelFileError, match=r"'lstmlab\.features' is not valid JSON"):
+    _rewrite_metadata(model_file, lambda m: m.update({"lstmlab.spec": "[oops"}))
+    with pytest.raises(ModelFileError, match=r"'lstmlab\.spec' is not valid JSON"):
         load_model(model_file)
 
 

@@ -260,8 +260,7 @@ def forecast(run_dir: RunDir,
     source = data or run.config["source"]
     saved_dir = run.config.get("data_dir")
     prices = _load(source, data_dir or (Path(saved_dir) if saved_dir else None), fill)
-    used, table = jobs.forecast_run(run, prices, steps, cell)
-    print_forecast(run, used, prices, table, quiet)
+    print_forecast(run, prices, jobs.forecast_run(run, prices, steps, cell), quiet)
 
 
 @app.command()

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from rich.console import Console
     from rich.table import Table
 
-    from lstmlab.jobs import EpochCallback
+    from lstmlab.jobs import EpochCallback, Forecast
     from lstmlab.runs import Run
 
 __all__ = ["epoch_progress", "print_data_line", "print_data_summary", "print_forecast",
@@ -135,10 +135,9 @@ def print_run(run: Run, quiet: bool) -> None:
     console.print(f"run: {run.path}\nreport: {run.path / 'report.html'}")
 
 
-def print_forecast(run: Run, cell: str, prices: pd.DataFrame, forecast: pd.DataFrame,
-                   band: str, quiet: bool) -> None:
+def print_forecast(run: Run, prices: pd.DataFrame, forecast: Forecast, quiet: bool) -> None:
     """The forecast table, anchored on the last actual price, and where it was written."""
-    csv = run.path / f"forecast-{cell}.csv"
+    csv = run.path / f"forecast-{forecast.cell}.csv"
     if quiet:
         typer.echo(str(csv))
         return
@@ -147,12 +146,12 @@ def print_forecast(run: Run, cell: str, prices: pd.DataFrame, forecast: pd.DataF
     column = run.manifest["data"]["target_column"]
     last_date, last = prices.index[-1], float(prices[column].iloc[-1])
     console = _console()
-    console.print(f"{display_name(cell)} forecast from the last {column} "
-                  f"{last:,.2f} on {last_date:%Y-%m-%d}; band: {band}")
+    console.print(f"{display_name(forecast.cell)} forecast from the last {column} "
+                  f"{last:,.2f} on {last_date:%Y-%m-%d}; band: {forecast.band}")
     table = Table("date", "prediction", "lower", "upper", "change")
-    for date, row in forecast.iterrows():
+    for date, row in forecast.table.iterrows():
         table.add_row(f"{date:%Y-%m-%d}", f"{row['prediction']:,.2f}", f"{row['lower']:,.2f}",
                       f"{row['upper']:,.2f}", f"{row['prediction'] / last - 1:+.2%}")
     console.print(table)
-    chart = run.path / "charts" / f"forecast-{cell}.png"
+    chart = run.path / "charts" / f"forecast-{forecast.cell}.png"
     console.print(f"table: {csv}\nchart: {chart}\nreport: {run.path / 'report.html'}")

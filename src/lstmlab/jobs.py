@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from lstmlab.data import Prepared
     from lstmlab.forecaster import Evaluation, Forecaster
 
-__all__ = ["Fitted", "describe_data", "fit_models", "forecast_run", "write_run"]
+__all__ = ["Fitted", "Forecast", "describe_data", "fit_models", "forecast_run", "write_run"]
 
 EpochCallback = Callable[[str, Mapping[str, float]], None]
 _SPLITS = ("train", "val", "test")
@@ -108,7 +108,7 @@ def write_run(folder: Path, prices: pd.DataFrame, fitted: list[Fitted],
         "created": datetime.now().isoformat(timespec="seconds"),
         "data": {"rows": len(prices), "first": f"{prices.index[0]:%Y-%m-%d}",
                  "last": f"{prices.index[-1]:%Y-%m-%d}",
-                 "target_column": prepared.target_column},
+                 "target_column": prepared.spec.target_column},
         "split": _split_summary(prepared), "models": models,
         "best_model": _best_model(metrics, list(models)),
         "seconds": {item.cell: round(item.seconds, 2) for item in fitted},
@@ -162,7 +162,7 @@ def _draw_training_charts(folder: Path, prices: pd.DataFrame, fitted: list[Fitte
 
     prepared = fitted[0].forecaster.prepared_
     spans = {name: (span["first"], span["last"]) for name, span in prepared.split_dates.items()}
-    series = prices[prepared.target_column].rename(prepared.target_column)
+    series = prices[prepared.spec.target_column].rename(prepared.spec.target_column)
     charts.save_figure(charts.price_chart(series, spans), chart_stem(folder, "prices"))
     histories = {display_name(item.cell): item.forecaster.history_ for item in fitted}
     charts.save_figure(charts.loss_chart(histories), chart_stem(folder, "loss"))
@@ -176,23 +176,34 @@ def _draw_training_charts(folder: Path, prices: pd.DataFrame, fitted: list[Fitte
             charts.save_figure(figure, chart_stem(folder, kind, item.cell))
 
 
-def forecast_run(run: Run, prices: pd.DataFrame, steps: int,
-                 cell: str | None = None) -> tuple[str, pd.DataFrame]:
+@dataclass(frozen=True)
+class Forecast:
+    """A forecast made from a run: which model, the table, and how its band was made."""
+
+    cell: str
+    table: pd.DataFrame
+    band: str
+
+
+def forecast_run(run: Run, prices: pd.DataFrame, steps: int, cell: str | None = None) -> Forecast:
     """Forecast ``steps`` trading days past ``prices`` with a run's model; save table and chart.
 
     Writes ``forecast-<cell>.csv`` and ``charts/forecast-<cell>.*`` into the run, then rebuilds
-    its report. Returns the cell used and the forecast (``prediction, lower, upper``).
+    its report. The model is loaded on the CPU, wherever it was trained.
     """
     from lstmlab import charts
-    from lstmlab.forecaster import Forecaster
+    from lstmlab.forecaster import BAND_QUANTILES, Forecaster
 
     cell = cell or run.manifest["best_model"]
-    forecaster = Forecaster.load(run.model_path(cell))
-    forecast = forecaster.forecast(prices, steps)
-    write_table(run.path, f"forecast-{cell}.csv", forecast, index=True)
+    forecaster = Forecaster.load(run.model_path(cell), device="cpu")
+    table = forecaster.forecast(prices, steps)
+    write_table(run.path, f"forecast-{cell}.csv", table, index=True)
     column = forecaster.config.target_column
-    figure = charts.forecast_chart(prices[column], forecast, title=(
+    figure = charts.forecast_chart(prices[column], table, title=(
         f"{display_name(cell)}: {steps}-day forecast from {prices.index[-1]:%Y-%m-%d}"))
     charts.save_figure(figure, chart_stem(run.path, "forecast", cell))
     build_report(run.path)
-    return cell, forecast
+    low, high = BAND_QUANTILES
+    band = (f"{high - low:.0%} interval from the quantiles of the model's validation errors "
+            f"(residual quantiles, widened beyond the horizon)")
+    return Forecast(cell, table, band)

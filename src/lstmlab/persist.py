@@ -5,8 +5,9 @@ A model file is a plain `safetensors <https://github.com/huggingface/safetensors
 - the tensors are the model's ``state_dict``, always stored from CPU copies, so a model trained
   on a GPU loads on a CPU-only machine;
 - the header's string metadata holds, each as a JSON string under ``lstmlab.<key>``, the caller's
-  parts (``config``, ``scalers``, ``features``, ``manifest``, and any others) plus
-  ``format_version`` and ``lstmlab_version``, which this module adds;
+  parts plus ``format_version`` and ``lstmlab_version``, which this module adds. ``config`` and
+  ``manifest`` are required; the forecaster adds ``spec`` (features, fitted scalers, window
+  settings), its uncertainty band and its history;
 - ``lstmlab.sha256`` is a SHA-256 over every tensor (name, dtype, shape, bytes, in name order)
   and every metadata part, so a tampered or corrupted file is refused.
 
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
 __all__ = ["FORMAT_VERSION", "REQUIRED_META", "load_model", "read_meta", "save_model"]
 
 FORMAT_VERSION = 1
-REQUIRED_META = ("config", "scalers", "features", "manifest")
+REQUIRED_META = ("config", "manifest")
 _OWN_META = ("format_version", "lstmlab_version")
 _PREFIX = "lstmlab."
 _DIGEST_KEY = "lstmlab.sha256"
