@@ -84,11 +84,12 @@ def fit_models(prices: pd.DataFrame, configs: Mapping[str, ForecastConfig],
 
 
 def write_run(folder: Path, prices: pd.DataFrame, fitted: list[Fitted],
-              asked: dict[str, Any]) -> dict[str, Any]:
+              asked: dict[str, Any], *, charts: bool = True) -> dict[str, Any]:
     """Fill a new run folder: models, tables, charts, config, manifest, then the report.
 
     ``asked`` is what the user asked for (command, source...), saved in ``config.json``.
-    Returns the manifest.
+    ``charts=False`` skips the charts (most of the writing time; sweeps of many trials use it),
+    and the report then shows tables only. Returns the manifest.
     """
     models = {}
     for item in fitted:
@@ -99,7 +100,8 @@ def write_run(folder: Path, prices: pd.DataFrame, fitted: list[Fitted],
     write_table(folder, "metrics.csv", metrics)
     write_table(folder, "predictions.csv", predictions, index=True)
     write_table(folder, "history.csv", _combined_history(fitted))
-    _draw_training_charts(folder, prices, fitted, predictions)
+    if charts:
+        _draw_training_charts(folder, prices, fitted, predictions)
     configs = {item.cell: item.forecaster.config.to_dict() for item in fitted}
     atomic_write_json(folder / "config.json", {**asked, "configs": configs})
     prepared = fitted[0].forecaster.prepared_
