@@ -22,7 +22,7 @@ from lstmlab.runs import Run, chart_stem, read_run
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["build_report", "display_name", "render_report", "verdict"]
+__all__ = ["build_report", "display_name", "render_page", "render_report", "section", "verdict"]
 
 _NAMES = {"rnn": "Simple RNN", "lstm": "LSTM", "gru": "GRU", "naive": "Naive (tomorrow = today)",
           "drift": "Drift", "moving_average": "Moving average"}
@@ -55,26 +55,32 @@ def render_report(run: Run) -> str:
     metrics = run.table("metrics.csv")
     title = f"lstmlab {run.manifest['command']}: {run.manifest['source']}"
     sections = [
-        _section("summary", "Summary", _summary(run, metrics)),
-        _section("prices", "Prices and splits", _figure(run, "prices", None,
+        section("summary", "Summary", _summary(run, metrics)),
+        section("prices", "Prices and splits", _figure(run, "prices", None,
                                                          "Price with train / validation / test")),
-        _section("losses", "Training and validation loss", _loss_figures(run)),
-        _section("predictions", "Predictions", _model_figures(run, ("predictions", "residuals"))),
-        _section("metrics", "Metrics against the baselines", _metrics_tables(run, metrics)),
-        _section("forecast", "Forecast", _model_figures(run, ("forecast",))),
-        _section("config", "Configuration", _configuration(run)),
+        section("losses", "Training and validation loss", _loss_figures(run)),
+        section("predictions", "Predictions", _model_figures(run, ("predictions", "residuals"))),
+        section("metrics", "Metrics against the baselines", _metrics_tables(run, metrics)),
+        section("forecast", "Forecast", _model_figures(run, ("forecast",))),
+        section("config", "Configuration", _configuration(run)),
     ]
     body = "".join(s for s in sections if s)
-    nav = "".join(f'<a href="#{key}">{label}</a>' for key, label in _nav(body))
-    created = escape(str(run.manifest.get("created", "")).replace("T", " "))
+    created = str(run.manifest.get("created", "")).replace("T", " ")
+    subtitle = f"lstmlab {run.manifest['lstmlab_version']} · {created} · {run.path.name}"
+    return render_page(title, subtitle, body, _nav(body))
+
+
+def render_page(title: str, subtitle: str, body: str, nav: list[tuple[str, str]]) -> str:
+    """A self-contained page: header with ``title``, ``subtitle`` (plain text) and links to
+    ``nav`` (section id, label), then ``body`` (HTML sections). Also used by the sweep report."""
+    links = "".join(f'<a href="#{key}">{escape(label)}</a>' for key, label in nav)
     return (
         f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
         f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">'
         f'<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{escape(title)}</title><style>{_STYLE}</style></head><body>"
-        f"<header><h1>{escape(title)}</h1><p class=sub>lstmlab "
-        f"{escape(run.manifest['lstmlab_version'])} · {created} · {escape(run.path.name)}</p>"
-        f"<nav>{nav}</nav></header><main>{body}</main></body></html>\n"
+        f"<header><h1>{escape(title)}</h1><p class=sub>{escape(subtitle)}</p>"
+        f"<nav>{links}</nav></header><main>{body}</main></body></html>\n"
     )
 
 
@@ -86,7 +92,8 @@ def _nav(body: str) -> list[tuple[str, str]]:
     return [(key, label) for key, label in names.items() if f'id="{key}"' in body]
 
 
-def _section(key: str, heading: str, content: str) -> str:
+def section(key: str, heading: str, content: str) -> str:
+    """``content`` as a page section with id ``key`` and an ``h2`` heading; '' if empty."""
     return f'<section id="{key}"><h2>{heading}</h2>{content}</section>' if content else ""
 
 

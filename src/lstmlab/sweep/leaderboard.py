@@ -1,0 +1,118 @@
+"""The leaderboard of a sweep: the best configuration per series, and how each configuration
+does across series.
+
+The best configuration of a series is the one with the lowest **validation RMSE** (on the price
+scale, as ``lstmlab compare`` picks its best model). The validation loss that training minimises
+is in the target's scaled units, which differ between configurations with another target or
+scaler, so it is not used to compare them; the test split is never used to choose. Each
+configuration is then summarised by the **median**, across series, of its test RMSE divided by
+the naive forecast's (below 1 beats "tomorrow = today").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from lstmlab.runs import write_table
+from lstmlab.sweep.trial import TrialResult
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["SELECTED_BY", "Leaderboard", "build_leaderboard", "format_leaderboard",
+           "write_leaderboard"]
+
+SELECTED_BY = "val_rmse"
+BEST_COLUMNS = ["series", "label", "val_rmse", "test_rmse", "naive_test_rmse", "test_ratio",
+                "test_mae", "test_mase", "test_directional_accuracy", "test_dm_p_value",
+                "run_dir"]
+
+
+@dataclass(frozen=True)
+class Leaderboard:
+    """``trials``: one row per trial (status, message, seconds, run_dir and every metric).
+    ``best``: one row per series with a successful trial, its best configuration (``label``).
+    ``configurations``: one row per configuration: ``median_ratio``, ``series`` (successful
+    trials), ``wins`` (series where it is best), ``failed`` and ``stopped`` counts."""
+
+    trials: pd.DataFrame
+    best: pd.DataFrame
+    configurations: pd.DataFrame
+
+
+def build_leaderboard(results: Sequence[TrialResult]) -> Leaderboard:
+    """Rank the results of a sweep (any order; failed and stopped trials are only counted)."""
+    trials = _trial_table(results)
+    ok = trials[(trials["status"] == "ok") & trials[SELECTED_BY].notna()]
+    # the first trial of the lowest validation RMSE wins ties, so the choice is stable
+    best = ok.loc[ok.groupby("series", sort=False)[SELECTED_BY].idxmin()]
+    best = best.reindex(columns=BEST_COLUMNS).reset_index(drop=True)
+    return Leaderboard(trials, best, _configuration_table(trials, best))
+
+
+def _trial_table(results: Sequence[TrialResult]) -> pd.DataFrame:
+    import pandas as pd
+
+    rows = [{"series": r.series, "label": r.label, "status": r.status, "message": r.message,
+             "seconds": r.seconds, "run_dir": r.run_dir, "key": r.key, **r.metrics}
+            for r in results]
+    frame = pd.DataFrame.from_records(rows)
+    for column in ("val_rmse", "test_rmse", "naive_test_rmse", "test_ratio"):
+        if column not in frame:
+            frame[column] = float("nan")  # no trial succeeded
+    return frame
+
+
+def _configuration_table(trials: pd.DataFrame, best: pd.DataFrame) -> pd.DataFrame:
+    import pandas as pd
+
+    labels = list(dict.fromkeys(trials["label"]))
+    groups = trials.groupby("label", sort=False)
+    status = groups["status"]
+    table = pd.DataFrame({
+        "label": labels,
+        "median_ratio": [groups.get_group(k).query("status == 'ok'")["test_ratio"].median()
+                         for k in labels],
+        "series": [int((status.get_group(k) == "ok").sum()) for k in labels],
+        "wins": [int((best["label"] == k).sum()) for k in labels],
+        "failed": [int((status.get_group(k) == "failed").sum()) for k in labels],
+        "stopped": [int((status.get_group(k) == "stopped").sum()) for k in labels],
+    })
+    return table.sort_values("median_ratio", kind="stable", na_position="last").reset_index(
+        drop=True)
+
+
+def write_leaderboard(board: Leaderboard, sweep_dir: Path) -> list[Path]:
+    """Write ``trials.csv``, ``leaderboard.csv`` and ``configurations.csv`` into the sweep."""
+    return [write_table(sweep_dir, "trials.csv", board.trials),
+            write_table(sweep_dir, "leaderboard.csv", board.best),
+            write_table(sweep_dir, "configurations.csv", board.configurations)]
+
+
+def format_leaderboard(board: Leaderboard) -> str:
+    """The leaderboard as plain text: best configuration per series, then per configuration,
+    then the failed trials with their messages."""
+    best = board.best.assign(
+        test_ratio=board.best["test_ratio"].map("{:.3f}".format),
+        val_rmse=board.best["val_rmse"].map("{:,.2f}".format),
+        test_rmse=board.best["test_rmse"].map("{:,.2f}".format),
+        naive_test_rmse=board.best["naive_test_rmse"].map("{:,.2f}".format),
+    )[["series", "label", "val_rmse", "test_rmse", "naive_test_rmse", "test_ratio"]]
+    best.columns = ["series", "best configuration (lowest val RMSE)", "val RMSE", "test RMSE",
+                    "naive test RMSE", "test / naive"]
+    configs = board.configurations.assign(
+        median_ratio=board.configurations["median_ratio"].map("{:.3f}".format))
+    parts = ["Best configuration per series", _text(best), "",
+             "Per configuration: median test RMSE / naive across series", _text(configs)]
+    failed = board.trials[board.trials["status"] != "ok"]
+    if len(failed):
+        parts += ["", f"{len(failed)} trial(s) without a result:"]
+        parts += [f"  {r.series} {r.label}: {r.status}: {r.message}" for r in failed.itertuples()]
+    return "\n".join(parts)
+
+
+def _text(frame: pd.DataFrame) -> str:
+    return frame.to_string(index=False) if len(frame) else "  (none)"

@@ -1,0 +1,90 @@
+"""The HTML report of a sweep: the leaderboard as sections of a self-contained page.
+
+The page shell and its style are those of the run report (:func:`lstmlab.report.render_page`);
+each trial's own report stays in its run directory and is linked from the trial table.
+"""
+
+from __future__ import annotations
+
+import math
+from html import escape
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from lstmlab._version import __version__
+from lstmlab.fileio import atomic_write_text
+from lstmlab.report import render_page, section
+from lstmlab.sweep.leaderboard import Leaderboard
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["leaderboard_sections", "write_sweep_report"]
+
+# column -> (heading, format)
+_FORMATS = {
+    "series": ("Series", "{}"), "label": ("Configuration", "{}"),
+    "val_rmse": ("Val RMSE", "{:,.2f}"), "test_rmse": ("Test RMSE", "{:,.2f}"),
+    "naive_test_rmse": ("Naive test RMSE", "{:,.2f}"), "test_ratio": ("Test / naive", "{:.3f}"),
+    "test_mae": ("Test MAE", "{:,.2f}"), "test_mase": ("Test MASE", "{:.3f}"),
+    "test_directional_accuracy": ("Direction", "{:.1%}"), "test_dm_p_value": ("p (DM)", "{:.3f}"),
+    "median_ratio": ("Median test / naive", "{:.3f}"), "series_count": ("Series", "{}"),
+    "wins": ("Best on", "{}"), "failed": ("Failed", "{}"), "stopped": ("Stopped", "{}"),
+    "status": ("Status", "{}"), "seconds": ("Seconds", "{:.1f}"), "message": ("Message", "{}"),
+}
+
+
+def write_sweep_report(board: Leaderboard, sweep_dir: Path, title: str) -> Path:
+    """Write ``report.html`` in the sweep folder and return its path."""
+    sections = leaderboard_sections(board)
+    body = "".join(section(key, heading, html) for key, heading, html in sections)
+    nav = [(key, heading.split(":")[0]) for key, heading, html in sections if html]
+    page = render_page(title, f"lstmlab {__version__} · {sweep_dir.name}", body, nav)
+    return atomic_write_text(sweep_dir / "report.html", page)
+
+
+def leaderboard_sections(board: Leaderboard) -> list[tuple[str, str, str]]:
+    """``(id, heading, html)`` of the leaderboard sections (html is '' when there is nothing)."""
+    counts = board.trials["status"].value_counts()
+    summary = (f"<p>{board.trials['series'].nunique()} series × "
+               f"{board.trials['label'].nunique()} configurations = {len(board.trials)} trials: "
+               f"{counts.get('ok', 0)} finished, {counts.get('failed', 0)} failed, "
+               f"{counts.get('stopped', 0)} stopped early. The best configuration of a series "
+               f"has the lowest validation RMSE (price units); the test split is not used to "
+               f"choose. Test / naive below 1 beats the naive forecast (tomorrow = today).</p>")
+    configs = board.configurations.rename(columns={"series": "series_count"})
+    problems = board.trials[board.trials["status"] != "ok"]
+    return [
+        ("leaderboard", "Leaderboard: best configuration per series",
+         summary + _table(board.best, list(_FORMATS)[:10], link="run_dir")),
+        ("configurations", "Configurations: median across series",
+         _table(configs, ["label", "median_ratio", "series_count", "wins", "failed",
+                          "stopped"])),
+        ("failures", "Trials without a result",
+         _table(problems, ["series", "label", "status", "message"]) if len(problems) else ""),
+        ("trials", "Every trial", _table(board.trials, ["series", "label", "status", "val_rmse",
+                                                         "test_rmse", "test_ratio", "seconds"],
+                                         link="run_dir")),
+    ]
+
+
+def _table(frame: pd.DataFrame, columns: list[str], link: str | None = None) -> str:
+    """An HTML table of ``columns``; with ``link``, the first column links to that row's run
+    report."""
+    shown = [c for c in columns if c in frame.columns]
+    head = "".join(f"<th>{_FORMATS[c][0]}</th>" for c in shown)
+    rows = []
+    for record in frame.to_dict(orient="records"):
+        cells = [_cell(record.get(c), c) for c in shown]
+        target = record.get(link) if link else None
+        if isinstance(target, str):
+            cells[0] = f'<a href="{escape(target)}/report.html">{cells[0]}</a>'
+        rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+    return (f'<table class="metrics sweep"><thead><tr>{head}</tr></thead>'
+            f"<tbody>{''.join(rows)}</tbody></table>")
+
+
+def _cell(value: Any, column: str) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "–"
+    return escape(_FORMATS[column][1].format(value))
