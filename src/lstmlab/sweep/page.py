@@ -33,6 +33,9 @@ _FORMATS = {
     "status": ("Status", "{}"), "seconds": ("Seconds", "{:.1f}"), "message": ("Message", "{}"),
 }
 
+# text columns are left-aligned, and a message may wrap
+_KINDS = {"series": "text", "label": "text", "status": "text", "message": "text wrap"}
+
 
 def write_sweep_report(board: Leaderboard, sweep_dir: Path, title: str) -> Path:
     """Write ``report.html`` in the sweep folder and return its path."""
@@ -72,14 +75,17 @@ def _table(frame: pd.DataFrame, columns: list[str], link: str | None = None) -> 
     """An HTML table of ``columns``; with ``link``, the first column links to that row's run
     report."""
     shown = [c for c in columns if c in frame.columns]
-    head = "".join(f"<th>{_FORMATS[c][0]}</th>" for c in shown)
+    kinds = [_KINDS.get(c, "") for c in shown]
+    head = "".join(f'<th class="{k}">{_FORMATS[c][0]}</th>'
+                   for c, k in zip(shown, kinds, strict=True))
     rows = []
     for record in frame.to_dict(orient="records"):
         cells = [_cell(record.get(c), c) for c in shown]
         target = record.get(link) if link else None
         if isinstance(target, str):
             cells[0] = f'<a href="{escape(target)}/report.html">{cells[0]}</a>'
-        rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+        tds = "".join(f'<td class="{k}">{c}</td>' for c, k in zip(cells, kinds, strict=True))
+        rows.append(f"<tr>{tds}</tr>")
     return (f'<table class="metrics sweep"><thead><tr>{head}</tr></thead>'
             f"<tbody>{''.join(rows)}</tbody></table>")
 
