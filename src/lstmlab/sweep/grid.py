@@ -115,9 +115,11 @@ def parse_grid(cells: Sequence[str], specs: Sequence[str],
     axes: dict[str, list[Any]] = {"cell": _cells(cells)}
     for spec in specs:
         name, values = _parse_spec(spec, base)
+        if name == "cell":
+            raise ConfigError(f"--grid {spec!r}: give the cells with --cells, e.g. "
+                              f"--cells rnn,lstm,gru")
         if name in axes:
-            raise ConfigError(f"--grid {spec!r}: {name} is already set by an earlier --grid"
-                              f"{' (use --cells for cells)' if name == 'cell' else ''}; "
+            raise ConfigError(f"--grid {spec!r}: {name} is already set by an earlier --grid; "
                               f"give each field once")
         axes[name] = values
     names = list(axes)
