@@ -73,3 +73,10 @@ def test_csv_files_text_and_html(tmp_path):
         assert section in html
     assert '<a href="runs/bbb-rnn/report.html">BBB</a>' in html
     assert "default-src 'none'" in html and "http" not in html.replace("http-equiv", "")
+
+
+def test_a_large_sweep_lists_its_trials_in_the_csv_only(tmp_path, monkeypatch):
+    monkeypatch.setattr("lstmlab.sweep.page.MAX_LISTED", 5)
+    html = write_sweep_report(build_leaderboard(RESULTS), tmp_path, "big").read_text("utf-8")
+    assert "8 trials: too many to list here; they are in trials.csv" in html
+    assert 'id="failures"' in html and "price file not found" in html  # 3 rows: listed

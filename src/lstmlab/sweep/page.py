@@ -19,7 +19,9 @@ from lstmlab.sweep.leaderboard import Leaderboard
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["leaderboard_sections", "write_sweep_report"]
+__all__ = ["MAX_LISTED", "leaderboard_sections", "write_sweep_report"]
+
+MAX_LISTED = 1000  # longer trial lists stay in trials.csv: the page must stay light to open
 
 # column -> (heading, format)
 _FORMATS = {
@@ -64,11 +66,22 @@ def leaderboard_sections(board: Leaderboard) -> list[tuple[str, str, str]]:
          _table(configs, ["label", "median_ratio", "series_count", "wins", "failed",
                           "stopped"])),
         ("failures", "Trials without a result",
-         _table(problems, ["series", "label", "status", "message"]) if len(problems) else ""),
-        ("trials", "Every trial", _table(board.trials, ["series", "label", "status", "val_rmse",
-                                                         "test_rmse", "test_ratio", "seconds"],
-                                         link="run_dir")),
+         _listing(problems, ["series", "label", "status", "message"], "trials.csv")),
+        ("trials", "Every trial", _listing(board.trials, ["series", "label", "status",
+                                                           "val_rmse", "test_rmse", "test_ratio",
+                                                           "seconds"], "trials.csv",
+                                           link="run_dir")),
     ]
+
+
+def _listing(frame: pd.DataFrame, columns: list[str], csv: str, link: str | None = None) -> str:
+    """A table of every row, or for a large sweep a pointer to the CSV that holds them."""
+    if frame.empty:
+        return ""
+    if len(frame) > MAX_LISTED:
+        return (f"<p class=note>{len(frame):,} trials: too many to list here; they are in "
+                f"{escape(csv)} in the sweep folder.</p>")
+    return _table(frame, columns, link)
 
 
 def _table(frame: pd.DataFrame, columns: list[str], link: str | None = None) -> str:
