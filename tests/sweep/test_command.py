@@ -100,3 +100,14 @@ def test_importing_the_command_loads_neither_torch_nor_ray():
             "print('torch' in sys.modules, 'ray' in sys.modules, 'pandas' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False", "False"]
+
+
+def test_ctrl_c_says_how_to_resume(tiny_dir, tmp_path, monkeypatch):
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("lstmlab.sweep.runner.run_sweep", interrupted)
+    result = invoke(tiny_dir, *TINY, "--out", tmp_path, "--sequential")
+    assert result.exit_code == 130
+    assert result.stderr.endswith(f"interrupted: finished trials are stored in {tmp_path}; run "
+                                  f"the same command again to resume\n")

@@ -8,7 +8,7 @@ function, so registering it keeps ``lstmlab --help`` light.
 from __future__ import annotations
 
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -98,6 +98,10 @@ def sweep_command(
             typer.echo(traceback.format_exc(), err=True)
         typer.echo(f"error: {err}", err=True)
         raise typer.Exit(1) from None
+    except KeyboardInterrupt:
+        typer.echo(f"interrupted: finished trials are stored in {out}; run the same command "
+                   f"again to resume", err=True)
+        raise typer.Exit(130) from None
 
 
 def _folder(out: Path) -> Path:
@@ -109,8 +113,11 @@ def _folder(out: Path) -> Path:
     return out
 
 
+Callbacks = tuple[Callable[[int], None] | None, Callable[["TrialResult"], None] | None]
+
+
 @contextmanager
-def _progress(trials: list[Trial], quiet: bool) -> Iterator[tuple]:
+def _progress(trials: list[Trial], quiet: bool) -> Iterator[Callbacks]:
     """A progress bar over the trials to run, on stderr; yields (on_start, on_result)."""
     if quiet:
         yield None, None
