@@ -106,11 +106,11 @@ def test_fast_and_loop_agree_on_a_default_layer():
     torch.manual_seed(5)
     layer = LSTM(3, 8, num_layers=2)
     x = torch.randn(4, 10, 3)
-    fast_out, (fast_h, fast_c) = layer(x)
+    fast_out, fast_state = layer(x)
     layer.fast = False
-    loop_out, (loop_h, loop_c) = layer(x)
+    loop_out, loop_state = layer(x)
     torch.testing.assert_close(fast_out, loop_out, atol=1e-6, rtol=0)
-    torch.testing.assert_close(fast_c, loop_c, atol=1e-6, rtol=0)
+    torch.testing.assert_close(fast_state, loop_state, atol=1e-6, rtol=0)
 
 
 def test_fast_path_does_not_run_the_equation_loop(monkeypatch):
