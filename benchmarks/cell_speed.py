@@ -9,12 +9,17 @@ Variants, all the same model with the same starting weights:
 Shapes as in issue 2: batch 64, 5 features, hidden 64, one layer, at 60 and at 500 time steps.
 The variants are interleaved (round-robin, rotating the order) and the median over many repeats
 is reported, because the machine is shared. The last line is ``ratio fast/torch: X.XX`` for the
-60-step case. Run: ``PYTHONPATH=src python benchmarks/cell_speed.py [--repeats N]``.
+60-step case. Run: ``PYTHONPATH=src python benchmarks/cell_speed.py [--repeats N] [--threads N]``.
+
+PyTorch runs on one thread by default here: with 64x64 matmuls there is little to split, and on
+a shared machine a second intra-op thread mostly waits for a busy core, which adds noise to every
+variant. ``--threads 0`` keeps PyTorch's own default.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import time
 from collections.abc import Callable
@@ -70,15 +75,20 @@ def time_variants(steps: int, repeats: int, seed: int) -> dict[str, list[float]]
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=60, help="timed steps per variant (60 T)")
+    parser.add_argument("--threads", type=int, default=1, help="torch threads (0: default)")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
+    if args.threads > 0:
+        torch.set_num_threads(args.threads)
+    load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
+    print(f"load average before the run: {load} on {os.cpu_count()} cores")
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, batch {BATCH}, "
           f"features {FEATURES}, hidden {HIDDEN}, 1 layer; median (min) ms per training step")
     print(f"{'steps':>5}  {'variant':<7} {'median ms':>10} {'min ms':>8} {'x torch':>8}")
     ratio_60 = float("nan")
     for steps in (60, 500):
         # fewer repeats for the long sequence keep the run to about a minute
-        repeats = args.repeats if steps == 60 else max(5, args.repeats // 4)
+        repeats = args.repeats if steps == 60 else max(5, args.repeats // 3)
         samples = time_variants(steps, repeats, args.seed)
         medians = {name: statistics.median(s) for name, s in samples.items()}
         for name in VARIANTS:
