@@ -6,6 +6,8 @@ import random
 
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from torch import nn
 
 from lstmlab.cells import LSTMCell
@@ -81,6 +83,24 @@ def test_matches_torch_outputs_states_and_every_gradient(cell, num_layers, fast,
     assert got.keys() == expected.keys()
     for name, grad in got.items():
         torch.testing.assert_close(grad, expected[name], atol=atol, rtol=0, msg=name)
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    cell=st.sampled_from(sorted(TORCH_CLASSES)),
+    num_layers=st.integers(1, 3),
+    fast=st.booleans(),
+    seed=st.integers(0, 2**31 - 1),
+)
+def test_matches_torch_on_hypothesis_shapes(cell, num_layers, fast, seed):
+    reference, x, state, weight = _random_case(seed, cell, num_layers, torch.float64)
+    layer = from_torch(reference, fast=fast)
+    ours, theirs = _run(layer, x, state, weight), _run(reference, x, state, weight)
+    torch.testing.assert_close(ours[0], theirs[0], atol=1e-10, rtol=0)
+    torch.testing.assert_close(ours[1], theirs[1], atol=1e-10, rtol=0)
+    expected = _torch_grads_as_ours(reference, cell)
+    for name, param in layer.named_parameters():
+        torch.testing.assert_close(param.grad, expected[name], atol=1e-10, rtol=0, msg=name)
 
 
 @pytest.mark.parametrize("fast", [True, False], ids=["fast", "loop"])
