@@ -19,7 +19,7 @@ from lstmlab.runs import read_run
 TINY = ("--epochs", "2", "--hidden-size", "4", "--lookback", "10", "--seed", "0")
 RUN_FILES = ("config.json", "manifest.json", "history.csv", "metrics.csv", "predictions.csv",
              "report.html", "charts/prices.png", "charts/loss.png", "charts/loss-rnn.png",
-             "charts/predictions-lstm.png", "charts/residuals-lstm.svg",
+             "charts/loss-lstm.svg", "charts/predictions.png", "charts/residuals.svg",
              "models/rnn.safetensors", "models/lstm.safetensors")
 
 
@@ -58,6 +58,8 @@ def test_compare_writes_a_complete_run_and_prints_metrics(compared):
     assert metrics.groupby("split").size().to_dict() == {"test": 5, "val": 5}
     history = run.table("history.csv")
     assert history.groupby("model").size().to_dict() == {"lstm": 2, "rnn": 2}
+    html = (run_dir / "report.html").read_text()
+    assert "· small</p>" in html and ".partial" not in html  # named as the final folder
     for text in ("test metrics", "Simple RNN", "LSTM", "Naive (tomorrow = today)",
                  "best model (lowest validation RMSE)", "On the test split", "report.html"):
         assert text in result.stdout, text

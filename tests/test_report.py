@@ -27,7 +27,7 @@ def test_report_is_self_contained_and_complete(run_dir):
     assert not re.search(r"""(src|href)=["']?(https?:|//)""", html)
     assert "<script" not in html and "<link" not in html
     images = re.findall(r'src="data:image/png;base64,([^"]+)"', html)
-    assert len(images) == 2 + 3 * len(CELLS)
+    assert len(images) == 4 + len(CELLS)
     assert all(base64.b64decode(i).startswith(b"\x89PNG") for i in images)
     for section in ("summary", "prices", "losses", "predictions", "metrics", "config"):
         assert f'<section id="{section}">' in html
@@ -127,7 +127,7 @@ def test_browser_loads_report_without_errors_or_requests(run_dir, tmp_path):
     assert seen["seen"] == []
     assert "CONSOLE" not in log
     assert seen["requests"] == []
-    assert len(seen["images"]) == 2 + 3 * len(CELLS)
+    assert len(seen["images"]) == 4 + len(CELLS)
     assert all(done and width > 100 and height > 50 for done, width, height in seen["images"])
 
 

@@ -180,10 +180,10 @@ def _train_job(command: str, source: str, configs: dict[str, ForecastConfig], *,
 
     prices = _load(source, data_dir, fill)
     summary = jobs.describe_data(prices, next(iter(configs.values())))  # bad settings fail here
-    asked = {"command": command, "source": source, "cells": list(configs),
-             "data_dir": str(data_dir) if data_dir else None, "fill": fill}
     target = runs.run_path(out, name or runs.default_run_name(source, command),
                            unique=name is None)
+    asked = {"command": command, "name": target.name, "source": source, "cells": list(configs),
+             "data_dir": str(data_dir) if data_dir else None, "fill": fill}
     with runs.new_run(target) as folder:
         print_data_line(source, summary, quiet)
         max_epochs = max(c.max_epochs for c in configs.values())

@@ -54,10 +54,11 @@ def epoch_progress(cells: Sequence[str], max_epochs: int,
     columns = (TextColumn("{task.description:<11}"), BarColumn(), MofNCompleteColumn(),
                TextColumn("epochs"), TimeElapsedColumn(), TextColumn("{task.fields[losses]}"))
     with Progress(*columns, console=_console(stderr=True)) as progress:
-        tasks = {cell: progress.add_task(display_name(cell), total=max_epochs, losses="")
-                 for cell in cells}
+        tasks = {cell: progress.add_task(display_name(cell), total=max_epochs, losses="",
+                                         start=False) for cell in cells}
 
         def on_epoch(cell: str, record: Mapping[str, float]) -> None:
+            progress.start_task(tasks[cell])  # its clock starts with its first epoch
             losses = (f"train {record['train_loss']:.4f}  val {record['val_loss']:.4f}  "
                       f"lr {record['lr']:.1e}")
             progress.update(tasks[cell], completed=int(record["epoch"]), losses=losses)

@@ -87,8 +87,8 @@ def write_run(folder: Path, prices: pd.DataFrame, fitted: list[Fitted],
               asked: dict[str, Any]) -> dict[str, Any]:
     """Fill a new run folder: models, tables, charts, config, manifest, then the report.
 
-    ``asked`` is what the user asked for (command, source...), saved in ``config.json``.
-    Returns the manifest.
+    ``asked`` is what the user asked for (``command``, ``name``, ``source``...), saved in
+    ``config.json``. Returns the manifest.
     """
     models = {}
     for item in fitted:
@@ -104,7 +104,7 @@ def write_run(folder: Path, prices: pd.DataFrame, fitted: list[Fitted],
     atomic_write_json(folder / "config.json", {**asked, "configs": configs})
     prepared = fitted[0].forecaster.prepared_
     manifest = {
-        "command": asked["command"], "source": asked["source"],
+        "command": asked["command"], "name": asked["name"], "source": asked["source"],
         "created": datetime.now().isoformat(timespec="seconds"),
         "data": {"rows": len(prices), "first": f"{prices.index[0]:%Y-%m-%d}",
                  "last": f"{prices.index[-1]:%Y-%m-%d}",
@@ -165,15 +165,16 @@ def _draw_training_charts(folder: Path, prices: pd.DataFrame, fitted: list[Fitte
     series = prices[prepared.spec.target_column].rename(prepared.spec.target_column)
     charts.save_figure(charts.price_chart(series, spans), chart_stem(folder, "prices"))
     histories = {display_name(item.cell): item.forecaster.history_ for item in fitted}
-    charts.save_figure(charts.loss_chart(histories), chart_stem(folder, "loss"))
     named = predictions.rename(columns={item.cell: display_name(item.cell) for item in fitted})
-    for item in fitted:
-        name = display_name(item.cell)
-        drawn = {"loss": charts.loss_chart({name: histories[name]}),
-                 "predictions": charts.prediction_chart(named, [name]),
-                 "residuals": charts.residual_chart(named, [name])}
-        for kind, figure in drawn.items():
-            charts.save_figure(figure, chart_stem(folder, kind, item.cell))
+    models = list(histories)
+    drawn = {chart_stem(folder, "loss"): charts.loss_chart(histories),
+             chart_stem(folder, "predictions"): charts.prediction_chart(named, models),
+             chart_stem(folder, "residuals"): charts.residual_chart(named, models)}
+    if len(fitted) > 1:  # one loss chart per model too: the overlay gets crowded
+        drawn.update({chart_stem(folder, "loss", item.cell): charts.loss_chart({name: history})
+                      for item, (name, history) in zip(fitted, histories.items(), strict=True)})
+    for stem, figure in drawn.items():
+        charts.save_figure(figure, stem)
 
 
 @dataclass(frozen=True)
