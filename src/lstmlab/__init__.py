@@ -37,6 +37,11 @@ _EXPORTS: dict[str, str] = {
     # forecasting
     "ForecastConfig": "lstmlab.config",
     "Forecaster": "lstmlab.forecaster",
+    # saved models, run directories, reports
+    "save_model": "lstmlab.persist",
+    "load_model": "lstmlab.persist",
+    "read_run": "lstmlab.runs",
+    "build_report": "lstmlab.report",
     # errors
     "LstmlabError": "lstmlab.errors",
     "DataError": "lstmlab.errors",
