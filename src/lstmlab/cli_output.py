@@ -57,15 +57,22 @@ def epoch_progress(cells: Sequence[str], max_epochs: int,
         tasks = {cell: progress.add_task(display_name(cell), total=max_epochs, losses="",
                                          start=False) for cell in cells}
 
+        def finish(cell: str) -> None:  # early stopping ends a bar before its total
+            task = progress.tasks[tasks[cell]]
+            if task.started and not task.finished:
+                progress.update(tasks[cell], total=task.completed or 1)
+
         def on_epoch(cell: str, record: Mapping[str, float]) -> None:
+            for other in cells[:cells.index(cell)]:
+                finish(other)
             progress.start_task(tasks[cell])  # its clock starts with its first epoch
             losses = (f"train {record['train_loss']:.4f}  val {record['val_loss']:.4f}  "
                       f"lr {record['lr']:.1e}")
             progress.update(tasks[cell], completed=int(record["epoch"]), losses=losses)
 
         yield on_epoch
-        for task in tasks.values():  # early stopping ends a bar before its total
-            progress.update(task, total=progress.tasks[task].completed or 1)
+        for cell in cells:
+            finish(cell)
 
 
 @contextmanager
