@@ -35,6 +35,13 @@ _EXPORTS: dict[str, str] = {
     # forecasting
     "ForecastConfig": "lstmlab.config",
     "Forecaster": "lstmlab.forecaster",
+    # long-memory lab
+    "AddingTask": "lstmlab.memory.tasks",
+    "CopyTask": "lstmlab.memory.tasks",
+    "MemoryConfig": "lstmlab.memory.train",
+    "MemoryRun": "lstmlab.memory.train",
+    "train_memory": "lstmlab.memory.train",
+    "hidden_gradient_norms": "lstmlab.memory.gradients",
     # errors
     "LstmlabError": "lstmlab.errors",
     "DataError": "lstmlab.errors",
