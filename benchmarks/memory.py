@@ -76,7 +76,8 @@ def _price_gates(csv: Path, out: Path) -> None:
     flow, dates = price_flow(trained)
     gate_heatmaps(flow.gates, out / "gates_tsla.png", signal=flow.signal,
                   signal_label="scaled\nlog return", time_labels=dates,
-                  title=f"LSTM on TSLA daily log returns, test period {dates[0]} to {dates[-1]}")
+                  title=f"LSTM on TSLA daily log returns: test windows, inputs {dates[0]} to "
+                        f"{dates[-1]}")
 
 
 def main() -> None:
