@@ -20,6 +20,7 @@ _EXPORTS: dict[str, str] = {
     "RNN": "lstmlab.layers",
     "LSTM": "lstmlab.layers",
     "GRU": "lstmlab.layers",
+    "RecurrentLayer": "lstmlab.layers",
     "make_layer": "lstmlab.layers",
     "record_gates": "lstmlab.recording",
     "GateTrace": "lstmlab.recording",
