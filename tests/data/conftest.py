@@ -18,7 +18,7 @@ def tsla(tsla_csv) -> pd.DataFrame:
 @pytest.fixture(scope="session")
 def synthetic(tmp_path_factory) -> pd.DataFrame:
     """A synthetic geometric random walk (always synthetic, whatever the machine has)."""
-    path = synthetic_price_csv(tmp_path_factory.mktemp("synthetic") / "SYN.csv", n=1200, seed=7)
+    path = synthetic_price_csv(tmp_path_factory.mktemp("synthetic") / "SYN.csv", seed=7)
     return load_prices(path)
 
 

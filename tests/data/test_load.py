@@ -138,3 +138,10 @@ def test_real_or_synthetic_fixture_files_load(price_dir, ticker):
     assert frame.index.name == "date"
     assert (frame[["open", "high", "low", "close"]] > 0).all().all()
     assert frame.attrs["notes"] == []
+
+
+def test_yfinance_history_frame_with_time_zone_and_extra_columns():
+    index = DATES.tz_localize("America/New_York").rename("Date")
+    frame = pd.DataFrame({"Close": CLOSE, "Volume": [1, 2, 3], "Dividends": 0.0,
+                          "Stock Splits": 0.0}, index=index)
+    check_canonical(load_prices(frame), ["close", "volume"])

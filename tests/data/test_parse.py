@@ -113,3 +113,10 @@ def test_where_formats_lines_and_rows():
     assert Where("a.csv").at(0) == "line 2 of a.csv"
     assert Where("a.csv").at(3, pd.Timestamp("2020-01-03")) == "line 5 of a.csv (2020-01-03)"
     assert Where("the DataFrame", is_file=False).at(3) == "row 3 of the DataFrame"
+
+
+def test_dataframe_with_a_missing_date_in_the_index():
+    frame = pd.DataFrame({"Close": [1.0, 2.0]}, index=pd.DatetimeIndex(["2020-01-02", None]))
+    with pytest.raises(DataError) as caught:
+        load_prices(frame)
+    assert str(caught.value) == "missing date at row 1 of the DataFrame; every row needs a date"

@@ -6,11 +6,8 @@ gives the window to forecast beyond the data. See ``docs/data.md``.
 """
 
 from lstmlab.data.load import load_prices
-from lstmlab.data.prepare import Prepared, WindowSpec, latest_window, prepare
-from lstmlab.data.scale import Scaler, fit_scaler
+from lstmlab.data.prepare import Prepared, latest_window, prepare
+from lstmlab.data.scale import Scaler
 from lstmlab.data.windows import Windows
 
-__all__ = [
-    "Prepared", "Scaler", "WindowSpec", "Windows", "fit_scaler", "latest_window", "load_prices",
-    "prepare",
-]
+__all__ = ["Prepared", "Scaler", "Windows", "latest_window", "load_prices", "prepare"]

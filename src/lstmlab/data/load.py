@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from lstmlab.data.parse import Where, normalize_header, parse_table
@@ -47,7 +48,7 @@ def load_prices(
     """
     resolved = resolve_source(source, data_dir=data_dir)
     if isinstance(resolved, pd.DataFrame):
-        where = Where("the DataFrame", is_file=False)
+        where = Where(_frame_name(resolved), is_file=False)
         raw = _table_from_frame(resolved, where)
     else:
         where = Where(str(resolved))
@@ -55,6 +56,14 @@ def load_prices(
     frame, notes = validate_table(parse_table(raw, where), where, fill)
     frame.attrs = {"source": where.name, "notes": [*_frame_notes(resolved), *notes]}
     return frame
+
+
+def _frame_name(frame: pd.DataFrame) -> str:
+    """``the DataFrame``, or ``the DataFrame loaded from <file>`` for a frame we loaded."""
+    source = frame.attrs.get("source")
+    if not source or str(source).startswith("the DataFrame"):
+        return str(source or "the DataFrame")
+    return f"the DataFrame loaded from {source}"
 
 
 def _frame_notes(resolved: Path | pd.DataFrame) -> list[str]:
@@ -84,8 +93,8 @@ def read_table(path: Path) -> pd.DataFrame:
                           keep_default_na=False, skip_blank_lines=False)
     except pd.errors.ParserError as exc:
         raise DataError(f"{path} is not a well-formed CSV: {exc}") from None
-    blank = raw.fillna("").apply(lambda col: col.str.strip() == "").all(axis=1)
-    raw = raw.loc[~blank]
+    cells = raw.fillna("").to_numpy(dtype=str)
+    raw = raw.loc[~(np.char.strip(cells) == "").all(axis=1)]  # blank lines
     if raw.empty:
         raise DataError(f"{path} has a header but no data rows; expected one row per date")
     return raw

@@ -109,15 +109,16 @@ def _date_column(columns: pd.Index, names: dict[object, str], where: Where) -> o
 
 
 def _parse_dates(values: pd.Series, pos: pd.Index, where: Where) -> pd.Series:
-    if pd.api.types.is_datetime64_any_dtype(values):
+    is_datetime = pd.api.types.is_datetime64_any_dtype(values)
+    text = values.astype("string").str.strip()
+    blank = (values.isna() if is_datetime else text.isna() | (text == "")).to_numpy()
+    if blank.any():
+        i = int(np.argmax(blank))
+        raise DataError(f"missing date at {where.at(pos[i])}; every row needs a date")
+    if is_datetime:
         dates = values
     else:
-        text = values.astype("string").str.strip().str.replace(_TZ_SUFFIX, "", regex=True)
-        blank = text.isna() | (text == "")
-        if blank.any():
-            i = int(np.argmax(blank.to_numpy()))
-            raise DataError(f"missing date at {where.at(pos[i])}; every row needs a date")
-        dates = _best_date_parse(text, pos, where)
+        dates = _best_date_parse(text.str.replace(_TZ_SUFFIX, "", regex=True), pos, where)
     if getattr(dates.dt, "tz", None) is not None:
         dates = dates.dt.tz_localize(None)  # keep wall-clock dates of the exchange
     return dates.astype("datetime64[ns]")
@@ -145,23 +146,12 @@ def _parse_numbers(
     values: pd.Series, column: str, pos: pd.Index, dates: pd.Series, where: Where
 ) -> pd.Series:
     """Floats from numbers or text like ``$1,184.76``; missing cells become NaN."""
-    if pd.api.types.is_bool_dtype(values) or not (
-        pd.api.types.is_numeric_dtype(values) or pd.api.types.is_string_dtype(values)
-        or values.dtype == object
-    ):
-        raise DataError(f"column {column} of {where.name} has dtype {values.dtype}; need numbers")
+    text = values.astype("string").str.strip()
     if pd.api.types.is_numeric_dtype(values):
-        numbers, text = values.astype("float64"), values.astype("string")
+        array = values.to_numpy(dtype=np.float64, na_value=np.nan)
         missing = values.isna().to_numpy()
     else:
-        text = values.astype("string").str.strip()
-        missing = (text.isna() | text.str.lower().isin(_MISSING)).to_numpy()
-        cleaned = text.str.replace(r"^(-?)\$", r"\1", regex=True)
-        grouped = cleaned.str.fullmatch(_THOUSANDS).fillna(False).astype(bool)
-        cleaned = cleaned.where(~grouped, cleaned.str.replace(",", "", regex=False))
-        numbers = pd.to_numeric(cleaned.where(~pd.Series(missing)), errors="coerce")
-        numbers = numbers.astype("float64")
-    array = numbers.to_numpy(dtype=np.float64, na_value=np.nan)
+        array, missing = _numbers_from_text(text)
     bad = ~missing & ~np.isfinite(array)
     if bad.any():
         i = int(np.argmax(bad))
@@ -169,4 +159,20 @@ def _parse_numbers(
             f"non-numeric {column} value {text.iloc[i]!r} at {where.at(pos[i], dates.iloc[i])}; "
             "write plain numbers like 184.76 (a leading $ and thousands separators are fine)"
         )
-    return pd.Series(array, index=numbers.index, dtype="float64")
+    return pd.Series(array, dtype="float64")
+
+
+def _numbers_from_text(text: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Float array (NaN where unreadable or missing) and the mask of missing cells."""
+    missing = (text.isna() | text.str.lower().isin(_MISSING)).to_numpy()
+    numbers = pd.to_numeric(text.where(~missing), errors="coerce")  # plain numbers, fast
+    array = numbers.to_numpy(dtype=np.float64, na_value=np.nan, copy=True)  # written below
+    unread = np.isnan(array) & ~missing
+    if unread.any():  # only those cells pay for the cleaning below
+        cleaned = text[unread].str.replace(r"^(-?)\$", r"\1", regex=True)
+        # only 1,234,567.89-shaped commas are thousands separators; 184,76 stays unreadable
+        grouped = cleaned.str.fullmatch(_THOUSANDS).fillna(False).astype(bool)
+        cleaned = cleaned.where(~grouped, cleaned.str.replace(",", "", regex=False))
+        retry = pd.to_numeric(cleaned, errors="coerce")
+        array[unread] = retry.to_numpy(dtype=np.float64, na_value=np.nan)
+    return array, missing

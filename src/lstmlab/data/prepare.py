@@ -82,7 +82,9 @@ def prepare(
 
     ``split`` is three fractions of the target rows or two dates ``(val_start, test_start)``;
     ``target`` is one of ``price``, ``return``, ``log_return``, ``change`` (see
-    :mod:`lstmlab.data.targets`); ``scaler`` is ``standard``, ``minmax`` or ``none``.
+    :mod:`lstmlab.data.targets`); ``scaler`` is ``standard``, ``minmax`` or ``none``. To fill
+    missing values, load with ``load_prices(source, fill=...)`` first and pass the frame.
+    Window positions (``origin``) refer to the frame as :func:`load_prices` returns it.
     """
     frame = load_prices(prices)
     _check_settings(frame, target_column, target, horizon, lookback, scaler)
@@ -105,7 +107,7 @@ def prepare(
     return Prepared(
         **windows, scaler_x=scaler_x, scaler_y=scaler_y, features=list(_names(features)),
         split_dates={name: _date_span(frame.index, w, horizon) for name, w in windows.items()},
-        target=target, target_column=target_column, lookback=lookback, horizon=horizon,
+        target=target, target_column=target_column, lookback=int(lookback), horizon=int(horizon),
         warmup=warmup, notes=_notes(frame, features, warmup, horizon),
     )
 
