@@ -20,6 +20,7 @@ _EXPORTS: dict[str, str] = {
     "RNN": "lstmlab.layers",
     "LSTM": "lstmlab.layers",
     "GRU": "lstmlab.layers",
+    "RecurrentLayer": "lstmlab.layers",
     "make_layer": "lstmlab.layers",
     "record_gates": "lstmlab.recording",
     "GateTrace": "lstmlab.recording",
@@ -42,6 +43,13 @@ _EXPORTS: dict[str, str] = {
     "load_model": "lstmlab.persist",
     "read_run": "lstmlab.runs",
     "build_report": "lstmlab.report",
+    # long-memory lab
+    "AddingTask": "lstmlab.memory.tasks",
+    "CopyTask": "lstmlab.memory.tasks",
+    "MemoryConfig": "lstmlab.memory.train",
+    "MemoryRun": "lstmlab.memory.train",
+    "train_memory": "lstmlab.memory.train",
+    "hidden_gradient_norms": "lstmlab.memory.gradients",
     # errors
     "LstmlabError": "lstmlab.errors",
     "DataError": "lstmlab.errors",

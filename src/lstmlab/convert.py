@@ -19,12 +19,16 @@ __all__ = ["from_torch", "to_torch"]
 
 TorchLayer = nn.LSTM | nn.GRU | nn.RNN
 
-# (lstmlab class, torch class) pairs; nn.LSTM and nn.GRU are both subclasses of nn.RNNBase only.
+# (lstmlab class, torch class) pairs, matched by exact type: a subclass may override forward,
+# and then its weights need not mean what they mean in the base class.
 _PAIRS: tuple[tuple[type[RecurrentLayer], type[nn.RNNBase]], ...] = (
     (LSTM, nn.LSTM),
     (GRU, nn.GRU),
     (RNN, nn.RNN),
 )
+
+# per-layer parameter names of torch.nn.RNNBase, in the fused kernel's order (suffix _l{k})
+_TORCH_NAMES = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
 
 
 def from_torch(torch_layer: TorchLayer, *, fast: bool = True) -> RecurrentLayer:
@@ -77,8 +81,6 @@ def to_torch(layer: RecurrentLayer) -> TorchLayer:
                 getattr(torch_layer, f"{name}_l{index}").copy_(value)
     return torch_layer
 
-
-_TORCH_NAMES = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
 
 
 def _check_supported(torch_layer: nn.RNNBase) -> None:
