@@ -10,6 +10,7 @@ import shutil
 
 import pandas as pd
 import pytest
+from browser_probe import chromium, probe
 from conftest import synthetic_price_csv
 from fake_run import invoke, snapshot
 
@@ -63,6 +64,20 @@ def test_compare_writes_a_complete_run_and_prints_metrics(compared):
     for text in ("test metrics", "Simple RNN", "LSTM", "Naive (tomorrow = today)",
                  "best model (lowest validation RMSE)", "On the test split", "report.html"):
         assert text in result.stdout, text
+
+
+def test_trained_report_renders_in_the_browser(compared, tmp_path):
+    import matplotlib.image
+
+    report = compared[1] / "report.html"
+    seen, log = probe(tmp_path, report.read_text())
+    assert seen["seen"] == [] and seen["requests"] == [] and "CONSOLE" not in log
+    assert len(seen["images"]) == 6  # prices, loss overlay, 2 per-model losses, predictions,
+    # residuals; every one decoded at the size matplotlib drew it
+    assert all(done and width >= 600 and height >= 300 for done, width, height in seen["images"])
+    shot = tmp_path / "report.png"
+    chromium(tmp_path, f"--screenshot={shot}", "--window-size=1280,3000", report.as_uri())
+    assert matplotlib.image.imread(shot).shape[:2] == (3000, 1280)
 
 
 def test_saved_models_hold_the_config_scalers_and_features(compared):
