@@ -115,6 +115,18 @@ def test_forecast_starts_the_day_after_the_last_actual_price(run_copy, prices_cs
     assert 'id="forecast"' in (run_copy / "report.html").read_text()
 
 
+def test_forecast_finds_a_relative_csv_source_from_another_folder(prices_csv, monkeypatch,
+                                                                  tmp_path):
+    monkeypatch.chdir(prices_csv.parent)
+    result = invoke("train", prices_csv.name, "--cell", "rnn", *TINY, "--out", tmp_path, "-q")
+    assert result.exit_code == 0, result.stderr
+    run_dir = result.stdout.strip()
+    monkeypatch.chdir(tmp_path)
+    result = invoke("forecast", run_dir, "--steps", "1", "--quiet")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == f"{run_dir}/forecast-rnn.csv\n"
+
+
 def test_forecast_uses_the_latest_row_of_newer_data(run_copy, prices_csv, tmp_path):
     prices = pd.read_csv(prices_csv)
     shorter, moved = tmp_path / "shorter.csv", tmp_path / "moved.csv"
