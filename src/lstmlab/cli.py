@@ -257,13 +257,15 @@ def forecast(run_dir: RunDir,
              verbose: Verbose = False) -> None:
     """Forecast the next trading days from a run's saved model and the latest data."""
     from lstmlab import jobs, runs
-    from lstmlab.cli_output import print_forecast
+    from lstmlab.cli_output import print_forecast, status
 
     run = runs.read_run(run_dir)
     source = data or run.config.get("source_file") or run.config["source"]
     saved_dir = run.config.get("data_dir")
-    prices = _load(source, data_dir or (Path(saved_dir) if saved_dir else None), fill)
-    print_forecast(run, prices, jobs.forecast_run(run, prices, steps, cell), quiet)
+    with status("loading the prices and the model, forecasting", quiet):
+        prices = _load(source, data_dir or (Path(saved_dir) if saved_dir else None), fill)
+        made = jobs.forecast_run(run, prices, steps, cell)
+    print_forecast(run, prices, made, quiet)
 
 
 @app.command()
