@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -38,17 +39,23 @@ def _environment(data_dir: Path) -> dict[str, str]:
     return env
 
 
-def _timed(args: list[str], env: dict[str, str]) -> float:
+def _timed(args: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Wall-clock and CPU (user + system) seconds of one run of ``lstmlab ARGS``."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     subprocess.run([*_command(), *args], env=env, check=True, stdout=subprocess.DEVNULL)
-    return time.perf_counter() - start
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
-def _line(label: str, seconds: list[float], target: float) -> str:
-    median, best = statistics.median(seconds), min(seconds)
+def _line(label: str, runs: list[tuple[float, float]], target: float) -> str:
+    wall = [w for w, _ in runs]
+    median, best = statistics.median(wall), min(wall)
+    cpu = statistics.median(c for _, c in runs)
     verdict = "meets" if median < target else "MISSES"
-    return (f"{label}: median {median:.2f} s, min {best:.2f} s over {len(seconds)} run(s); "
-            f"target < {target:g} s: {verdict}")
+    return (f"{label}: median {median:.2f} s, min {best:.2f} s wall over {len(runs)} run(s) "
+            f"(median CPU time {cpu:.2f} s); target < {target:g} s: {verdict}")
 
 
 def main() -> None:
@@ -61,7 +68,8 @@ def main() -> None:
     if not (args.data_dir / "TSLA.csv").is_file():
         sys.exit(f"no TSLA.csv in {args.data_dir}: pass --data-dir or set LSTMLAB_DATA_DIR")
     env = _environment(args.data_dir)
-    print(f"cpu cores: {os.cpu_count()}; other jobs on this machine add noise")
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"cpu cores: {os.cpu_count()}; load average before: {load} (other jobs add noise)")
     help_times = [_timed(["--help"], env) for _ in range(args.help_runs)]
     print(_line("lstmlab --help", help_times, HELP_TARGET_S), flush=True)
     if args.compare_runs < 1:

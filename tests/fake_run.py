@@ -60,15 +60,15 @@ def make_run(out: Path, name: str = "run") -> Path:
             "configs": {c: {"cell": c, "hidden_size": 32, "split": [0.7, 0.15, 0.15]}
                         for c in CELLS}})
         write_table(folder, "metrics.csv", _metrics())
-        draw_chart(chart_stem(folder, "prices"), "prices")
-        draw_chart(chart_stem(folder, "loss"), "loss overlay")
+        for kind in ("prices", "loss", "predictions", "residuals"):
+            draw_chart(chart_stem(folder, kind), kind)
         for cell in CELLS:
-            for kind in ("loss", "predictions", "residuals"):
-                draw_chart(chart_stem(folder, kind, cell), f"{kind} {cell}")
+            draw_chart(chart_stem(folder, "loss", cell), f"loss {cell}")
         split = {p: {"first": "2013-01-02", "last": "2020-12-31", "windows": 1900}
                  for p in ("train", "val", "test")}
         write_manifest(folder, {
-            "command": "compare", "source": "TSLA", "created": "2024-01-02T15:30:00",
+            "command": "compare", "name": name, "source": "TSLA",
+            "created": "2024-01-02T15:30:00",
             "data": {"rows": 2768, "first": "2013-01-02", "last": "2023-12-29",
                      "target_column": "close"},
             "split": split, "models": {c: f"models/{c}.safetensors" for c in CELLS},

@@ -10,6 +10,7 @@ import shutil
 
 import pandas as pd
 import pytest
+from browser_probe import chromium, probe
 from conftest import synthetic_price_csv
 from fake_run import invoke, snapshot
 
@@ -19,7 +20,7 @@ from lstmlab.runs import read_run
 TINY = ("--epochs", "2", "--hidden-size", "4", "--lookback", "10", "--seed", "0")
 RUN_FILES = ("config.json", "manifest.json", "history.csv", "metrics.csv", "predictions.csv",
              "report.html", "charts/prices.png", "charts/loss.png", "charts/loss-rnn.png",
-             "charts/predictions-lstm.png", "charts/residuals-lstm.svg",
+             "charts/loss-lstm.svg", "charts/predictions.png", "charts/residuals.svg",
              "models/rnn.safetensors", "models/lstm.safetensors")
 
 
@@ -58,9 +59,25 @@ def test_compare_writes_a_complete_run_and_prints_metrics(compared):
     assert metrics.groupby("split").size().to_dict() == {"test": 5, "val": 5}
     history = run.table("history.csv")
     assert history.groupby("model").size().to_dict() == {"lstm": 2, "rnn": 2}
+    html = (run_dir / "report.html").read_text()
+    assert "· small</p>" in html and ".partial" not in html  # named as the final folder
     for text in ("test metrics", "Simple RNN", "LSTM", "Naive (tomorrow = today)",
                  "best model (lowest validation RMSE)", "On the test split", "report.html"):
         assert text in result.stdout, text
+
+
+def test_trained_report_renders_in_the_browser(compared, tmp_path):
+    import matplotlib.image
+
+    report = compared[1] / "report.html"
+    seen, log = probe(tmp_path, report.read_text())
+    assert seen["seen"] == [] and seen["requests"] == [] and "CONSOLE" not in log
+    assert len(seen["images"]) == 6  # prices, loss overlay, 2 per-model losses, predictions,
+    # residuals; every one decoded at the size matplotlib drew it
+    assert all(done and width >= 600 and height >= 300 for done, width, height in seen["images"])
+    shot = tmp_path / "report.png"
+    chromium(tmp_path, f"--screenshot={shot}", "--window-size=1280,3000", report.as_uri())
+    assert matplotlib.image.imread(shot).shape[:2] == (3000, 1280)
 
 
 def test_saved_models_hold_the_config_scalers_and_features(compared):
@@ -96,6 +113,18 @@ def test_forecast_starts_the_day_after_the_last_actual_price(run_copy, prices_cs
     assert f"from the last close {last_close:,.2f} on {last_date:%Y-%m-%d}" in result.stdout
     assert (run_copy / "charts" / "forecast-lstm.png").is_file()
     assert 'id="forecast"' in (run_copy / "report.html").read_text()
+
+
+def test_forecast_finds_a_relative_csv_source_from_another_folder(prices_csv, monkeypatch,
+                                                                  tmp_path):
+    monkeypatch.chdir(prices_csv.parent)
+    result = invoke("train", prices_csv.name, "--cell", "rnn", *TINY, "--out", tmp_path, "-q")
+    assert result.exit_code == 0, result.stderr
+    run_dir = result.stdout.strip()
+    monkeypatch.chdir(tmp_path)
+    result = invoke("forecast", run_dir, "--steps", "1", "--quiet")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == f"{run_dir}/forecast-rnn.csv\n"
 
 
 def test_forecast_uses_the_latest_row_of_newer_data(run_copy, prices_csv, tmp_path):

@@ -180,3 +180,11 @@ def test_gpu_tensors_are_stored_from_cpu_copies(tmp_path):
     tensors, _ = load_model(save_model(tmp_path / "m.safetensors", state, META))
     assert all(t.device.type == "cpu" for t in tensors.values())
     assert torch.equal(tensors["layer.weight_ih"], _state()["layer.weight_ih"])
+
+
+def test_public_names_are_exported_lazily():
+    import lstmlab
+    from lstmlab import persist, report, runs
+
+    assert lstmlab.save_model is persist.save_model and lstmlab.load_model is persist.load_model
+    assert lstmlab.read_run is runs.read_run and lstmlab.build_report is report.build_report

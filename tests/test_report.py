@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import re
-import shutil
-import subprocess
-from html import unescape
 
 import pytest
+from browser_probe import chromium, probe
 from fake_run import CELLS, draw_chart, make_run
 
 from lstmlab.report import build_report, display_name
@@ -27,7 +24,7 @@ def test_report_is_self_contained_and_complete(run_dir):
     assert not re.search(r"""(src|href)=["']?(https?:|//)""", html)
     assert "<script" not in html and "<link" not in html
     images = re.findall(r'src="data:image/png;base64,([^"]+)"', html)
-    assert len(images) == 2 + 3 * len(CELLS)
+    assert len(images) == 4 + len(CELLS)
     assert all(base64.b64decode(i).startswith(b"\x89PNG") for i in images)
     for section in ("summary", "prices", "losses", "predictions", "metrics", "config"):
         assert f'<section id="{section}">' in html
@@ -74,60 +71,12 @@ def test_config_values_are_escaped(tmp_path):
 
 # --- in a real browser: headless Chromium (Debian package `chromium`) ---------------------------
 
-_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-          "--disable-background-networking", "--disable-component-update", "--disable-sync",
-          "--hide-scrollbars", "--enable-logging=stderr", "--v=0")
-# Injected before the report's own <head> content (so before its Content-Security-Policy): it
-# records errors, CSP violations and console output, then after `load` writes what the page did.
-_PROBE = """<script>
-window.__seen = [];
-addEventListener('error', e => __seen.push('error: ' + (e.message || e.target.src || e.type)),
-                 true);
-addEventListener('securitypolicyviolation', e => __seen.push('csp: ' + e.blockedURI));
-for (const level of ['error', 'warn']) {
-  const original = console[level];
-  console[level] = (...args) => { __seen.push(level + ': ' + args.join(' '));
-                                  original.apply(console, args); };
-}
-addEventListener('load', () => {
-  const out = document.createElement('pre');
-  out.id = 'probe';
-  out.textContent = JSON.stringify({
-    seen: __seen,
-    images: [...document.images].map(i => [i.complete, i.naturalWidth, i.naturalHeight]),
-    requests: performance.getEntriesByType('resource').map(r => r.name),
-  });
-  document.body.appendChild(out);
-});
-</script>"""
-
-
-def _chromium(tmp_path, *args: str) -> subprocess.CompletedProcess:
-    exe = shutil.which("chromium") or shutil.which("chromium-browser")
-    if exe is None:
-        if os.environ.get("CI"):
-            pytest.fail("chromium is not installed; .ci/run installs Debian's `chromium`")
-        pytest.skip("needs headless Chromium: apt-get install chromium")
-    command = [exe, *_FLAGS, f"--user-data-dir={tmp_path / 'profile'}", *args]
-    return subprocess.run(command, capture_output=True, text=True, timeout=120, check=True)
-
-
-def _probe(tmp_path, html: str) -> tuple[dict, str]:
-    """Load ``html`` with the probe in Chromium; return what the page saw and the browser log."""
-    page = tmp_path / "probed.html"
-    page.write_text(html.replace("<head>", "<head>" + _PROBE, 1))
-    done = _chromium(tmp_path, "--virtual-time-budget=5000", "--dump-dom", page.as_uri())
-    found = re.search(r'<pre id="probe">(.*?)</pre>', done.stdout, re.S)
-    assert found, f"the page never finished loading:\n{done.stderr[-2000:]}"
-    return json.loads(unescape(found.group(1))), done.stderr
-
-
 def test_browser_loads_report_without_errors_or_requests(run_dir, tmp_path):
-    seen, log = _probe(tmp_path, build_report(run_dir).read_text())
+    seen, log = probe(tmp_path, build_report(run_dir).read_text())
     assert seen["seen"] == []
     assert "CONSOLE" not in log
     assert seen["requests"] == []
-    assert len(seen["images"]) == 2 + 3 * len(CELLS)
+    assert len(seen["images"]) == 4 + len(CELLS)
     assert all(done and width > 100 and height > 50 for done, width, height in seen["images"])
 
 
@@ -135,7 +84,7 @@ def test_browser_probe_catches_broken_and_external_images(run_dir, tmp_path):
     html = build_report(run_dir).read_text().replace(
         "</main>", '<img src="data:image/png;base64,AAAA"><img src="https://example.com/a.png">'
                    "</main>")
-    seen, _ = _probe(tmp_path, html)
+    seen, _ = probe(tmp_path, html)
     assert any(s.startswith("csp: https://example.com") for s in seen["seen"])
     assert [width for _, width, _ in seen["images"][-2:]] == [0, 0]
 
@@ -144,7 +93,7 @@ def test_browser_screenshot_shows_the_charts(run_dir, tmp_path):
     import matplotlib.image
 
     shot = tmp_path / "report.png"
-    _chromium(tmp_path, f"--screenshot={shot}", "--window-size=1280,2400",
+    chromium(tmp_path, f"--screenshot={shot}", "--window-size=1280,2400",
               build_report(run_dir).as_uri())
     pixels = matplotlib.image.imread(shot)
     assert pixels.shape[:2] == (2400, 1280)

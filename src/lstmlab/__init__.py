@@ -38,6 +38,18 @@ _EXPORTS: dict[str, str] = {
     # forecasting
     "ForecastConfig": "lstmlab.config",
     "Forecaster": "lstmlab.forecaster",
+    # saved models, run directories, reports
+    "save_model": "lstmlab.persist",
+    "load_model": "lstmlab.persist",
+    "read_run": "lstmlab.runs",
+    "build_report": "lstmlab.report",
+    # long-memory lab
+    "AddingTask": "lstmlab.memory.tasks",
+    "CopyTask": "lstmlab.memory.tasks",
+    "MemoryConfig": "lstmlab.memory.train",
+    "MemoryRun": "lstmlab.memory.train",
+    "train_memory": "lstmlab.memory.train",
+    "hidden_gradient_norms": "lstmlab.memory.gradients",
     # errors
     "LstmlabError": "lstmlab.errors",
     "DataError": "lstmlab.errors",

@@ -180,10 +180,13 @@ def _train_job(command: str, source: str, configs: dict[str, ForecastConfig], *,
 
     prices = _load(source, data_dir, fill)
     summary = jobs.describe_data(prices, next(iter(configs.values())))  # bad settings fail here
-    asked = {"command": command, "source": source, "cells": list(configs),
-             "data_dir": str(data_dir) if data_dir else None, "fill": fill}
     target = runs.run_path(out, name or runs.default_run_name(source, command),
                            unique=name is None)
+    asked = {"command": command, "name": target.name, "source": source,
+             # a CSV source, absolute, so that `forecast` finds it again from any folder
+             "source_file": str(Path(source).resolve()) if Path(source).is_file() else None,
+             "cells": list(configs), "data_dir": str(data_dir) if data_dir else None,
+             "fill": fill}
     with runs.new_run(target) as folder:
         print_data_line(source, summary, quiet)
         max_epochs = max(c.max_epochs for c in configs.values())
@@ -254,13 +257,15 @@ def forecast(run_dir: RunDir,
              verbose: Verbose = False) -> None:
     """Forecast the next trading days from a run's saved model and the latest data."""
     from lstmlab import jobs, runs
-    from lstmlab.cli_output import print_forecast
+    from lstmlab.cli_output import print_forecast, status
 
     run = runs.read_run(run_dir)
-    source = data or run.config["source"]
+    source = data or run.config.get("source_file") or run.config["source"]
     saved_dir = run.config.get("data_dir")
-    prices = _load(source, data_dir or (Path(saved_dir) if saved_dir else None), fill)
-    print_forecast(run, prices, jobs.forecast_run(run, prices, steps, cell), quiet)
+    with status("loading the prices and the model, forecasting", quiet):
+        prices = _load(source, data_dir or (Path(saved_dir) if saved_dir else None), fill)
+        made = jobs.forecast_run(run, prices, steps, cell)
+    print_forecast(run, prices, made, quiet)
 
 
 @app.command()

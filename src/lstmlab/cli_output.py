@@ -54,17 +54,25 @@ def epoch_progress(cells: Sequence[str], max_epochs: int,
     columns = (TextColumn("{task.description:<11}"), BarColumn(), MofNCompleteColumn(),
                TextColumn("epochs"), TimeElapsedColumn(), TextColumn("{task.fields[losses]}"))
     with Progress(*columns, console=_console(stderr=True)) as progress:
-        tasks = {cell: progress.add_task(display_name(cell), total=max_epochs, losses="")
-                 for cell in cells}
+        tasks = {cell: progress.add_task(display_name(cell), total=max_epochs, losses="",
+                                         start=False) for cell in cells}
+
+        def finish(cell: str) -> None:  # early stopping ends a bar before its total
+            task = progress.tasks[tasks[cell]]
+            if task.started and not task.finished:
+                progress.update(tasks[cell], total=task.completed or 1)
 
         def on_epoch(cell: str, record: Mapping[str, float]) -> None:
+            for other in cells[:cells.index(cell)]:
+                finish(other)
+            progress.start_task(tasks[cell])  # its clock starts with its first epoch
             losses = (f"train {record['train_loss']:.4f}  val {record['val_loss']:.4f}  "
                       f"lr {record['lr']:.1e}")
             progress.update(tasks[cell], completed=int(record["epoch"]), losses=losses)
 
         yield on_epoch
-        for task in tasks.values():  # early stopping ends a bar before its total
-            progress.update(task, total=progress.tasks[task].completed or 1)
+        for cell in cells:
+            finish(cell)
 
 
 @contextmanager
@@ -89,8 +97,8 @@ def print_data_summary(source: str, summary: dict[str, Any], chart: Path, quiet:
                   f"{summary['last']}, missing values: {summary['missing_values']}")
     for note in summary["notes"]:
         console.print(f"  note: {note}")
-    table = Table("split", "first target", "last target", "windows", title="Split",
-                  title_justify="left")
+    table = Table("split", "first target", "last target", title="Split", title_justify="left")
+    table.add_column("windows", justify="right")
     for name, split in summary["split"].items():
         table.add_row(name, split["first"], split["last"], f"{split['windows']:,}")
     console.print(table)
@@ -110,8 +118,9 @@ def _metrics_table(metrics: pd.DataFrame, split: str, best: str) -> Table:
     from rich.table import Table
 
     columns = [c for c in _METRICS if c in metrics.columns]
-    table = Table("model", *(_METRICS[c][0] for c in columns), title=f"{split} metrics",
-                  title_justify="left")
+    table = Table("model", title=f"{split} metrics", title_justify="left")
+    for column in columns:
+        table.add_column(_METRICS[column][0], justify="right")
     for _, row in metrics[metrics["split"] == split].iterrows():
         cells = ["–" if row[c] != row[c] else _METRICS[c][1].format(row[c]) for c in columns]
         style = "bold green" if row["model"] == best else None
@@ -148,7 +157,9 @@ def print_forecast(run: Run, prices: pd.DataFrame, forecast: Forecast, quiet: bo
     console = _console()
     console.print(f"{display_name(forecast.cell)} forecast from the last {column} "
                   f"{last:,.2f} on {last_date:%Y-%m-%d}; band: {forecast.band}")
-    table = Table("date", "prediction", "lower", "upper", "change")
+    table = Table("date")
+    for heading in ("prediction", "lower", "upper", "change"):
+        table.add_column(heading, justify="right")
     for date, row in forecast.table.iterrows():
         table.add_row(f"{date:%Y-%m-%d}", f"{row['prediction']:,.2f}", f"{row['lower']:,.2f}",
                       f"{row['upper']:,.2f}", f"{row['prediction'] / last - 1:+.2%}")

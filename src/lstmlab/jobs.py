@@ -8,7 +8,8 @@ job can be called and tested from Python too. Training jobs write a run director
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -25,10 +26,28 @@ if TYPE_CHECKING:
     from lstmlab.data import Prepared
     from lstmlab.forecaster import Evaluation, Forecaster
 
-__all__ = ["Fitted", "Forecast", "describe_data", "fit_models", "forecast_run", "write_run"]
+__all__ = ["TORCH_THREADS", "Fitted", "Forecast", "describe_data", "fit_models", "forecast_run",
+           "torch_threads", "write_run"]
 
 EpochCallback = Callable[[str, Mapping[str, float]], None]
 _SPLITS = ("train", "val", "test")
+# The models are small (batches of 64 windows, 64 units): one thread is fastest. With two, the
+# threads wait on each other at every time step; measured on 2 cores, a Simple RNN epoch took
+# about 60 times longer with 2 threads than with 1.
+TORCH_THREADS = 1
+
+
+@contextmanager
+def torch_threads(count: int = TORCH_THREADS) -> Iterator[None]:
+    """Run the block with ``count`` intra-op PyTorch threads, then restore the previous count."""
+    import torch
+
+    previous = torch.get_num_threads()
+    torch.set_num_threads(count)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
 
 
 @dataclass(frozen=True)
@@ -77,9 +96,10 @@ def fit_models(prices: pd.DataFrame, configs: Mapping[str, ForecastConfig],
     for cell, config in configs.items():
         report = (lambda record, cell=cell: on_epoch(cell, record)) if on_epoch else None
         start = time.perf_counter()
-        forecaster = Forecaster(config).fit(prices, verbose=False, on_epoch=report)
-        seconds = time.perf_counter() - start
-        fitted.append(Fitted(cell, forecaster, forecaster.evaluate(prices), seconds))
+        with torch_threads():
+            forecaster = Forecaster(config).fit(prices, verbose=False, on_epoch=report)
+            evaluation = forecaster.evaluate(prices)
+        fitted.append(Fitted(cell, forecaster, evaluation, time.perf_counter() - start))
     return fitted
 
 
@@ -87,9 +107,9 @@ def write_run(folder: Path, prices: pd.DataFrame, fitted: list[Fitted],
               asked: dict[str, Any], *, charts: bool = True) -> dict[str, Any]:
     """Fill a new run folder: models, tables, charts, config, manifest, then the report.
 
-    ``asked`` is what the user asked for (command, source...), saved in ``config.json``.
-    ``charts=False`` skips the charts (most of the writing time; sweeps of many trials use it),
-    and the report then shows tables only. Returns the manifest.
+    ``asked`` is what the user asked for (``command``, ``name``, ``source``...), saved in
+    ``config.json``. ``charts=False`` skips the charts (most of the writing time; sweeps of many
+    trials use it), and the report then shows tables only. Returns the manifest.
     """
     models = {}
     for item in fitted:
@@ -106,7 +126,7 @@ def write_run(folder: Path, prices: pd.DataFrame, fitted: list[Fitted],
     atomic_write_json(folder / "config.json", {**asked, "configs": configs})
     prepared = fitted[0].forecaster.prepared_
     manifest = {
-        "command": asked["command"], "source": asked["source"],
+        "command": asked["command"], "name": asked["name"], "source": asked["source"],
         "created": datetime.now().isoformat(timespec="seconds"),
         "data": {"rows": len(prices), "first": f"{prices.index[0]:%Y-%m-%d}",
                  "last": f"{prices.index[-1]:%Y-%m-%d}",
@@ -167,15 +187,16 @@ def _draw_training_charts(folder: Path, prices: pd.DataFrame, fitted: list[Fitte
     series = prices[prepared.spec.target_column].rename(prepared.spec.target_column)
     charts.save_figure(charts.price_chart(series, spans), chart_stem(folder, "prices"))
     histories = {display_name(item.cell): item.forecaster.history_ for item in fitted}
-    charts.save_figure(charts.loss_chart(histories), chart_stem(folder, "loss"))
     named = predictions.rename(columns={item.cell: display_name(item.cell) for item in fitted})
-    for item in fitted:
-        name = display_name(item.cell)
-        drawn = {"loss": charts.loss_chart({name: histories[name]}),
-                 "predictions": charts.prediction_chart(named, [name]),
-                 "residuals": charts.residual_chart(named, [name])}
-        for kind, figure in drawn.items():
-            charts.save_figure(figure, chart_stem(folder, kind, item.cell))
+    models = list(histories)
+    drawn = {chart_stem(folder, "loss"): charts.loss_chart(histories),
+             chart_stem(folder, "predictions"): charts.prediction_chart(named, models),
+             chart_stem(folder, "residuals"): charts.residual_chart(named, models)}
+    if len(fitted) > 1:  # one loss chart per model too: the overlay gets crowded
+        drawn.update({chart_stem(folder, "loss", item.cell): charts.loss_chart({name: history})
+                      for item, (name, history) in zip(fitted, histories.items(), strict=True)})
+    for stem, figure in drawn.items():
+        charts.save_figure(figure, stem)
 
 
 @dataclass(frozen=True)
@@ -198,7 +219,8 @@ def forecast_run(run: Run, prices: pd.DataFrame, steps: int, cell: str | None = 
 
     cell = cell or run.manifest["best_model"]
     forecaster = Forecaster.load(run.model_path(cell), device="cpu")
-    table = forecaster.forecast(prices, steps)
+    with torch_threads():
+        table = forecaster.forecast(prices, steps)
     write_table(run.path, f"forecast-{cell}.csv", table, index=True)
     column = forecaster.config.target_column
     figure = charts.forecast_chart(prices[column], table, title=(

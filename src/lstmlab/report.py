@@ -59,14 +59,15 @@ def render_report(run: Run) -> str:
         section("prices", "Prices and splits", _figure(run, "prices", None,
                                                          "Price with train / validation / test")),
         section("losses", "Training and validation loss", _loss_figures(run)),
-        section("predictions", "Predictions", _model_figures(run, ("predictions", "residuals"))),
+        section("predictions", "Predictions", _prediction_figures(run)),
         section("metrics", "Metrics against the baselines", _metrics_tables(run, metrics)),
-        section("forecast", "Forecast", _model_figures(run, ("forecast",))),
+        section("forecast", "Forecast", _forecast_figures(run)),
         section("config", "Configuration", _configuration(run)),
     ]
     body = "".join(s for s in sections if s)
     created = str(run.manifest.get("created", "")).replace("T", " ")
-    subtitle = f"lstmlab {run.manifest['lstmlab_version']} · {created} · {run.path.name}"
+    name = run.manifest.get("name", run.path.name)
+    subtitle = f"lstmlab {run.manifest['lstmlab_version']} · {created} · {name}"
     return render_page(title, subtitle, body, _nav(body))
 
 
@@ -146,18 +147,23 @@ def _figure(run: Run, kind: str, cell: str | None, caption: str) -> str:
 
 
 def _loss_figures(run: Run) -> str:
-    overlay = _figure(run, "loss", None, "Validation loss of every model, per epoch")
+    overlay = _figure(run, "loss", None, "Train (solid) and validation (dashed) loss per epoch, "
+                                         "best validation epoch circled")
     each = [_figure(run, "loss", c, f"{display_name(c)}: train and validation loss")
             for c in run.cells]
     return overlay + _grid(each)
 
 
-def _model_figures(run: Run, kinds: tuple[str, ...]) -> str:
-    captions = {"predictions": "actual and predicted price, validation and test",
-                "residuals": "residuals (actual − predicted) over time",
-                "forecast": "forecast beyond the data, with its uncertainty band"}
-    return _grid([_figure(run, kind, c, f"{display_name(c)}: {captions[kind]}")
-                  for c in run.cells for kind in kinds])
+def _prediction_figures(run: Run) -> str:
+    models = ", ".join(display_name(c) for c in run.cells)
+    return (_figure(run, "predictions", None, f"Actual and predicted price ({models}) against "
+                                              f"the naive forecast, validation and test")
+            + _figure(run, "residuals", None, "Residuals (actual − predicted) over time"))
+
+
+def _forecast_figures(run: Run) -> str:
+    return _grid([_figure(run, "forecast", c, f"{display_name(c)}: forecast beyond the data, "
+                                              f"with its uncertainty band") for c in run.cells])
 
 
 def _grid(figures: list[str]) -> str:

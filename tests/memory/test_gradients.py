@@ -64,3 +64,10 @@ def test_stacked_layers_are_refused():
     model.layer.num_layers = 2
     with pytest.raises(ConfigError, match="needs a single-layer model, got num_layers=2"):
         hidden_gradient_norms(model, _data(3))
+
+
+def test_long_rnn_norms_are_measured_below_float32_range():
+    model = build_model(MemoryConfig(cell="rnn", hidden_size=8))
+    ratio = vanishing_ratio(hidden_gradient_norms(model, _data(250, batch=2)))
+    assert 0 < ratio < 1e-45  # would be exactly 0 in float32
+    assert model.layer.cells[0].weight_hh.dtype == torch.float32

@@ -79,3 +79,13 @@ def test_unknown_task_and_short_length_raise_config_error():
         AddingTask().batch(2, 1, _gen())
     with pytest.raises(ConfigError, match="sequence length 0 is too short"):
         CopyTask().batch(2, 0, _gen())
+
+
+def test_public_names_resolve_lazily_from_the_package():
+    import lstmlab
+    from lstmlab.memory import gradients, train
+
+    assert lstmlab.AddingTask is AddingTask and lstmlab.CopyTask is CopyTask
+    assert lstmlab.MemoryConfig is train.MemoryConfig and lstmlab.MemoryRun is train.MemoryRun
+    assert lstmlab.train_memory is train.train_memory
+    assert lstmlab.hidden_gradient_norms is gradients.hidden_gradient_norms

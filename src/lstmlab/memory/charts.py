@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from lstmlab.fileio import atomic_path
@@ -23,6 +24,7 @@ __all__ = ["gate_heatmaps", "gradient_chart", "learning_curves"]
 
 CELL_COLOURS = {"rnn": "tab:red", "lstm": "tab:blue", "gru": "tab:green"}
 GATES = (("f_t", "forget gate f_t"), ("i_t", "input gate i_t"), ("o_t", "output gate o_t"))
+HIGHLIGHT = 6  # cell states drawn in colour
 
 
 def _save(fig: Figure, path: str | os.PathLike[str]) -> Path:
@@ -78,9 +80,11 @@ def gate_heatmaps(gates: Mapping[str, np.ndarray], path: str | os.PathLike[str],
                   signal_label: str = "input", time_labels: Sequence[str] | None = None) -> Path:
     """Forget, input and output gates as units x time heatmaps, then the cell-state trajectory.
 
-    ``gates`` holds ``f_t, i_t, o_t, c_t`` of one sequence, each (T, H). ``marks`` are time steps
-    drawn as dashed lines on every panel; ``signal`` (T,) is drawn above the gates;
-    ``time_labels`` (T,) replace step numbers on the time axis (for example dates).
+    ``gates`` holds ``f_t, i_t, o_t, c_t`` of one sequence, each (T, H). Units are sorted by how
+    much their input gate varies (the units that write selectively come first), and the cell
+    states of the first :data:`HIGHLIGHT` of them are coloured. ``marks`` are time steps shown
+    as red triangles on the heatmaps and dashed lines elsewhere; ``signal`` (T,) is drawn above
+    the gates; ``time_labels`` (T,) replace step numbers on the time axis (for example dates).
     """
     rows = 4 + (signal is not None)
     fig = Figure(figsize=(11, 1.9 * rows + 0.6), layout="constrained")
@@ -89,23 +93,28 @@ def gate_heatmaps(gates: Mapping[str, np.ndarray], path: str | os.PathLike[str],
     if signal is not None:
         axes[0].plot(signal, color="black", linewidth=0.8)
         axes[0].set_ylabel(signal_label)
-    order = _unit_order(gates["c_t"])
+    order = np.argsort(-gates["i_t"].std(axis=0))  # most selective writers first
     for ax, (name, label) in zip(axes[rows - 4:], GATES, strict=False):
         image = ax.imshow(gates[name][:, order].T, aspect="auto", cmap="viridis", vmin=0, vmax=1,
                           interpolation="nearest")
-        ax.set_ylabel(f"{label}\nunit")
-        fig.colorbar(image, ax=ax, pad=0.01)
-    axes[-1].plot(gates["c_t"], linewidth=0.7)
-    axes[-1].set(ylabel="cell state c_t\n(one line per unit)", xlabel="time step")
-    for ax in axes:
+        ax.set_ylabel(f"{label}\nunit (sorted)")
+        ax.plot(marks, [-0.5] * len(marks), "v", color="red", markersize=7, clip_on=False)
+        fig.colorbar(image, cax=ax.inset_axes((1.005, 0.0, 0.012, 1.0)))  # keeps widths equal
+    _cell_states(axes[-1], gates["c_t"][:, order])
+    for ax in (axes[0], axes[-1]):
         for mark in marks:
             ax.axvline(mark, color="red", linestyle="--", linewidth=1.0)
     if time_labels is not None:
         ticks = np.linspace(0, len(time_labels) - 1, 6).astype(int)
         axes[-1].set_xticks(ticks, [time_labels[i] for i in ticks])
+    axes[-1].set_xlabel("date" if time_labels is not None else "time step")
     return _save(fig, path)
 
 
-def _unit_order(c_t: np.ndarray) -> np.ndarray:
-    """Units sorted by how far their cell state travels, so the busiest ones sit together."""
-    return np.argsort(-np.abs(c_t).max(axis=0))
+def _cell_states(ax: Axes, c_t: np.ndarray) -> None:
+    """``c_t`` (T, H), units already sorted: the first few in colour, the rest in grey."""
+    ax.plot(c_t[:, HIGHLIGHT:], color="0.8", linewidth=0.5)
+    for unit in range(min(HIGHLIGHT, c_t.shape[1])):
+        ax.plot(c_t[:, unit], linewidth=1.2, label=f"unit {unit}")
+    ax.set_ylabel("cell state c_t")
+    ax.legend(fontsize="x-small", ncols=HIGHLIGHT, loc="upper left")

@@ -135,9 +135,9 @@ def _train(trial: Trial, folder: Path, options: TrialOptions,
 
     prices = load_prices(trial.series.source, data_dir=options.data_dir, fill=options.fill)
     fitted = jobs.fit_models(prices, {trial.config.cell: trial.config}, on_epoch)
-    asked = {"command": "sweep", "source": trial.series.source, "series": trial.series.name,
-             "cells": [trial.config.cell], "label": trial.label, "trial": trial.key,
-             "data_dir": options.data_dir, "fill": options.fill}
+    asked = {"command": "sweep", "name": trial.run_name, "source": trial.series.source,
+             "series": trial.series.name, "cells": [trial.config.cell], "label": trial.label,
+             "trial": trial.key, "data_dir": options.data_dir, "fill": options.fill}
     with new_run(folder) as partial:
         jobs.write_run(partial, prices, fitted, asked, charts=options.charts)
     return read_run(folder)
