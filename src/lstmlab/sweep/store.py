@@ -9,6 +9,7 @@ Layout of a sweep folder (``--out``)::
     leaderboard.csv      per series, the best configuration by validation RMSE
     configurations.csv   per configuration, the median test RMSE ratio to the naive forecast
     report.html          the leaderboard as a self-contained page
+    tune/                Ray Tune's own records, written only by ``--asha`` sweeps
 
 Results are keyed by :attr:`lstmlab.sweep.trial.Trial.key`, so any sweep run into the same
 folder reuses every trial it shares with earlier ones. Every file is written atomically.
