@@ -58,7 +58,9 @@ def test_trial_run_directory_has_charts_and_report_by_default(tiny_dir, tmp_path
     assert result.exit_code == 0, result.output
     assert result.stdout == f"{tmp_path / 'leaderboard.csv'}\n"
     (run,) = (tmp_path / "runs").iterdir()
-    assert (run / "charts" / "loss-gru.png").is_file() and (run / "report.html").is_file()
+    charts = {p.stem for p in (run / "charts").glob("*.png")}
+    assert {"prices", "loss", "predictions", "residuals"} <= {c.split("-")[0] for c in charts}
+    assert "data:image/png;base64," in (run / "report.html").read_text("utf-8")
 
 
 def test_without_ray_the_command_says_how_to_install_it(tiny_dir, tmp_path, monkeypatch):
