@@ -13,7 +13,8 @@ early stopping, each trial single-threaded and writing its run directory with ch
   task, the floor of that overhead;
 - whether both runs gave the same leaderboard (they should: same seeds, same data).
 
-Machines shared with other jobs add noise; the load average is printed to show it. Ray's
+Machines shared with other jobs add noise; the load average is printed to show it, and so is
+the speed-up that plain processes get on the machine at that moment, the ceiling for Ray's. Ray's
 workers import lstmlab as this process does (installed, or ``PYTHONPATH=src``).
 
     PYTHONPATH=src python benchmarks/sweep.py [--data-dir DIR] [--cpus 2] [--no-charts]
@@ -24,14 +25,15 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
 
-from lstmlab.sweep.grid import config_labels, expand_sources, parse_grid
 from lstmlab.sweep.leaderboard import build_leaderboard
 from lstmlab.sweep.runner import connect, import_ray, run_sweep
-from lstmlab.sweep.trial import Trial, TrialOptions, TrialResult
+from lstmlab.sweep.trial import Trial, TrialOptions, TrialResult, plan_trials
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -40,13 +42,6 @@ CELLS = ("lstm", "gru")
 GRID = ("hidden_size=32,64", "lookback=30", "max_epochs=15", "patience=0")
 SPEEDUP_TARGET = 1.6
 OVERHEAD_TARGET_S = 1.0
-
-
-def _trials(data_dir: Path) -> list[Trial]:
-    series = expand_sources([str(data_dir / f"{ticker}.csv") for ticker in TICKERS])
-    configs = parse_grid(CELLS, GRID)
-    return [Trial(s, c, label) for s in series
-            for c, label in zip(configs, config_labels(configs), strict=True)]
 
 
 def _timed_sweep(trials: list[Trial], options: TrialOptions,
@@ -69,6 +64,20 @@ def _noop_round_trip(ray, repeats: int = 50) -> float:
     return statistics.median(times)
 
 
+def _parallel_capacity(cpus: int, work: int = 30_000_000) -> float:
+    """How many plain processes' worth of CPU this machine gives right now: ``cpus`` processes
+    running the same pure-Python loop at once, against one alone (``cpus`` when idle)."""
+    command = [sys.executable, "-c", f"sum(i * i for i in range({work}))"]
+
+    def wall(count: int) -> float:
+        start = time.perf_counter()
+        for process in [subprocess.Popen(command) for _ in range(count)]:
+            process.wait()
+        return time.perf_counter() - start
+
+    return cpus * wall(1) / wall(cpus)
+
+
 def _check(ok: bool) -> str:
     return "meets" if ok else "MISSES"
 
@@ -80,11 +89,15 @@ def main() -> None:
     parser.add_argument("--cpus", type=int, default=2)
     parser.add_argument("--no-charts", dest="charts", action="store_false")
     args = parser.parse_args()
-    trials, options = _trials(args.data_dir), TrialOptions(charts=args.charts)
+    sources = [str(args.data_dir / f"{ticker}.csv") for ticker in TICKERS]
+    trials, options = plan_trials(sources, CELLS, GRID), TrialOptions(charts=args.charts)
     load = os.getloadavg()[0]
     print(f"sweep benchmark: {len(TICKERS)} series x {len(trials) // len(TICKERS)} "
           f"configurations = {len(trials)} trials, {args.cpus} CPUs, charts "
           f"{'on' if args.charts else 'off'}; load average {load:.1f} before the start")
+    print(f"this machine's parallel capacity now: {args.cpus} plain processes do "
+          f"{_parallel_capacity(args.cpus):.2f}x the work of one (at most {args.cpus}x; other "
+          f"jobs on the machine lower it)")
 
     seq_wall, seq = _timed_sweep(trials, options, "sequential")
     seq_sum = sum(r.seconds for r in seq)

@@ -7,8 +7,7 @@ from pathlib import Path
 import pytest
 from conftest import synthetic_price_csv  # the suite's generator of Yahoo-style CSVs
 
-from lstmlab.sweep.grid import config_labels, expand_sources, parse_grid
-from lstmlab.sweep.trial import Trial, TrialOptions
+from lstmlab.sweep.trial import Trial, TrialOptions, plan_trials
 
 CELLS = ("rnn", "lstm")
 TINY_GRID = ("hidden_size=4", "lookback=5", "max_epochs=2", "batch_size=32")
@@ -16,10 +15,8 @@ FAST = TrialOptions(charts=False)  # charts are most of a tiny trial's time
 
 
 def make_trials(sources: list[str], cells=CELLS, grid=TINY_GRID) -> list[Trial]:
-    """Every (series, configuration) trial of a grid, as the sweep command builds them."""
-    configs = parse_grid(list(cells), list(grid))
-    return [Trial(series, config, label) for series in expand_sources(sources)
-            for config, label in zip(configs, config_labels(configs), strict=True)]
+    """The trials of a tiny grid (two cells by default), as the sweep command plans them."""
+    return plan_trials(sources, cells, grid)
 
 
 @pytest.fixture(scope="session")

@@ -70,19 +70,15 @@ def sweep_command(
     them: the best configuration per series and each configuration's median across series."""
     try:
         from lstmlab.sweep.asha import AshaSettings
-        from lstmlab.sweep.grid import config_labels, expand_sources, parse_grid
         from lstmlab.sweep.runner import import_ray, run_sweep
         from lstmlab.sweep.store import write_plan
-        from lstmlab.sweep.trial import Trial, TrialOptions
+        from lstmlab.sweep.trial import TrialOptions, plan_trials
 
         if asha and sequential:
             raise ConfigError("--asha runs on Ray Tune; drop --sequential to use it")
         if not sequential:
             import_ray()  # before any work: say at once how to install it
-        series = expand_sources(sources)
-        configs = parse_grid(cells.split(","), grid or [])
-        trials = [Trial(s, c, label) for s in series
-                  for c, label in zip(configs, config_labels(configs), strict=True)]
+        trials = plan_trials(sources, cells.split(","), grid or [])
         write_plan(_folder(out), trials, {"command": "sweep", "sources": list(sources),
                                           "cells": cells, "grid": grid or []})
         options = TrialOptions(str(data_dir) if data_dir else None, fill, threads, charts)
@@ -92,7 +88,7 @@ def sweep_command(
                                 cpus=cpus, asha=AshaSettings(grace_period, reduction_factor)
                                 if asha else None, retry_failed=retry_failed,
                                 on_start=on_start, on_result=on_result)
-        _finish(results, out, len(series), len(configs), quiet)
+        _finish(results, out, quiet)
     except LstmlabError as err:
         if verbose:
             typer.echo(traceback.format_exc(), err=True)
@@ -145,14 +141,14 @@ def _progress(trials: list[Trial], quiet: bool) -> Iterator[Callbacks]:
         yield on_start, on_result
 
 
-def _finish(results: list[TrialResult], out: Path, series: int, configs: int,
-            quiet: bool) -> None:
+def _finish(results: list[TrialResult], out: Path, quiet: bool) -> None:
     """Write and print the leaderboard; fail if no trial succeeded."""
     from lstmlab.sweep.leaderboard import build_leaderboard, format_leaderboard, write_leaderboard
     from lstmlab.sweep.page import write_sweep_report
 
     board = build_leaderboard(results)
     paths = write_leaderboard(board, out)
+    series, configs = board.trials["series"].nunique(), board.trials["label"].nunique()
     report = write_sweep_report(board, out, f"lstmlab sweep: {series} series × {configs} "
                                             f"configurations")
     if quiet:

@@ -16,20 +16,20 @@ import json
 import math
 import time
 import traceback
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lstmlab.errors import LstmlabError
 from lstmlab.runs import Run, new_run, read_run, source_stem
-from lstmlab.sweep.grid import Series
+from lstmlab.sweep.grid import Series, config_labels, expand_sources, parse_grid
 
 if TYPE_CHECKING:
     from lstmlab.config import ForecastConfig
 
-__all__ = ["STATUSES", "Trial", "TrialOptions", "TrialResult", "failed_result", "run_trial",
-           "summarise"]
+__all__ = ["STATUSES", "Trial", "TrialOptions", "TrialResult", "failed_result", "plan_trials",
+           "run_trial", "summarise"]
 
 STATUSES = ("ok", "failed", "stopped")  # stopped: ended early by the ASHA scheduler
 _TEST_METRICS = ("rmse", "mae", "mape", "mase", "r2", "directional_accuracy", "dm_p_value")
@@ -58,6 +58,17 @@ class Trial:
     def run_name(self) -> str:
         """Name of the trial's run directory, e.g. ``tsla-lstm-3f2a9c1d0b``."""
         return f"{source_stem(self.series.name)}-{self.config.cell}-{self.key[:10]}"
+
+
+def plan_trials(sources: Sequence[str], cells: Sequence[str], grid: Sequence[str] = (),
+                base: ForecastConfig | None = None) -> list[Trial]:
+    """Every (series, configuration) trial of a sweep, series by series, configurations in grid
+    order (see :mod:`lstmlab.sweep.grid` for ``sources``, ``cells`` and ``grid``)."""
+    series = expand_sources(sources)
+    configs = parse_grid(cells, grid, base)
+    labels = config_labels(configs)
+    return [Trial(s, config, label) for s in series
+            for config, label in zip(configs, labels, strict=True)]
 
 
 @dataclass(frozen=True)
