@@ -35,7 +35,7 @@ from lstmlab.evaluation import Evaluation, prediction_frame, score_forecasts, wi
 from lstmlab.manifest import build_manifest
 from lstmlab.metrics import metrics_table
 from lstmlab.model import SequenceRegressor
-from lstmlab.training import TensorSplit, TrainSettings, train
+from lstmlab.training import HISTORY_COLUMNS, TensorSplit, TrainSettings, train
 
 __all__ = ["BAND_QUANTILES", "Forecaster"]
 
@@ -284,7 +284,7 @@ class Forecaster:
             model = self._build_model(len(spec.features))
             model.load_state_dict(state, strict=True)
             self.band_ = [[float(a), float(b)] for a, b in meta["band"]]
-            self.history_ = pd.DataFrame(meta["history"])
+            self.history_ = pd.DataFrame(meta["history"], columns=HISTORY_COLUMNS)
         except (KeyError, TypeError, ValueError, RuntimeError) as exc:
             raise ModelFileError(f"{path}: the saved model is inconsistent ({exc}); it may have "
                                  "been edited or written by another program") from None
