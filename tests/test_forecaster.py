@@ -160,3 +160,15 @@ def test_load_refuses_a_model_whose_weights_do_not_fit_its_config(fitted, tmp_pa
     persist.save_model(path, state, meta)
     with pytest.raises(ModelFileError, match="inconsistent"):
         Forecaster.load(path)
+
+
+def test_threads_are_set_while_fitting_and_restored_after(prices):
+    import torch
+
+    seen = []
+    before = torch.get_num_threads()
+    config = ForecastConfig(**{**SMALL, "max_epochs": 1}, num_threads=1)
+    Forecaster(config).fit(prices, verbose=False,
+                           on_epoch=lambda record: seen.append(torch.get_num_threads()))
+    assert seen == [1]
+    assert torch.get_num_threads() == before
