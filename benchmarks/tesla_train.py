@@ -94,7 +94,7 @@ def plain_loop(frame: pd.DataFrame, eval_train: bool) -> tuple[float, float, flo
     return seconds, rmse, naive
 
 
-def lstmlab_run(frame: pd.DataFrame) -> tuple[float, float]:
+def lstmlab_run(frame: pd.DataFrame, threads: int) -> tuple[float, float]:
     """The same job with lstmlab; return (seconds of the whole ``fit`` call, test RMSE)."""
     config = ForecastConfig(
         cell="lstm",
@@ -113,6 +113,7 @@ def lstmlab_run(frame: pd.DataFrame) -> tuple[float, float]:
         grad_clip=0.0,
         lr_factor=1.0,
         seed=SEED,
+        num_threads=threads,
     )
     start = time.perf_counter()
     forecaster = Forecaster(config).fit(frame, verbose=False)
@@ -125,7 +126,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--csv", default=str(ROOT.parent / "shared" / "data" / "TSLA.csv"))
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=1, help="PyTorch threads for both")
     args = parser.parse_args()
+    torch.set_num_threads(args.threads)  # the plain loop's; lstmlab sets the same from config
     frame = load_prices(args.csv)
     print(f"data: {args.csv}, {len(frame)} rows, torch threads {torch.get_num_threads()}")
     runs = {"plain": [], "plain_no_train_eval": [], "lstmlab": []}
@@ -133,7 +136,7 @@ def main() -> None:
         plain_s, plain_rmse, naive_rmse = plain_loop(frame, eval_train=True)
         runs["plain"].append(plain_s)
         runs["plain_no_train_eval"].append(plain_loop(frame, eval_train=False)[0])
-        lab_s, lab_rmse = lstmlab_run(frame)
+        lab_s, lab_rmse = lstmlab_run(frame, args.threads)
         runs["lstmlab"].append(lab_s)
     med = {k: statistics.median(v) for k, v in runs.items()}
     print(f"{'variant':<34}{'median s':>10}{'min s':>9}")

@@ -138,3 +138,37 @@ def test_verbose_prints_one_line_per_epoch(prices, capsys):
     Forecaster(ForecastConfig(**{**SMALL, "max_epochs": 2})).fit(prices, verbose=True)
     lines = [x for x in capsys.readouterr().out.splitlines() if x.startswith("epoch")]
     assert len(lines) == 2 and "val" in lines[0] and "lr" in lines[0]
+
+
+def test_save_and_load_round_trip_gives_the_same_forecasts(fitted, prices, tmp_path):
+    path = fitted.save(tmp_path / "model.safetensors")
+    loaded = Forecaster.load(path)
+    assert loaded.config == fitted.config
+    pd.testing.assert_frame_equal(loaded.predict(prices), fitted.predict(prices))
+    pd.testing.assert_frame_equal(loaded.forecast(prices, 3), fitted.forecast(prices, 3))
+    pd.testing.assert_frame_equal(loaded.history_, fitted.history_, check_dtype=False)
+    assert loaded.manifest_ == fitted.manifest_
+
+
+def test_load_refuses_a_model_whose_weights_do_not_fit_its_config(fitted, tmp_path):
+    from lstmlab import persist
+    from lstmlab.errors import ModelFileError
+
+    path = fitted.save(tmp_path / "model.safetensors")
+    state, meta = persist.load_model(path)
+    meta["config"]["hidden_size"] = 16  # consistent checksum, inconsistent content
+    persist.save_model(path, state, meta)
+    with pytest.raises(ModelFileError, match="inconsistent"):
+        Forecaster.load(path)
+
+
+def test_threads_are_set_while_fitting_and_restored_after(prices):
+    import torch
+
+    seen = []
+    before = torch.get_num_threads()
+    config = ForecastConfig(**{**SMALL, "max_epochs": 1}, num_threads=1)
+    Forecaster(config).fit(prices, verbose=False,
+                           on_epoch=lambda record: seen.append(torch.get_num_threads()))
+    assert seen == [1]
+    assert torch.get_num_threads() == before

@@ -30,3 +30,8 @@ def test_cli_version_exit_code_and_output():
     )
     assert out.returncode == 0
     assert out.stdout.strip() == f"lstmlab {lstmlab.__version__}"
+
+
+def test_every_public_name_resolves():
+    for name in lstmlab.__all__:
+        assert getattr(lstmlab, name) is not None, name

@@ -49,6 +49,7 @@ class ForecastConfig:
     baseline_window: int = 20  # days averaged by the moving-average baseline
     seed: int = 0
     device: str = "cpu"  # "cpu", "cuda", "cuda:1", ...
+    num_threads: int = 1  # PyTorch CPU threads while fitting and predicting; 0: PyTorch's own
 
     def __post_init__(self) -> None:
         # JSON gives lists; store tuples so the config stays hashable and immutable.
@@ -64,7 +65,7 @@ class ForecastConfig:
         for name in ("hidden_size", "num_layers", "lookback", "horizon", "batch_size",
                      "max_epochs", "baseline_window"):
             _positive_int(name, getattr(self, name))
-        for name in ("patience", "lr_patience", "seed"):
+        for name in ("patience", "lr_patience", "seed", "num_threads"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
                 raise ConfigError(f"{name} must be a non-negative integer, got {value!r}")

@@ -11,6 +11,7 @@ the naive, drift and moving-average baselines on the very same days.
 from __future__ import annotations
 
 import copy
+import functools
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -35,13 +36,25 @@ from lstmlab.evaluation import Evaluation, prediction_frame, score_forecasts, wi
 from lstmlab.manifest import build_manifest
 from lstmlab.metrics import metrics_table
 from lstmlab.model import SequenceRegressor
-from lstmlab.training import TensorSplit, TrainSettings, train
+from lstmlab.runtime import resolve_device, torch_threads
+from lstmlab.training import HISTORY_COLUMNS, TensorSplit, TrainSettings, train
 
 __all__ = ["BAND_QUANTILES", "Forecaster"]
 
 BAND_QUANTILES = (0.05, 0.95)  # the uncertainty band of `forecast`: a 90% interval
 FORMAT = "lstmlab.forecaster/1"  # saved-model layout; bump when it changes incompatibly
 _CHUNK = 8192  # windows per forward pass when predicting
+
+
+def _threaded(method: Callable[..., Any]) -> Callable[..., Any]:
+    """Run a Forecaster method with the config's number of PyTorch threads."""
+
+    @functools.wraps(method)
+    def wrapper(self: Forecaster, *args: Any, **kwargs: Any) -> Any:
+        with torch_threads(self.config.num_threads):
+            return method(self, *args, **kwargs)
+
+    return wrapper
 
 
 class Forecaster:
@@ -57,6 +70,7 @@ class Forecaster:
         self.config = config or ForecastConfig()
 
     # ------------------------------------------------------------------------------ fitting
+    @_threaded
     def fit(
         self,
         prices: Any,
@@ -70,7 +84,7 @@ class Forecaster:
         per epoch; ``on_epoch`` receives each epoch's history record as well.
         """
         cfg = self.config
-        device = _device(cfg.device)
+        device = resolve_device(cfg.device)
         frame = load_prices(prices)
         prepared = self._prepare(frame)
         torch.manual_seed(cfg.seed)  # weight initialisation and dropout masks
@@ -121,6 +135,7 @@ class Forecaster:
         scaled = torch.cat(outputs).double().numpy()  # (N, h)
         return self.spec_.to_prices(scaled, last_price)
 
+    @_threaded
     def predict(self, prices: Any) -> pd.DataFrame:
         """Forecast every complete window of ``prices`` whose targets lie in the data.
 
@@ -141,6 +156,7 @@ class Forecaster:
         log_error = np.log(windows.actual / forecast)  # (N, h)
         return np.quantile(log_error, BAND_QUANTILES, axis=0).T.tolist()  # h x [low, high]
 
+    @_threaded
     def forecast(self, prices: Any, steps: int) -> pd.DataFrame:
         """Forecast the ``steps`` business days after the last row of ``prices``.
 
@@ -181,6 +197,7 @@ class Forecaster:
         return rows[:, 0] * widen[:, 0], rows[:, 1] * widen[:, 0]
 
     # --------------------------------------------------------------------------- evaluating
+    @_threaded
     def evaluate(
         self, prices: Any, *, walk_forward: int = 0, walk_forward_epochs: int = 2
     ) -> Evaluation:
@@ -284,27 +301,16 @@ class Forecaster:
             model = self._build_model(len(spec.features))
             model.load_state_dict(state, strict=True)
             self.band_ = [[float(a), float(b)] for a, b in meta["band"]]
-            self.history_ = pd.DataFrame(meta["history"])
+            self.history_ = pd.DataFrame(meta["history"], columns=HISTORY_COLUMNS)
         except (KeyError, TypeError, ValueError, RuntimeError) as exc:
             raise ModelFileError(f"{path}: the saved model is inconsistent ({exc}); it may have "
                                  "been edited or written by another program") from None
-        self.model_ = model.to(_device(device)).eval()
+        self.model_ = model.to(resolve_device(device)).eval()
         self.spec_ = spec
         self.manifest_ = meta["manifest"]
         self.best_epoch_ = meta.get("best_epoch")
         self.stop_reason_ = meta.get("stop_reason")
         return self
-
-
-def _device(name: str) -> torch.device:
-    try:
-        device = torch.device(name)
-    except RuntimeError:
-        raise ConfigError(f"device {name!r} is not a device name; use 'cpu' or 'cuda'") from None
-    if device.type == "cuda" and not torch.cuda.is_available():
-        raise ConfigError(f"device {name!r} was asked for but CUDA is not available here; "
-                          "use device='cpu'")
-    return device
 
 
 def _tensors(windows: Windows, device: torch.device) -> TensorSplit:

@@ -8,8 +8,7 @@ job can be called and tested from Python too. Training jobs write a run director
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -26,28 +25,10 @@ if TYPE_CHECKING:
     from lstmlab.data import Prepared
     from lstmlab.forecaster import Evaluation, Forecaster
 
-__all__ = ["TORCH_THREADS", "Fitted", "Forecast", "describe_data", "fit_models", "forecast_run",
-           "torch_threads", "write_run"]
+__all__ = ["Fitted", "Forecast", "describe_data", "fit_models", "forecast_run", "write_run"]
 
 EpochCallback = Callable[[str, Mapping[str, float]], None]
 _SPLITS = ("train", "val", "test")
-# The models are small (batches of 64 windows, 64 units): one thread is fastest. With two, the
-# threads wait on each other at every time step; measured on 2 cores, a Simple RNN epoch took
-# about 60 times longer with 2 threads than with 1.
-TORCH_THREADS = 1
-
-
-@contextmanager
-def torch_threads(count: int = TORCH_THREADS) -> Iterator[None]:
-    """Run the block with ``count`` intra-op PyTorch threads, then restore the previous count."""
-    import torch
-
-    previous = torch.get_num_threads()
-    torch.set_num_threads(count)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
 
 
 @dataclass(frozen=True)
@@ -96,9 +77,8 @@ def fit_models(prices: pd.DataFrame, configs: Mapping[str, ForecastConfig],
     for cell, config in configs.items():
         report = (lambda record, cell=cell: on_epoch(cell, record)) if on_epoch else None
         start = time.perf_counter()
-        with torch_threads():
-            forecaster = Forecaster(config).fit(prices, verbose=False, on_epoch=report)
-            evaluation = forecaster.evaluate(prices)
+        forecaster = Forecaster(config).fit(prices, verbose=False, on_epoch=report)
+        evaluation = forecaster.evaluate(prices)
         fitted.append(Fitted(cell, forecaster, evaluation, time.perf_counter() - start))
     return fitted
 
@@ -219,8 +199,7 @@ def forecast_run(run: Run, prices: pd.DataFrame, steps: int, cell: str | None = 
 
     cell = cell or run.manifest["best_model"]
     forecaster = Forecaster.load(run.model_path(cell), device="cpu")
-    with torch_threads():
-        table = forecaster.forecast(prices, steps)
+    table = forecaster.forecast(prices, steps)
     write_table(run.path, f"forecast-{cell}.csv", table, index=True)
     column = forecaster.config.target_column
     figure = charts.forecast_chart(prices[column], table, title=(
