@@ -20,6 +20,7 @@ from lstmlab._version import __version__
 from lstmlab.config import CELLS
 from lstmlab.errors import LstmlabError
 from lstmlab.memory.command import memory_command
+from lstmlab.sweep.command import sweep_command
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -279,6 +280,7 @@ def report(run_dir: RunDir, quiet: Quiet = False, verbose: Verbose = False) -> N
 
 
 app.command("memory")(memory_command)  # the long-memory lab; it prints its own errors
+app.command("sweep")(sweep_command)  # many tickers x configurations on Ray
 
 
 def main() -> None:
