@@ -30,7 +30,8 @@ def main() -> None:
     prices = load_prices(args.csv)
 
     histories, metrics, predictions = {}, [], None
-    for cell, name in (("rnn", "Simple RNN"), ("lstm", "LSTM")):
+    names = {"rnn": "Simple RNN", "lstm": "LSTM"}
+    for cell, name in names.items():
         config = ForecastConfig(cell=cell, max_epochs=args.epochs)
         forecaster = Forecaster(config).fit(prices, verbose=True)
         histories[name] = forecaster.history_
@@ -40,9 +41,11 @@ def main() -> None:
         frame = evaluation.predictions
         predictions = frame if predictions is None else predictions.join(frame[[cell]])
 
+    predictions = predictions.rename(columns=names)  # legend labels
+    models = list(names.values())
     save_figure(loss_chart(histories, title="TSLA: train & validation loss"), out / "loss_overlay")
-    save_figure(prediction_chart(predictions, ["rnn", "lstm"]), out / "predictions")
-    save_figure(residual_chart(predictions, ["rnn", "lstm"]), out / "residuals")
+    save_figure(prediction_chart(predictions, models), out / "predictions")
+    save_figure(residual_chart(predictions, models), out / "residuals")
     table = pd.concat(metrics)
     table = table[~table.index.duplicated()]  # baselines appear once per model run
     with pd.option_context("display.width", 160, "display.float_format", "{:.4f}".format):
