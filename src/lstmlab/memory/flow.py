@@ -16,6 +16,7 @@ import torch
 from torch import Tensor
 
 from lstmlab.errors import ConfigError
+from lstmlab.layers import LSTM
 from lstmlab.memory.tasks import AddingTask, TaskBatch
 from lstmlab.memory.train import MemoryNet, evaluate, learning_rate, train_step
 from lstmlab.recording import record_gates
@@ -43,7 +44,7 @@ class GateFlow:
 
 def _record(model: MemoryNet, x: Tensor) -> tuple[dict[str, np.ndarray], float]:
     """Gates of the first (only) recurrent layer on one sequence ``x`` (1, T, I)."""
-    if model.layer.cells[0].gate_count != 4:
+    if not isinstance(model.layer, LSTM):
         raise ConfigError(f"gate heatmaps need an LSTM, got {type(model.layer).__name__}")
     model.eval()
     with torch.no_grad(), record_gates(model) as trace:
