@@ -20,6 +20,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from lstmlab.memory.charts import gate_heatmaps, gradient_chart, learning_curves
@@ -62,7 +63,13 @@ def _adding_gates(run: MemoryRun, out: Path) -> None:
     flow = adding_flow(run.model, run.config.length, seed=7)
     print(f"gates: adding T={run.config.length} markers at steps {flow.marks}, "
           f"target {flow.target:.3f}, LSTM prediction {flow.prediction:.3f}", flush=True)
+    unit = int(flow.order[0])
+    f_t, i_t = flow.gates["f_t"][:, unit], flow.gates["i_t"][:, unit]
+    print(f"gates: unit {unit} holds the sum: corr(c_T, target) {flow.correlation[unit]:+.3f}; "
+          f"forget gate mean {f_t.mean():.3f}; input gate median {np.median(i_t):.3f}, "
+          f"at the markers {', '.join(f'{v:.2f}' for v in i_t[flow.marks])}", flush=True)
     gate_heatmaps(flow.gates, out / "gates_adding.png", marks=flow.marks, signal=flow.signal,
+                  order=flow.order,
                   signal_label="value\n(red: marked)",
                   title=f"LSTM on the adding problem (T = {run.config.length}): target "
                         f"{flow.target:.3f}, prediction {flow.prediction:.3f}")

@@ -17,6 +17,9 @@ def test_adding_flow_records_every_gate_and_marks_the_two_markers():
     first, second = flow.marks
     assert 0 <= first < 6 <= second < 12
     assert flow.target == pytest.approx(flow.signal[first] + flow.signal[second], rel=1e-6)
+    assert sorted(flow.order) == list(range(5)) and np.all(np.abs(flow.correlation) <= 1)
+    strengths = np.abs(flow.correlation[flow.order])
+    assert np.all(strengths[:-1] >= strengths[1:])  # strongest memory units first
     with torch.no_grad():  # the recording's equation loop agrees with the fast path
         x = torch.stack([torch.from_numpy(flow.signal), torch.zeros(12)], dim=-1)[None]
         x[0, flow.marks, 1] = 1.0

@@ -24,7 +24,7 @@ __all__ = ["gate_heatmaps", "gradient_chart", "learning_curves"]
 
 CELL_COLOURS = {"rnn": "tab:red", "lstm": "tab:blue", "gru": "tab:green"}
 GATES = (("f_t", "forget gate f_t"), ("i_t", "input gate i_t"), ("o_t", "output gate o_t"))
-HIGHLIGHT = 6  # cell states drawn in colour
+HIGHLIGHT = 3  # cell states drawn in colour
 
 
 def _save(fig: Figure, path: str | os.PathLike[str]) -> Path:
@@ -70,14 +70,24 @@ def gradient_chart(norms: Mapping[str, np.ndarray], path: str | os.PathLike[str]
                 linestyle="--" if "untrained" in label else "-", label=label)
     ax.set(yscale="log", xlabel="distance from the end, T - t (steps)",
            ylabel="||dL/ds_t||, relative to the last step", title=title)
+    lowest = min(float(np.min(v / v[-1])) for v in norms.values())
+    ax.set_yticks(_decade_ticks(lowest))
     ax.grid(True, which="major", alpha=0.3)
     ax.legend(fontsize="small")
     return _save(fig, path)
 
 
+def _decade_ticks(lowest: float) -> list[float]:
+    """Powers of ten from 1 down past ``lowest``, every 1, 2, 5, 10 or 20 decades (<= 10 ticks)."""
+    decades = max(1, int(np.ceil(-np.log10(lowest)))) if lowest > 0 else 1
+    step = next(s for s in (1, 2, 5, 10, 20, 50) if decades / s <= 10)
+    return [10.0 ** -k for k in range(0, decades + step, step)]
+
+
 def gate_heatmaps(gates: Mapping[str, np.ndarray], path: str | os.PathLike[str], *,
                   title: str, marks: Sequence[int] = (), signal: np.ndarray | None = None,
-                  signal_label: str = "input", time_labels: Sequence[str] | None = None) -> Path:
+                  signal_label: str = "input", time_labels: Sequence[str] | None = None,
+                  order: Sequence[int] | None = None) -> Path:
     """Forget, input and output gates as units x time heatmaps, then the cell-state trajectory.
 
     ``gates`` holds ``f_t, i_t, o_t, c_t`` of one sequence, each (T, H). Units are sorted by how
@@ -87,20 +97,22 @@ def gate_heatmaps(gates: Mapping[str, np.ndarray], path: str | os.PathLike[str],
     the gates; ``time_labels`` (T,) replace step numbers on the time axis (for example dates).
     """
     rows = 4 + (signal is not None)
-    fig = Figure(figsize=(11, 1.9 * rows + 0.6), layout="constrained")
+    fig = Figure(figsize=(11, 1.9 * rows + 0.6))
     axes = fig.subplots(rows, 1, sharex=True, height_ratios=[0.6] * (signal is not None) + [1] * 4)
-    fig.suptitle(title)
+    fig.subplots_adjust(hspace=0.12, top=0.95)  # fixed layout: the colour bars sit in insets
+    fig.suptitle(title, y=0.99)
     if signal is not None:
         axes[0].plot(signal, color="black", linewidth=0.8)
         axes[0].set_ylabel(signal_label)
-    order = np.argsort(-gates["i_t"].std(axis=0))  # most selective writers first
+    order = np.argsort(-gates["i_t"].std(axis=0)) if order is None else np.asarray(order)
     for ax, (name, label) in zip(axes[rows - 4:], GATES, strict=False):
         image = ax.imshow(gates[name][:, order].T, aspect="auto", cmap="viridis", vmin=0, vmax=1,
                           interpolation="nearest")
-        ax.set_ylabel(f"{label}\nunit (sorted)")
-        ax.plot(marks, [-0.5] * len(marks), "v", color="red", markersize=7, clip_on=False)
+        ax.set_ylabel(f"{label}\nunit rank")
+        ax.plot(marks, [1.05] * len(marks), "v", color="red", markersize=6, clip_on=False,
+                transform=ax.get_xaxis_transform())  # just above the top row
         fig.colorbar(image, cax=ax.inset_axes((1.005, 0.0, 0.012, 1.0)))  # keeps widths equal
-    _cell_states(axes[-1], gates["c_t"][:, order])
+    _cell_states(axes[-1], gates["c_t"], order)
     for ax in (axes[0], axes[-1]):
         for mark in marks:
             ax.axvline(mark, color="red", linestyle="--", linewidth=1.0)
@@ -111,10 +123,18 @@ def gate_heatmaps(gates: Mapping[str, np.ndarray], path: str | os.PathLike[str],
     return _save(fig, path)
 
 
-def _cell_states(ax: Axes, c_t: np.ndarray) -> None:
-    """``c_t`` (T, H), units already sorted: the first few in colour, the rest in grey."""
-    ax.plot(c_t[:, HIGHLIGHT:], color="0.8", linewidth=0.5)
-    for unit in range(min(HIGHLIGHT, c_t.shape[1])):
+def _cell_states(ax: Axes, c_t: np.ndarray, order: np.ndarray) -> None:
+    """``c_t`` (T, H): the first :data:`HIGHLIGHT` units of ``order`` in colour, others grey.
+
+    The vertical range fits the coloured units, so small but telling moves stay visible; grey
+    units beyond it are cut off.
+    """
+    shown, rest = order[:HIGHLIGHT], order[HIGHLIGHT:]
+    ax.plot(c_t[:, rest], color="0.8", linewidth=0.5)
+    for unit in shown:
         ax.plot(c_t[:, unit], linewidth=1.2, label=f"unit {unit}")
-    ax.set_ylabel("cell state c_t")
+    low, high = float(c_t[:, shown].min()), float(c_t[:, shown].max())
+    margin = 0.15 * (high - low) + 1e-3
+    ax.set_ylim(low - margin, high + margin)
+    ax.set_ylabel("cell state c_t\n(grey: other units)")
     ax.legend(fontsize="x-small", ncols=HIGHLIGHT, loc="upper left")

@@ -16,12 +16,14 @@ import torch
 from torch import Tensor
 
 from lstmlab.errors import ConfigError
+from lstmlab.layers import LSTM
 from lstmlab.memory.tasks import AddingTask, TaskBatch
 from lstmlab.memory.train import MemoryNet, evaluate, learning_rate, train_step
 from lstmlab.recording import record_gates
 
 __all__ = [
-    "GateFlow", "NextValueTask", "PriceModel", "adding_flow", "price_flow", "train_on_prices",
+    "GateFlow", "NextValueTask", "PriceModel", "adding_flow", "memory_correlations", "price_flow",
+    "train_on_prices",
 ]
 
 RECORDED = ("f_t", "i_t", "o_t", "c_t", "h_t")
@@ -36,11 +38,13 @@ class GateFlow:
     marks: list[int]  # time steps to mark (the adding problem's two markers)
     prediction: float  # the model's output at the last step
     target: float  # the true value
+    order: np.ndarray | None = None  # units in the order to draw them; None: the chart's default
+    correlation: np.ndarray | None = None  # (H,) adding problem: corr(c_T, target) per unit
 
 
 def _record(model: MemoryNet, x: Tensor) -> tuple[dict[str, np.ndarray], float]:
     """Gates of the first (only) recurrent layer on one sequence ``x`` (1, T, I)."""
-    if model.layer.cells[0].gate_count != 4:
+    if not isinstance(model.layer, LSTM):
         raise ConfigError(f"gate heatmaps need an LSTM, got {type(model.layer).__name__}")
     model.eval()
     with torch.no_grad(), record_gates(model) as trace:
@@ -54,7 +58,25 @@ def adding_flow(model: MemoryNet, length: int, seed: int = 0) -> GateFlow:
     x, y = AddingTask().batch(1, length, torch.Generator().manual_seed(seed))
     gates, prediction = _record(model, x)
     marks = torch.nonzero(x[0, :, 1]).flatten().tolist()
-    return GateFlow(gates, x[0, :, 0].numpy(), marks, prediction, float(y[0, 0]))
+    corr = memory_correlations(model, length, seed + 1)
+    order = np.argsort(-np.abs(corr))  # the units that hold the sum first
+    return GateFlow(gates, x[0, :, 0].numpy(), marks, prediction, float(y[0, 0]), order, corr)
+
+
+def memory_correlations(model: MemoryNet, length: int, seed: int = 1,
+                        count: int = 512) -> np.ndarray:
+    """Per unit (H,), the correlation between its final cell state ``c_T`` and the target.
+
+    Measured over ``count`` fresh adding sequences; a unit that holds the sum scores near +-1,
+    a unit whose ``c_T`` never changes scores 0.
+    """
+    x, y = AddingTask().batch(count, length, torch.Generator().manual_seed(seed))
+    with torch.no_grad():
+        _, (_, c_n) = model.layer(x)  # c_n (1, count, H)
+    columns = np.column_stack([c_n[0].numpy(), y[:, 0].numpy()])  # (count, H + 1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        corr = np.corrcoef(columns, rowvar=False)[-1, :-1]
+    return np.nan_to_num(corr)
 
 
 class NextValueTask:
