@@ -150,6 +150,6 @@ def price_flow(trained: PriceModel) -> tuple[GateFlow, list[str]]:
     test = trained.prepared.test
     x = torch.cat([test.x[0], test.x[1:, -1]], dim=0)[None]  # (1, lookback + N - 1, F)
     gates, prediction = _record(trained.model, x)
-    first = int(test.origin[0]) - trained.prepared.lookback + 1
+    first = int(test.origin[0]) - trained.prepared.spec.lookback + 1
     dates = trained.dates[first : int(test.origin[-1]) + 1].strftime("%Y-%m-%d").tolist()
     return GateFlow(gates, x[0, :, 0].numpy(), [], prediction, float(test.y[-1, 0])), dates
