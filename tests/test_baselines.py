@@ -68,8 +68,8 @@ def test_empty_origins_give_empty_forecasts():
 @pytest.mark.parametrize(
     ("prices", "origins", "horizon", "ma_window", "error", "message"),
     [
-        (PRICES, [2], 0, 20, ConfigError, r"horizon must be an integer >= 1, got 0"),
-        (PRICES, [2], 1, 2.5, ConfigError, r"ma_window must be an integer >= 1, got 2.5"),
+        (PRICES, [2], 0, 20, ConfigError, r"horizon must be a whole number >= 1, got 0"),
+        (PRICES, [2], 1, 2.5, ConfigError, r"ma_window must be a whole number >= 1, got 2.5"),
         (PRICES, [7], 1, 20, ValueError, r"origin 7 is outside the price series of 7 rows"),
         (PRICES, [1.0], 1, 20, ValueError, r"origins must be a 1-D integer array"),
         ([[1.0, 2.0]], [0], 1, 20, ValueError, r"prices must be a 1-D array"),

@@ -108,9 +108,9 @@ def test_parameter_names_follow_pytorch():
 @pytest.mark.parametrize("ours", [RNNCell, LSTMCell, GRUCell])
 @pytest.mark.parametrize("bad", [0, -3, 2.5, True, "8"])
 def test_bad_sizes_raise_config_error_naming_the_value(ours, bad):
-    with pytest.raises(ConfigError, match=f"hidden_size must be an integer >= 1, got {bad!r}"):
+    with pytest.raises(ConfigError, match=f"hidden_size must be a whole number >= 1, got {bad!r}"):
         ours(3, bad)
-    with pytest.raises(ConfigError, match=f"input_size must be an integer >= 1, got {bad!r}"):
+    with pytest.raises(ConfigError, match=f"input_size must be a whole number >= 1, got {bad!r}"):
         ours(bad, 3)
 
 

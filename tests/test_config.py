@@ -23,15 +23,15 @@ def test_lists_from_json_become_tuples():
     ("field", "value", "message"),
     [
         ("cell", "transformer", "cell must be one of rnn, lstm, gru; got 'transformer'"),
-        ("max_epochs", 0, "max_epochs must be a positive integer, got 0"),
-        ("max_epochs", -3, "max_epochs must be a positive integer, got -3"),
-        ("hidden_size", 2.5, "hidden_size must be a positive integer, got 2.5"),
+        ("max_epochs", 0, "max_epochs must be a whole number >= 1, got 0"),
+        ("max_epochs", -3, "max_epochs must be a whole number >= 1, got -3"),
+        ("hidden_size", 2.5, "hidden_size must be a whole number >= 1, got 2.5"),
         ("dropout", 1.0, "dropout must be in [0, 1), got 1.0"),
         ("learning_rate", 0.0, "learning_rate must be positive, got 0.0"),
         ("target", "level", "target must be one of price, return, log_return, change; got 'level'"),
         ("features", (), "features must name at least one column"),
         ("split", (0.5,), "split must be three fractions"),
-        ("patience", -1, "patience must be a non-negative integer, got -1"),
+        ("patience", -1, "patience must be a whole number >= 0, got -1"),
     ],
 )
 def test_bad_values_raise_config_error_naming_field_and_value(field, value, message):

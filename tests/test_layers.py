@@ -184,9 +184,9 @@ def test_cuda_matches_cpu(layer_class):
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"hidden_size": 0}, "hidden_size must be an integer >= 1, got 0"),
-        ({"num_layers": 0}, "num_layers must be an integer >= 1, got 0"),
-        ({"num_layers": 1.5}, "num_layers must be an integer >= 1, got 1.5"),
+        ({"hidden_size": 0}, "hidden_size must be a whole number >= 1, got 0"),
+        ({"num_layers": 0}, "num_layers must be a whole number >= 1, got 0"),
+        ({"num_layers": 1.5}, "num_layers must be a whole number >= 1, got 1.5"),
         ({"dropout": 1.0}, r"dropout must be a number in \[0, 1\), got 1.0"),
         ({"dropout": -0.1}, r"dropout must be a number in \[0, 1\), got -0.1"),
         ({"dropout": "0.2"}, r"dropout must be a number in \[0, 1\), got '0.2'"),

@@ -130,7 +130,7 @@ def test_bad_inputs_raise_value_error_naming_the_problem(args, message):
 
 
 def test_dm_rejects_bad_horizon():
-    with pytest.raises(ValueError, match="horizon must be a positive integer, got 0"):
+    with pytest.raises(ValueError, match="horizon must be a whole number >= 1, got 0"):
         diebold_mariano([1.0, 2.0], [2.0, 1.0], horizon=0)
     with pytest.raises(ValueError, match="more points than the horizon, got 2 point"):
         diebold_mariano([1.0, 2.0], [2.0, 1.0], horizon=2)

@@ -14,19 +14,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from lstmlab.errors import ConfigError
+from lstmlab.validation import require_int
 
 __all__ = ["BASELINE_NAMES", "baseline_forecasts"]
 
 BASELINE_NAMES: tuple[str, ...] = ("naive", "drift", "moving_average")
-
-
-def _check_positive_int(name: str, value: object) -> int:
-    """Return ``value`` if it is an integer >= 1, else raise ``ConfigError`` naming ``name``."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ConfigError(f"{name} must be an integer >= 1, got {value!r}; "
-                          f"set {name} to a whole number of trading days")
-    return int(value)
 
 
 def _check_series(prices: np.ndarray, origins: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -66,8 +58,8 @@ def baseline_forecasts(
     Returns:
         ``{"naive", "drift", "moving_average"}`` mapped to float64 arrays of shape (N, horizon).
     """
-    horizon = _check_positive_int("horizon", horizon)
-    ma_window = _check_positive_int("ma_window", ma_window)
+    horizon = require_int("horizon", horizon)
+    ma_window = require_int("ma_window", ma_window)
     prices, origins = _check_series(prices, origins)
     last = prices[origins]  # (N,)
     steps = np.arange(1, horizon + 1, dtype=np.float64)  # (h,)

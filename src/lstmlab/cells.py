@@ -19,19 +19,11 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from lstmlab.errors import ConfigError
+from lstmlab.validation import require_int
 
 __all__ = ["GRUCell", "LSTMCell", "RNNCell"]
 
 Gates = dict[str, Tensor]
-
-
-def _require_size(name: str, value: object, minimum: int = 1) -> int:
-    """Return ``value`` if it is an int >= ``minimum``, else raise :class:`ConfigError`."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ConfigError(
-            f"{name} must be an integer >= {minimum}, got {value!r}; pass a whole number such as 64"
-        )
-    return value
 
 
 class _Cell(nn.Module):
@@ -41,8 +33,8 @@ class _Cell(nn.Module):
 
     def __init__(self, input_size: int, hidden_size: int) -> None:
         super().__init__()
-        self.input_size = _require_size("input_size", input_size)
-        self.hidden_size = _require_size("hidden_size", hidden_size)
+        self.input_size = require_int("input_size", input_size)
+        self.hidden_size = require_int("hidden_size", hidden_size)
         rows = self.gate_count * hidden_size
         self.weight_ih = nn.Parameter(torch.empty(rows, input_size))  # (G*H, I)
         self.weight_hh = nn.Parameter(torch.empty(rows, hidden_size))  # (G*H, H)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lstmlab.errors import ConfigError
+from lstmlab.validation import require_int
 
 __all__ = ["CELLS", "OPTIMIZERS", "TARGETS", "ForecastConfig"]
 
@@ -64,11 +65,9 @@ class ForecastConfig:
         _choice("scaler", self.scaler, ("standard", "minmax"))
         for name in ("hidden_size", "num_layers", "lookback", "horizon", "batch_size",
                      "max_epochs", "baseline_window"):
-            _positive_int(name, getattr(self, name))
+            require_int(name, getattr(self, name))
         for name in ("patience", "lr_patience", "seed", "num_threads"):
-            value = getattr(self, name)
-            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-                raise ConfigError(f"{name} must be a non-negative integer, got {value!r}")
+            require_int(name, getattr(self, name), minimum=0)
         if not 0.0 <= self.dropout < 1.0:
             raise ConfigError(f"dropout must be in [0, 1), got {self.dropout!r}")
         if not self.learning_rate > 0:
@@ -126,7 +125,3 @@ def _choice(name: str, value: Any, allowed: tuple[str, ...]) -> None:
     if value not in allowed:
         raise ConfigError(f"{name} must be one of {', '.join(allowed)}; got {value!r}")
 
-
-def _positive_int(name: str, value: Any) -> None:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise ConfigError(f"{name} must be a positive integer, got {value!r}")

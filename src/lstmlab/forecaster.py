@@ -38,6 +38,7 @@ from lstmlab.metrics import metrics_table
 from lstmlab.model import SequenceRegressor
 from lstmlab.runtime import resolve_device, torch_threads
 from lstmlab.training import HISTORY_COLUMNS, TensorSplit, TrainSettings, train
+from lstmlab.validation import require_int
 
 __all__ = ["BAND_QUANTILES", "Forecaster"]
 
@@ -169,8 +170,7 @@ class Forecaster:
         market holidays.
         """
         self._check_fitted()
-        if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
-            raise ConfigError(f"steps must be a whole number >= 1, got {steps!r}")
+        require_int("steps", steps)
         frame = load_prices(prices)
         column = self.config.target_column
         path: list[float] = []
@@ -238,8 +238,7 @@ class Forecaster:
 
     def _walk_forward(self, prepared: Prepared, block: int, epochs: int) -> np.ndarray:
         """Test forecasts ``(N, h)`` from a model fine-tuned before each block of ``block`` days."""
-        if isinstance(block, bool) or not isinstance(block, int) or block < 1:
-            raise ConfigError(f"walk_forward must be a whole number of days >= 1, got {block!r}")
+        require_int("walk_forward", block)
         original = self.model_
         self.model_ = copy.deepcopy(original)
         device = next(original.parameters()).device

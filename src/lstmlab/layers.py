@@ -21,8 +21,9 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from lstmlab.cells import GRUCell, LSTMCell, RNNCell, _Cell, _require_size
+from lstmlab.cells import GRUCell, LSTMCell, RNNCell, _Cell
 from lstmlab.errors import ConfigError, DataError
+from lstmlab.validation import require_int
 
 __all__ = ["GRU", "LSTM", "RNN", "RecurrentLayer", "make_layer"]
 
@@ -50,9 +51,9 @@ class RecurrentLayer(nn.Module):
         **cell_options: Any,
     ) -> None:
         super().__init__()
-        self.input_size = _require_size("input_size", input_size)
-        self.hidden_size = _require_size("hidden_size", hidden_size)
-        self.num_layers = _require_size("num_layers", num_layers)
+        self.input_size = require_int("input_size", input_size)
+        self.hidden_size = require_int("hidden_size", hidden_size)
+        self.num_layers = require_int("num_layers", num_layers)
         if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) or not (
             0.0 <= dropout < 1.0
         ):

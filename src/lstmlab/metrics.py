@@ -26,6 +26,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy import stats
 
+from lstmlab.validation import require_int
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -126,8 +128,7 @@ def diebold_mariano(
     when ``d`` is a non-zero constant the statistic is ±inf and the p-value 0.
     """
     errors_a, errors_b = _check_inputs(errors_a=errors_a, errors_b=errors_b)
-    if isinstance(horizon, bool) or not isinstance(horizon, (int, np.integer)) or horizon < 1:
-        raise ValueError(f"horizon must be a positive integer, got {horizon!r}")
+    horizon = require_int("horizon", horizon, error=ValueError)
     n = errors_a.size
     if n <= horizon:
         raise ValueError(f"the Diebold-Mariano test needs more points than the horizon, "

@@ -75,9 +75,9 @@ def test_copy_accuracy_counts_only_the_recalled_symbols():
 def test_unknown_task_and_short_length_raise_config_error():
     with pytest.raises(ConfigError, match="unknown memory task 'sum': choose one of adding, copy"):
         get_task("sum")
-    with pytest.raises(ConfigError, match="sequence length 1 is too short"):
+    with pytest.raises(ConfigError, match="sequence length must be a whole number >= 2, got 1"):
         AddingTask().batch(2, 1, _gen())
-    with pytest.raises(ConfigError, match="sequence length 0 is too short"):
+    with pytest.raises(ConfigError, match="sequence length must be a whole number >= 1, got 0"):
         CopyTask().batch(2, 0, _gen())
 
 

@@ -16,8 +16,8 @@ TINY = {"length": 6, "batch_size": 32, "hidden_size": 16, "test_size": 256, "eva
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
-        ("steps", 0, "memory config field steps=0: use an integer >= 1"),
-        ("length", 2.5, "memory config field length=2.5: use an integer >= 1"),
+        ("steps", 0, "steps must be a whole number >= 1, got 0"),
+        ("length", 2.5, "length must be a whole number >= 1, got 2.5"),
         ("learning_rate", -0.1, "memory config field learning_rate=-0.1: use a number > 0"),
         ("grad_clip", math.nan, "memory config field grad_clip=nan: use a number > 0"),
         ("task", "sum", "unknown memory task 'sum'"),

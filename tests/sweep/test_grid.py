@@ -71,7 +71,7 @@ def test_labels_name_only_what_varies():
     ("hiden_size=3", "unknown field 'hiden_size'; known fields: baseline_window, batch_size"),
     ("hidden_size=3.5", "hidden_size takes int values, got '3.5'"),
     ("cell=gru", "give the cells with --cells, e.g. --cells rnn,lstm,gru"),
-    ("hidden_size=0", "hidden_size must be a positive integer, got 0"),
+    ("hidden_size=0", "hidden_size must be a whole number >= 1, got 0"),
 ])
 def test_bad_grid_specs_say_what_is_wrong(spec, message):
     with pytest.raises(ConfigError, match=message):

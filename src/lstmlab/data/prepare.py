@@ -24,6 +24,7 @@ from lstmlab.data.split import SPLITS, plan_split
 from lstmlab.data.targets import check_target, future_prices, make_targets, targets_to_prices
 from lstmlab.data.windows import Windows, window_view
 from lstmlab.errors import ConfigError, DataError
+from lstmlab.validation import require_int
 
 __all__ = ["Prepared", "WindowSpec", "latest_window", "prepare", "windows_for"]
 
@@ -217,8 +218,7 @@ def _check_settings(
     scaler: str,
 ) -> None:
     for name, value in (("horizon", horizon), ("lookback", lookback)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-            raise ConfigError(f"{name} must be a whole number >= 1, got {value!r}")
+        require_int(name, value)
     check_target(target)
     if scaler not in SCALERS:
         raise ConfigError(f"unknown scaler {scaler!r}; choose one of {list(SCALERS)}")

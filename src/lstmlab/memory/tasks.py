@@ -18,6 +18,7 @@ import math
 from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from lstmlab.errors import ConfigError
+from lstmlab.validation import require_int
 
 if TYPE_CHECKING:
     from torch import Generator, Tensor
@@ -60,10 +61,7 @@ class Task(Protocol):
 
 
 def _check_length(length: int, minimum: int) -> None:
-    if isinstance(length, bool) or not isinstance(length, int) or length < minimum:
-        raise ConfigError(
-            f"sequence length {length!r} is too short: use an integer of at least {minimum}"
-        )
+    require_int("sequence length", length, minimum=minimum)
 
 
 class AddingTask:

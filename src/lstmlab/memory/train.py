@@ -18,6 +18,7 @@ from torch import Tensor, nn
 from lstmlab.errors import ConfigError, TrainingError
 from lstmlab.layers import make_layer
 from lstmlab.memory.tasks import Task, TaskBatch, get_task
+from lstmlab.validation import require_int
 
 __all__ = [
     "MemoryConfig", "MemoryNet", "MemoryRun", "build_model", "evaluate", "learning_rate",
@@ -44,9 +45,7 @@ class MemoryConfig:
     def __post_init__(self) -> None:
         get_task(self.task)  # raises ConfigError for an unknown task
         for name in ("length", "steps", "batch_size", "hidden_size", "eval_every", "test_size"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ConfigError(f"memory config field {name}={value!r}: use an integer >= 1")
+            require_int(name, getattr(self, name))
         for name in ("learning_rate", "grad_clip"):
             value = getattr(self, name)
             if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
