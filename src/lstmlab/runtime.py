@@ -30,9 +30,10 @@ def torch_threads(count: int) -> Iterator[None]:
     """Run the block with ``count`` intra-op CPU threads (0: leave PyTorch's setting), then
     restore the previous count.
 
-    Recurrent models of the size lstmlab trains do many small operations per time step; split
-    over several threads they mostly wait on each other, so one thread is usually fastest
-    (``ForecastConfig.num_threads``).
+    Recurrent models of the size lstmlab trains do many small operations per time step. On an
+    idle 2-core machine two threads trained a TSLA LSTM about 20% faster than one, but when other
+    processes share the cores the threads wait on each other and a run became 8-70 times slower;
+    hence ``ForecastConfig.num_threads`` defaults to 1 (0 keeps PyTorch's setting).
     """
     previous = torch.get_num_threads()
     if count:
