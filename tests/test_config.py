@@ -54,3 +54,14 @@ def test_replace_validates():
     assert ForecastConfig().replace(cell="gru").cell == "gru"
     with pytest.raises(ConfigError):
         ForecastConfig().replace(lookback=0)
+
+
+def test_parse_cells_normalises_and_refuses_unknown_names():
+    from lstmlab.config import parse_cells
+
+    assert parse_cells(" LSTM,rnn,lstm ") == ["lstm", "rnn"]
+    assert parse_cells(["gru"]) == ["gru"]
+    with pytest.raises(ConfigError, match="unknown cell 'tcn'; choose from rnn, lstm, gru"):
+        parse_cells("rnn,tcn")
+    with pytest.raises(ConfigError, match="unknown cell none given"):
+        parse_cells(" , ")

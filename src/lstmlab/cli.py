@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import typer
 
 from lstmlab._version import __version__
-from lstmlab.config import CELLS
-from lstmlab.errors import LstmlabError
+from lstmlab.config import parse_cells
+from lstmlab.errors import ConfigError, LstmlabError
 from lstmlab.memory.command import memory_command
 from lstmlab.sweep.command import sweep_command
 
@@ -101,12 +101,10 @@ def _check_cells(value: str | None) -> str | None:
     """Option callback: normalise a comma-separated list of cell names, refusing unknown ones."""
     if value is None:
         return None
-    cells = list(dict.fromkeys(c.strip().lower() for c in value.split(",") if c.strip()))
-    unknown = [c for c in cells if c not in CELLS]
-    if unknown or not cells:
-        shown = ", ".join(map(repr, unknown)) if unknown else "none given"
-        raise typer.BadParameter(f"unknown cell {shown}; choose from {', '.join(CELLS)}")
-    return ",".join(cells)
+    try:
+        return ",".join(parse_cells(value))
+    except ConfigError as exc:
+        raise typer.BadParameter(str(exc)) from None
 
 
 def _check_one_cell(value: str | None) -> str | None:
@@ -166,7 +164,6 @@ def data(source: Source, data_dir: DataDir = None, fill: Fill = None,
 
 
 def _unwritable(out: Path, err: OSError) -> LstmlabError:
-    from lstmlab.errors import ConfigError
 
     return ConfigError(f"cannot write into {out}: {err.strerror or err}; choose a writable "
                        f"folder with --out")

@@ -40,11 +40,22 @@ from lstmlab.runtime import resolve_device, torch_threads
 from lstmlab.training import HISTORY_COLUMNS, TensorSplit, TrainSettings, train
 from lstmlab.validation import require_int
 
-__all__ = ["BAND_QUANTILES", "Forecaster"]
+__all__ = ["BAND_QUANTILES", "Forecaster", "prepare_for"]
 
 BAND_QUANTILES = (0.05, 0.95)  # the uncertainty band of `forecast`: a 90% interval
 FORMAT = "lstmlab.forecaster/1"  # saved-model layout; bump when it changes incompatibly
 _CHUNK = 8192  # windows per forward pass when predicting
+
+
+def prepare_for(
+    config: ForecastConfig, prices: pd.DataFrame, fitted: WindowSpec | None = None
+) -> Prepared:
+    """:func:`lstmlab.data.prepare` with the data settings of ``config`` (``fitted``: scalers)."""
+    return prepare(
+        prices, target_column=config.target_column, target=config.target,
+        horizon=config.horizon, lookback=config.lookback, features=config.features,
+        split=config.split, scaler=config.scaler, fitted=fitted,
+    )
 
 
 def _threaded(method: Callable[..., Any]) -> Callable[..., Any]:
@@ -87,7 +98,7 @@ class Forecaster:
         cfg = self.config
         device = resolve_device(cfg.device)
         frame = load_prices(prices)
-        prepared = self._prepare(frame)
+        prepared = prepare_for(cfg, frame)
         torch.manual_seed(cfg.seed)  # weight initialisation and dropout masks
         model = self._build_model(len(prepared.features)).to(device)
         callbacks = [cb for cb in (on_epoch, _printer(cfg.max_epochs) if verbose else None) if cb]
@@ -104,14 +115,6 @@ class Forecaster:
         self.band_ = self._residual_band(prepared.val)
         self.manifest_ = build_manifest(cfg.seed, frame, prepared.split_dates, str(device))
         return self
-
-    def _prepare(self, frame: pd.DataFrame, spec: WindowSpec | None = None) -> Prepared:
-        cfg = self.config
-        return prepare(
-            frame, target_column=cfg.target_column, target=cfg.target, horizon=cfg.horizon,
-            lookback=cfg.lookback, features=cfg.features, split=cfg.split, scaler=cfg.scaler,
-            fitted=spec,
-        )
 
     def _build_model(self, input_size: int) -> SequenceRegressor:
         cfg = self.config
@@ -211,7 +214,7 @@ class Forecaster:
         """
         self._check_fitted()
         frame = load_prices(prices)
-        prepared = self._prepare(frame, self.spec_)
+        prepared = prepare_for(self.config, frame, self.spec_)
         series = frame[self.config.target_column].to_numpy(dtype=np.float64)
         rows: dict[tuple[str, str], dict[str, float]] = {}
         frames = []

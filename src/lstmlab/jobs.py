@@ -43,7 +43,9 @@ class Fitted:
 
 def describe_data(prices: pd.DataFrame, config: ForecastConfig) -> dict[str, Any]:
     """Rows, date range, notes on what loading did, and each split's dates and window count."""
-    prepared = _prepare(prices, config)
+    from lstmlab.forecaster import prepare_for
+
+    prepared = prepare_for(config, prices)
     return {
         "rows": len(prices),
         "first": f"{prices.index[0]:%Y-%m-%d}",
@@ -53,14 +55,6 @@ def describe_data(prices: pd.DataFrame, config: ForecastConfig) -> dict[str, Any
         "notes": [*prices.attrs.get("notes", []), *prepared.notes],
         "split": _split_summary(prepared),
     }
-
-
-def _prepare(prices: pd.DataFrame, config: ForecastConfig) -> Prepared:
-    from lstmlab.data import prepare
-
-    return prepare(prices, target_column=config.target_column, target=config.target,
-                   horizon=config.horizon, lookback=config.lookback, features=config.features,
-                   split=config.split, scaler=config.scaler)
 
 
 def _split_summary(prepared: Prepared) -> dict[str, dict[str, Any]]:

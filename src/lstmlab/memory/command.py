@@ -12,11 +12,11 @@ from typing import Annotated
 
 import typer
 
-from lstmlab.errors import LstmlabError
+from lstmlab.config import parse_cells
+from lstmlab.errors import ConfigError, LstmlabError
 
 __all__ = ["memory_command"]
 
-CELLS = ("rnn", "lstm", "gru")
 TASK_NAMES = ("adding", "copy")
 
 
@@ -37,12 +37,10 @@ def _lengths(value: str) -> list[int]:
 
 
 def _cells(value: str) -> list[str]:
-    cells = list(dict.fromkeys(c.strip().lower() for c in value.split(",") if c.strip()))
-    unknown = [c for c in cells if c not in CELLS]
-    if unknown or not cells:
-        shown = ", ".join(map(repr, unknown)) if unknown else "none given"
-        raise typer.BadParameter(f"unknown cell {shown}; choose from {', '.join(CELLS)}")
-    return cells
+    try:
+        return parse_cells(value)
+    except ConfigError as exc:
+        raise typer.BadParameter(str(exc)) from None
 
 
 def memory_command(

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from lstmlab.config import CELLS, ForecastConfig
+from lstmlab.config import ForecastConfig, parse_cells
 from lstmlab.errors import ConfigError, DataError
 
 __all__ = ["Series", "config_labels", "expand_sources", "parse_grid"]
@@ -112,7 +112,7 @@ def parse_grid(cells: Sequence[str], specs: Sequence[str],
     the :class:`ForecastConfig` defaults). Raises :class:`ConfigError` naming the bad spec.
     """
     base = base or ForecastConfig()
-    axes: dict[str, list[Any]] = {"cell": _cells(cells)}
+    axes: dict[str, list[Any]] = {"cell": parse_cells(cells)}
     for spec in specs:
         name, values = _parse_spec(spec, base)
         if name == "cell":
@@ -125,15 +125,6 @@ def parse_grid(cells: Sequence[str], specs: Sequence[str],
     names = list(axes)
     return [base.replace(**dict(zip(names, combo, strict=True)))
             for combo in itertools.product(*axes.values())]
-
-
-def _cells(cells: Sequence[str]) -> list[str]:
-    chosen = list(dict.fromkeys(c.strip().lower() for c in cells if c.strip()))
-    unknown = [c for c in chosen if c not in CELLS]
-    if unknown or not chosen:
-        shown = ", ".join(map(repr, unknown)) if unknown else "none given"
-        raise ConfigError(f"unknown cell {shown}; choose from {', '.join(CELLS)}")
-    return chosen
 
 
 def _parse_spec(spec: str, base: ForecastConfig) -> tuple[str, list[Any]]:
