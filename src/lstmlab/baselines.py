@@ -15,10 +15,11 @@ from __future__ import annotations
 import numpy as np
 
 from lstmlab.validation import require_int
+from lstmlab.vocabulary import BASELINES
 
 __all__ = ["BASELINE_NAMES", "baseline_forecasts"]
 
-BASELINE_NAMES: tuple[str, ...] = ("naive", "drift", "moving_average")
+BASELINE_NAMES = BASELINES  # the names baseline_forecasts returns, in order
 
 
 def _check_series(prices: np.ndarray, origins: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

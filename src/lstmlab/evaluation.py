@@ -9,10 +9,9 @@ import pandas as pd
 
 from lstmlab.baselines import baseline_forecasts
 from lstmlab.metrics import forecast_metrics
+from lstmlab.vocabulary import BASELINES
 
 __all__ = ["BASELINES", "Evaluation", "prediction_frame", "score_forecasts", "with_baselines"]
-
-BASELINES = ("naive", "drift", "moving_average")
 
 
 @dataclass

@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lstmlab.fileio import atomic_write_json
-from lstmlab.report import build_report, display_name
+from lstmlab.report import build_report
 from lstmlab.runs import Run, chart_stem, write_manifest, write_table
+from lstmlab.vocabulary import SPLITS, display_name
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -28,7 +29,6 @@ if TYPE_CHECKING:
 __all__ = ["Fitted", "Forecast", "describe_data", "fit_models", "forecast_run", "write_run"]
 
 EpochCallback = Callable[[str, Mapping[str, float]], None]
-_SPLITS = ("train", "val", "test")
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,7 @@ def describe_data(prices: pd.DataFrame, config: ForecastConfig) -> dict[str, Any
 
 def _split_summary(prepared: Prepared) -> dict[str, dict[str, Any]]:
     return {name: {**prepared.split_dates[name], "windows": len(getattr(prepared, name).dates)}
-            for name in _SPLITS}
+            for name in SPLITS}
 
 
 def fit_models(prices: pd.DataFrame, configs: Mapping[str, ForecastConfig],

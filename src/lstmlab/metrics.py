@@ -27,6 +27,7 @@ import numpy as np
 from scipy import stats
 
 from lstmlab.validation import require_int
+from lstmlab.vocabulary import METRIC_NAMES
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -39,10 +40,6 @@ __all__ = [
     "metrics_table",
 ]
 
-METRIC_NAMES: tuple[str, ...] = (
-    "rmse", "mae", "mape", "smape", "mase", "r2",
-    "directional_accuracy", "direction_p_value", "dm_stat", "dm_p_value",
-)
 
 
 def _as_1d(name: str, values: object) -> np.ndarray:

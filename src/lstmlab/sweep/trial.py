@@ -24,15 +24,14 @@ from typing import TYPE_CHECKING, Any
 from lstmlab.errors import LstmlabError
 from lstmlab.runs import Run, new_run, read_run, source_stem
 from lstmlab.sweep.grid import Series, config_labels, expand_sources, parse_grid
+from lstmlab.vocabulary import BRIEF_METRICS
 
 if TYPE_CHECKING:
     from lstmlab.config import ForecastConfig
 
-__all__ = ["STATUSES", "Trial", "TrialOptions", "TrialResult", "failed_result", "plan_trials",
+__all__ = ["Trial", "TrialOptions", "TrialResult", "failed_result", "plan_trials",
            "run_trial", "summarise"]
 
-STATUSES = ("ok", "failed", "stopped")  # stopped: ended early by the ASHA scheduler
-_TEST_METRICS = ("rmse", "mae", "mape", "mase", "r2", "directional_accuracy", "dm_p_value")
 
 EpochCallback = Callable[[str, Mapping[str, float]], None]
 
@@ -162,7 +161,7 @@ def summarise(run: Run, cell: str) -> dict[str, float]:
     test, naive = metrics.loc[("test", cell)], metrics.loc[("test", "naive")]
     figures = {"epochs": float(len(history)), "val_loss": float(history["val_loss"].min()),
                "val_rmse": float(metrics.loc[("val", cell), "rmse"])}
-    figures.update({f"test_{name}": float(test[name]) for name in _TEST_METRICS
+    figures.update({f"test_{name}": float(test[name]) for name in BRIEF_METRICS
                     if name in test.index})
     figures["naive_test_rmse"] = float(naive["rmse"])
     figures["test_ratio"] = figures["test_rmse"] / figures["naive_test_rmse"]
