@@ -22,22 +22,15 @@ import torch
 
 from lstmlab._version import __version__
 from lstmlab.config import ForecastConfig
-from lstmlab.data import (
-    Prepared,
-    Windows,
-    WindowSpec,
-    latest_window,
-    load_prices,
-    prepare,
-    windows_for,
-)
+from lstmlab.data import Prepared, Windows, WindowSpec, latest_window, windows_for
+from lstmlab.data.load import as_prices
 from lstmlab.errors import ConfigError, LstmlabError, ModelFileError
 from lstmlab.evaluation import Evaluation, prediction_frame, score_forecasts, with_baselines
 from lstmlab.manifest import build_manifest
 from lstmlab.metrics import metrics_table
-from lstmlab.model import SequenceRegressor
+from lstmlab.pipeline import build_model, prepare_for, tensors, train_settings
 from lstmlab.runtime import resolve_device, torch_threads
-from lstmlab.training import HISTORY_COLUMNS, TensorSplit, TrainSettings, train
+from lstmlab.training import HISTORY_COLUMNS, TensorSplit, train
 from lstmlab.validation import require_int
 
 __all__ = ["BAND_QUANTILES", "Forecaster", "prepare_for"]
@@ -45,17 +38,6 @@ __all__ = ["BAND_QUANTILES", "Forecaster", "prepare_for"]
 BAND_QUANTILES = (0.05, 0.95)  # the uncertainty band of `forecast`: a 90% interval
 FORMAT = "lstmlab.forecaster/1"  # saved-model layout; bump when it changes incompatibly
 _CHUNK = 8192  # windows per forward pass when predicting
-
-
-def prepare_for(
-    config: ForecastConfig, prices: pd.DataFrame, fitted: WindowSpec | None = None
-) -> Prepared:
-    """:func:`lstmlab.data.prepare` with the data settings of ``config`` (``fitted``: scalers)."""
-    return prepare(
-        prices, target_column=config.target_column, target=config.target,
-        horizon=config.horizon, lookback=config.lookback, features=config.features,
-        split=config.split, scaler=config.scaler, fitted=fitted,
-    )
 
 
 def _threaded(method: Callable[..., Any]) -> Callable[..., Any]:
@@ -97,14 +79,14 @@ class Forecaster:
         """
         cfg = self.config
         device = resolve_device(cfg.device)
-        frame = load_prices(prices)
+        frame = as_prices(prices)
         prepared = prepare_for(cfg, frame)
         torch.manual_seed(cfg.seed)  # weight initialisation and dropout masks
-        model = self._build_model(len(prepared.features)).to(device)
+        model = build_model(cfg, len(prepared.features)).to(device)
         callbacks = [cb for cb in (on_epoch, _printer(cfg.max_epochs) if verbose else None) if cb]
         result = train(
-            model, _tensors(prepared.train, device), _tensors(prepared.val, device),
-            _settings(cfg), on_epoch=_chain(callbacks),
+            model, tensors(prepared.train, device), tensors(prepared.val, device),
+            train_settings(cfg), on_epoch=_chain(callbacks),
         )
         self.model_ = model.eval()
         self.spec_: WindowSpec = prepared.spec
@@ -115,12 +97,6 @@ class Forecaster:
         self.band_ = self._residual_band(prepared.val)
         self.manifest_ = build_manifest(cfg.seed, frame, prepared.split_dates, str(device))
         return self
-
-    def _build_model(self, input_size: int) -> SequenceRegressor:
-        cfg = self.config
-        return SequenceRegressor(
-            cfg.cell, input_size, cfg.hidden_size, cfg.horizon, cfg.num_layers, cfg.dropout
-        )
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "model_"):
@@ -148,7 +124,7 @@ class Forecaster:
         price units.
         """
         self._check_fitted()
-        windows = windows_for(load_prices(prices), self.spec_)
+        windows = windows_for(as_prices(prices), self.spec_)
         h = self.config.horizon
         columns = ["prediction"] if h == 1 else [f"prediction_{k}" for k in range(1, h + 1)]
         values = self._predict_prices(windows.x, windows.last_price)
@@ -174,7 +150,7 @@ class Forecaster:
         """
         self._check_fitted()
         require_int("steps", steps)
-        frame = load_prices(prices)
+        frame = as_prices(prices)
         column = self.config.target_column
         path: list[float] = []
         while len(path) < steps:
@@ -213,7 +189,7 @@ class Forecaster:
         expanding window).
         """
         self._check_fitted()
-        frame = load_prices(prices)
+        frame = as_prices(prices)
         prepared = prepare_for(self.config, frame, self.spec_)
         series = frame[self.config.target_column].to_numpy(dtype=np.float64)
         rows: dict[tuple[str, str], dict[str, float]] = {}
@@ -247,7 +223,7 @@ class Forecaster:
         device = next(original.parameters()).device
         test, h = prepared.test, self.config.horizon
         # fine-tuning sees only known windows (no held-out loss, so no schedule, no restore)
-        settings = _settings(self.config, max_epochs=epochs, patience=0, lr_factor=1.0,
+        settings = train_settings(self.config, max_epochs=epochs, patience=0, lr_factor=1.0,
                              restore_best=False)
         out = []
         try:
@@ -300,7 +276,7 @@ class Forecaster:
             config = ForecastConfig.from_dict({**meta["config"], "device": device})
             spec = WindowSpec.from_dict(meta["spec"])
             self = cls(config)
-            model = self._build_model(len(spec.features))
+            model = build_model(self.config, len(spec.features))
             model.load_state_dict(state, strict=True)
             self.band_ = [[float(a), float(b)] for a, b in meta["band"]]
             self.history_ = pd.DataFrame(meta["history"], columns=HISTORY_COLUMNS)
@@ -313,16 +289,6 @@ class Forecaster:
         self.best_epoch_ = meta.get("best_epoch")
         self.stop_reason_ = meta.get("stop_reason")
         return self
-
-
-def _tensors(windows: Windows, device: torch.device) -> TensorSplit:
-    return TensorSplit(windows.x.to(device), windows.y.to(device))
-
-
-def _settings(cfg: ForecastConfig, **overrides: Any) -> TrainSettings:
-    names = ("max_epochs", "batch_size", "optimizer", "learning_rate", "weight_decay",
-             "grad_clip", "patience", "lr_patience", "lr_factor", "seed")
-    return TrainSettings(**{**{n: getattr(cfg, n) for n in names}, **overrides})
 
 
 def _chain(callbacks: list[Callable[[dict[str, float]], None]]):
@@ -348,4 +314,6 @@ def _extend(frame: pd.DataFrame, block: np.ndarray) -> pd.DataFrame:
                          columns=frame.columns, dtype=np.float64)
     for column in frame.columns:
         extra[column] = block if column != "volume" else float(frame[column].iloc[-1])
-    return pd.concat([frame, extra])
+    extended = pd.concat([frame, extra])
+    extended.attrs = frame.attrs  # still the checked frame: no need to load it again
+    return extended

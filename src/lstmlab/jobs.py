@@ -43,7 +43,7 @@ class Fitted:
 
 def describe_data(prices: pd.DataFrame, config: ForecastConfig) -> dict[str, Any]:
     """Rows, date range, notes on what loading did, and each split's dates and window count."""
-    from lstmlab.forecaster import prepare_for
+    from lstmlab.pipeline import prepare_for
 
     prepared = prepare_for(config, prices)
     return {
@@ -52,7 +52,7 @@ def describe_data(prices: pd.DataFrame, config: ForecastConfig) -> dict[str, Any
         "last": f"{prices.index[-1]:%Y-%m-%d}",
         "target_column": config.target_column,
         "missing_values": int(prices.isna().sum().sum()),
-        "notes": [*prices.attrs.get("notes", []), *prepared.notes],
+        "notes": prepared.notes,  # the loading notes, then those of the windowing
         "split": _split_summary(prepared),
     }
 
