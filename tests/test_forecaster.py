@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from lstmlab import ForecastConfig, Forecaster, load_prices
-from lstmlab.errors import ConfigError, LstmlabError
+from lstmlab.errors import ConfigError, LstmlabError, NotFittedError
 
 SMALL = dict(hidden_size=8, lookback=10, max_epochs=3, batch_size=32)
 
@@ -116,8 +116,10 @@ def test_multi_step_horizon_predicts_every_step(prices):
 
 
 def test_unfitted_use_and_bad_arguments_are_clear(fitted, prices):
-    with pytest.raises(LstmlabError, match="not fitted yet"):
+    with pytest.raises(NotFittedError, match="not fitted yet"):
         Forecaster().predict(prices)
+    with pytest.raises(LstmlabError, match="not fitted yet"):
+        Forecaster().save("never-written.safetensors")
     with pytest.raises(ConfigError, match="steps must be a whole number >= 1, got 0"):
         fitted.forecast(prices, steps=0)
     with pytest.raises(ConfigError, match="must be a ForecastConfig"):

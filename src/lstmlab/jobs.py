@@ -24,7 +24,8 @@ if TYPE_CHECKING:
 
     from lstmlab.config import ForecastConfig
     from lstmlab.data import Prepared
-    from lstmlab.forecaster import Evaluation, Forecaster
+    from lstmlab.evaluation import Evaluation
+    from lstmlab.forecaster import Forecaster
 
 __all__ = ["Fitted", "Forecast", "describe_data", "fit_models", "forecast_run", "write_run"]
 
@@ -33,10 +34,12 @@ EpochCallback = Callable[[str, Mapping[str, float]], None]
 
 @dataclass(frozen=True)
 class Fitted:
-    """One trained model of a run: its forecaster, its scores, and the training time."""
+    """One trained model of a run: its forecaster, the windows it was fitted and scored on, its
+    scores, and the training time."""
 
     cell: str
     forecaster: Forecaster
+    prepared: Prepared
     evaluation: Evaluation
     seconds: float
 
@@ -66,14 +69,18 @@ def fit_models(prices: pd.DataFrame, configs: Mapping[str, ForecastConfig],
                on_epoch: EpochCallback | None = None) -> list[Fitted]:
     """Fit and evaluate one forecaster per cell, in order, on the same prices."""
     from lstmlab.forecaster import Forecaster
+    from lstmlab.pipeline import prepare_for
 
     fitted = []
     for cell, config in configs.items():
         report = (lambda record, cell=cell: on_epoch(cell, record)) if on_epoch else None
         start = time.perf_counter()
-        forecaster = Forecaster(config).fit(prices, verbose=False, on_epoch=report)
-        evaluation = forecaster.evaluate(prices)
-        fitted.append(Fitted(cell, forecaster, evaluation, time.perf_counter() - start))
+        prepared = prepare_for(config, prices)
+        forecaster = Forecaster(config).fit(prices, prepared=prepared, verbose=False,
+                                            on_epoch=report)
+        evaluation = forecaster.evaluate(prices, prepared=prepared)
+        fitted.append(Fitted(cell, forecaster, prepared, evaluation,
+                             time.perf_counter() - start))
     return fitted
 
 
@@ -98,7 +105,7 @@ def write_run(folder: Path, prices: pd.DataFrame, fitted: list[Fitted],
         _draw_training_charts(folder, prices, fitted, predictions)
     configs = {item.cell: item.forecaster.config.to_dict() for item in fitted}
     atomic_write_json(folder / "config.json", {**asked, "configs": configs})
-    prepared = fitted[0].forecaster.prepared_
+    prepared = fitted[0].prepared
     manifest = {
         "command": asked["command"], "name": asked["name"], "source": asked["source"],
         "created": datetime.now().isoformat(timespec="seconds"),
@@ -156,7 +163,7 @@ def _draw_training_charts(folder: Path, prices: pd.DataFrame, fitted: list[Fitte
                           predictions: pd.DataFrame) -> None:
     from lstmlab import charts
 
-    prepared = fitted[0].forecaster.prepared_
+    prepared = fitted[0].prepared
     spans = {name: (span["first"], span["last"]) for name, span in prepared.split_dates.items()}
     series = prices[prepared.spec.target_column].rename(prepared.spec.target_column)
     charts.save_figure(charts.price_chart(series, spans), chart_stem(folder, "prices"))
