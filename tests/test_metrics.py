@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
+from lstmlab.errors import ConfigError, DataError
 from lstmlab.metrics import (
     METRIC_NAMES,
     diebold_mariano,
@@ -125,14 +126,14 @@ def test_dm_sign_and_degenerate_cases():
     ],
 )
 def test_bad_inputs_raise_value_error_naming_the_problem(args, message):
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(DataError, match=message):
         forecast_metrics(*args)
 
 
 def test_dm_rejects_bad_horizon():
-    with pytest.raises(ValueError, match="horizon must be a whole number >= 1, got 0"):
+    with pytest.raises(ConfigError, match="horizon must be a whole number >= 1, got 0"):
         diebold_mariano([1.0, 2.0], [2.0, 1.0], horizon=0)
-    with pytest.raises(ValueError, match="more points than the horizon, got 2 point"):
+    with pytest.raises(DataError, match="more points than the horizon, got 2 point"):
         diebold_mariano([1.0, 2.0], [2.0, 1.0], horizon=2)
 
 
@@ -160,7 +161,7 @@ def test_metrics_table_is_indexed_by_split_and_model():
 
 
 def test_metrics_table_rejects_keys_that_are_not_pairs():
-    with pytest.raises(ValueError, match=r"\(split, model\) pairs, got 'lstm'"):
+    with pytest.raises(DataError, match=r"\(split, model\) pairs, got 'lstm'"):
         metrics_table({"lstm": {"rmse": 1.0}})
 
 

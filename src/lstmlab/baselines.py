@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from lstmlab.errors import DataError
 from lstmlab.validation import require_int
 from lstmlab.vocabulary import BASELINES
 
@@ -26,21 +27,21 @@ def _check_series(prices: np.ndarray, origins: np.ndarray) -> tuple[np.ndarray, 
     """Validate the price series and origin positions; return them as float64 and int64."""
     prices = np.asarray(prices, dtype=np.float64)
     if prices.ndim != 1:
-        raise ValueError(f"prices must be a 1-D array of the target column, got shape "
+        raise DataError(f"prices must be a 1-D array of the target column, got shape "
                          f"{prices.shape}")
     origins = np.asarray(origins)
     if origins.ndim != 1 or not np.issubdtype(origins.dtype, np.integer):
-        raise ValueError(f"origins must be a 1-D integer array of row positions, got shape "
+        raise DataError(f"origins must be a 1-D integer array of row positions, got shape "
                          f"{origins.shape} and dtype {origins.dtype}")
     outside = origins[(origins < 0) | (origins >= prices.size)]
     if outside.size:
-        raise ValueError(f"origin {outside[0]} is outside the price series of {prices.size} "
+        raise DataError(f"origin {outside[0]} is outside the price series of {prices.size} "
                          f"rows; origins must be row positions 0..{prices.size - 1}")
     if origins.size:
         seen = prices[: origins.max() + 1]  # later prices are never read, so they may be NaN
         bad = np.flatnonzero(~np.isfinite(seen))
         if bad.size:
-            raise ValueError(f"prices has a non-finite value at row {bad[0]}, at or before an "
+            raise DataError(f"prices has a non-finite value at row {bad[0]}, at or before an "
                              "origin; fill or drop missing prices first")
     return prices, origins.astype(np.int64)
 

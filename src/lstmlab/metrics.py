@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy import stats
 
+from lstmlab.errors import DataError
 from lstmlab.validation import require_int
 from lstmlab.vocabulary import METRIC_NAMES
 
@@ -43,14 +44,14 @@ __all__ = [
 
 
 def _as_1d(name: str, values: object) -> np.ndarray:
-    """Return ``values`` as a finite 1-D float64 array, or raise ``ValueError`` naming ``name``."""
+    """``values`` as a finite 1-D float64 array, or a :class:`DataError` naming ``name``."""
     array = np.asarray(values, dtype=np.float64)
     if array.ndim != 1:
-        raise ValueError(f"{name} must be a 1-D array, got shape {array.shape}; "
+        raise DataError(f"{name} must be a 1-D array, got shape {array.shape}; "
                          "pass one forecast step at a time")
     bad = np.flatnonzero(~np.isfinite(array))
     if bad.size:
-        raise ValueError(f"{name} has {bad.size} non-finite value(s) (NaN or inf), first at "
+        raise DataError(f"{name} has {bad.size} non-finite value(s) (NaN or inf), first at "
                          f"position {bad[0]}; drop or fill them before scoring")
     return array
 
@@ -61,9 +62,9 @@ def _check_inputs(**arrays: object) -> list[np.ndarray]:
     lengths = {name: array.size for name, array in zip(arrays, checked, strict=True)}
     if len(set(lengths.values())) != 1:
         shown = ", ".join(f"{name}={n}" for name, n in lengths.items())
-        raise ValueError(f"arrays must have equal lengths, got {shown}")
+        raise DataError(f"arrays must have equal lengths, got {shown}")
     if checked[0].size == 0:
-        raise ValueError(f"cannot score empty arrays ({', '.join(arrays)} have length 0)")
+        raise DataError(f"cannot score empty arrays ({', '.join(arrays)} have length 0)")
     return checked
 
 
@@ -125,10 +126,10 @@ def diebold_mariano(
     when ``d`` is a non-zero constant the statistic is ±inf and the p-value 0.
     """
     errors_a, errors_b = _check_inputs(errors_a=errors_a, errors_b=errors_b)
-    horizon = require_int("horizon", horizon, error=ValueError)
+    horizon = require_int("horizon", horizon)
     n = errors_a.size
     if n <= horizon:
-        raise ValueError(f"the Diebold-Mariano test needs more points than the horizon, "
+        raise DataError(f"the Diebold-Mariano test needs more points than the horizon, "
                          f"got {n} point(s) for horizon {horizon}")
     d = errors_a**2 - errors_b**2  # (T,)
     if not d.any():
@@ -205,7 +206,7 @@ def metrics_table(rows: Mapping[tuple[str, str], Mapping[str, float]]) -> pd.Dat
 
     for key in rows:
         if not (isinstance(key, tuple) and len(key) == 2):
-            raise ValueError(f"metrics_table keys must be (split, model) pairs, got {key!r}")
+            raise DataError(f"metrics_table keys must be (split, model) pairs, got {key!r}")
     extra = [name for row in rows.values() for name in row if name not in METRIC_NAMES]
     columns = [*METRIC_NAMES, *dict.fromkeys(extra)]
     index = pd.MultiIndex.from_arrays([[key[0] for key in rows], [key[1] for key in rows]],
