@@ -70,7 +70,9 @@ def test_evaluate_scores_model_and_baselines_on_same_points(fitted, prices):
 def test_predict_matches_evaluate_and_returns_prices(fitted, prices):
     predicted = fitted.predict(prices)["prediction"]
     evaluated = fitted.evaluate(prices).predictions["lstm"]
-    np.testing.assert_allclose(predicted.reindex(evaluated.index), evaluated, rtol=1e-12)
+    # float32 network: batched differently (all windows vs. one split), outputs may differ in
+    # their last bits (BLAS summation order), so compare at float32 precision, not bit for bit
+    np.testing.assert_allclose(predicted.reindex(evaluated.index), evaluated, rtol=1e-6)
     # a log-return model's price forecasts stay near the last price, not near zero
     ratio = predicted / prices["close"].shift(1).reindex(predicted.index)
     assert ratio.between(0.8, 1.25).all()
@@ -88,7 +90,7 @@ def test_forecast_first_step_starts_from_the_latest_actual_price(fitted, prices)
     extra.index = pd.DatetimeIndex([future.index[0]], name="date")
     extended = pd.concat([prices, extra])
     assert fitted.predict(extended)["prediction"].iloc[-1] == pytest.approx(
-        future["prediction"].iloc[0], rel=1e-12
+        future["prediction"].iloc[0], rel=1e-6  # one window against a batch: float32 precision
     )
 
 

@@ -118,20 +118,16 @@ def run_trial(trial: Trial, sweep_dir: Path, options: TrialOptions,
     """Run ``trial`` into ``sweep_dir/runs/<run_name>`` and summarise it.
 
     If that run directory is already complete (an earlier sweep stopped after writing it but
-    before storing its result), it is summarised without training again.
+    before storing its result), it is summarised without training again. The model trains with
+    ``options.threads`` PyTorch threads (the trial's key does not depend on it).
     """
-    import torch
-
-    start, threads = time.perf_counter(), torch.get_num_threads()
-    torch.set_num_threads(options.threads)
+    start = time.perf_counter()
     folder = sweep_dir / "runs" / trial.run_name
     try:
         run = read_run(folder) if folder.is_dir() else _train(trial, folder, options, on_epoch)
         metrics = summarise(run, trial.config.cell)
     except Exception as err:  # every failure is recorded; the sweep goes on
         return failed_result(trial, err, time.perf_counter() - start)
-    finally:
-        torch.set_num_threads(threads)
     return TrialResult(trial.key, trial.series.name, trial.label, "ok",
                        seconds=time.perf_counter() - start,
                        run_dir=str(folder.relative_to(sweep_dir)), metrics=metrics,
@@ -144,7 +140,9 @@ def _train(trial: Trial, folder: Path, options: TrialOptions,
     from lstmlab.data import load_prices
 
     prices = load_prices(trial.series.source, data_dir=options.data_dir, fill=options.fill)
-    fitted = jobs.fit_models(prices, {trial.config.cell: trial.config}, on_epoch)
+    # the forecaster sets its config's thread count while it works: that is where --threads goes
+    config = trial.config.replace(num_threads=options.threads)
+    fitted = jobs.fit_models(prices, {config.cell: config}, on_epoch)
     asked = {"command": "sweep", "name": trial.run_name, "source": trial.series.source,
              "series": trial.series.name, "cells": [trial.config.cell], "label": trial.label,
              "trial": trial.key, "data_dir": options.data_dir, "fill": options.fill}
