@@ -95,8 +95,17 @@ def _summary(run: Run, metrics: pd.DataFrame) -> str:
     rows.append(("Models", ", ".join(display_name(c) for c in run.cells)))
     rows.append(("Best model", f"<strong>{display_name(best)}</strong> "
                                f"(lowest validation RMSE)"))
+    for cell, epochs in _interrupted(run).items():
+        rows.append(("Interrupted", f"training of {display_name(cell)} was stopped by Ctrl-C "
+                                    f"after {epochs} epochs; the best weights so far are kept"))
     items = "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in rows)
     return f'<dl class="facts">{items}</dl><p class="verdict">{verdict(metrics, best)}</p>'
+
+
+def _interrupted(run: Run) -> dict[str, int]:
+    """Cells whose training was interrupted, with their epochs (runs before 0.2 lack it)."""
+    stopped = run.manifest.get("interrupted") or {}
+    return {str(c): int(n) for c, n in stopped.items()} if isinstance(stopped, dict) else {}
 
 
 def verdict(metrics: pd.DataFrame, best: str) -> str:
