@@ -138,6 +138,13 @@ def test_cuda_request_without_gpu_is_a_config_error(prices):
         Forecaster(ForecastConfig(device="cuda", **SMALL)).fit(prices, verbose=False)
 
 
+def test_the_library_prints_nothing_by_default(prices, capsys):
+    forecaster = Forecaster(ForecastConfig(**{**SMALL, "max_epochs": 1})).fit(prices)
+    forecaster.evaluate(prices)
+    forecaster.forecast(prices, 2)
+    assert capsys.readouterr() == ("", "")
+
+
 def test_verbose_prints_one_line_per_epoch(prices, capsys):
     Forecaster(ForecastConfig(**{**SMALL, "max_epochs": 2})).fit(prices, verbose=True)
     lines = [x for x in capsys.readouterr().out.splitlines() if x.startswith("epoch")]

@@ -8,7 +8,7 @@ job can be called and tested from Python too. Training jobs write a run director
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from lstmlab.fileio import atomic_write_json
 from lstmlab.report import build_report
 from lstmlab.runs import Run, chart_stem, write_manifest, write_table
-from lstmlab.vocabulary import SPLITS, display_name
+from lstmlab.vocabulary import SPLITS, ProgressCallback, display_name
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -29,7 +29,6 @@ if TYPE_CHECKING:
 
 __all__ = ["Fitted", "Forecast", "describe_data", "fit_models", "forecast_run", "write_run"]
 
-EpochCallback = Callable[[str, Mapping[str, float]], None]
 
 
 @dataclass(frozen=True)
@@ -66,7 +65,7 @@ def _split_summary(prepared: Prepared) -> dict[str, dict[str, Any]]:
 
 
 def fit_models(prices: pd.DataFrame, configs: Mapping[str, ForecastConfig],
-               on_epoch: EpochCallback | None = None) -> list[Fitted]:
+               on_epoch: ProgressCallback | None = None) -> list[Fitted]:
     """Fit and evaluate one forecaster per cell, in order, on the same prices."""
     from lstmlab.forecaster import Forecaster
     from lstmlab.pipeline import prepare_for

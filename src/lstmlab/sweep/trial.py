@@ -16,7 +16,7 @@ import json
 import math
 import time
 import traceback
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from lstmlab.errors import LstmlabError
 from lstmlab.runs import Run, new_run, read_run, source_stem
 from lstmlab.sweep.grid import Series, config_labels, expand_sources, parse_grid
-from lstmlab.vocabulary import BRIEF_METRICS
+from lstmlab.vocabulary import BRIEF_METRICS, ProgressCallback
 
 if TYPE_CHECKING:
     from lstmlab.config import ForecastConfig
@@ -32,8 +32,6 @@ if TYPE_CHECKING:
 __all__ = ["Trial", "TrialOptions", "TrialResult", "failed_result", "plan_trials",
            "run_trial", "summarise"]
 
-
-EpochCallback = Callable[[str, Mapping[str, float]], None]
 
 
 @dataclass(frozen=True)
@@ -114,7 +112,7 @@ class TrialResult:
 
 
 def run_trial(trial: Trial, sweep_dir: Path, options: TrialOptions,
-              on_epoch: EpochCallback | None = None) -> TrialResult:
+              on_epoch: ProgressCallback | None = None) -> TrialResult:
     """Run ``trial`` into ``sweep_dir/runs/<run_name>`` and summarise it.
 
     If that run directory is already complete (an earlier sweep stopped after writing it but
@@ -135,7 +133,7 @@ def run_trial(trial: Trial, sweep_dir: Path, options: TrialOptions,
 
 
 def _train(trial: Trial, folder: Path, options: TrialOptions,
-           on_epoch: EpochCallback | None) -> Run:
+           on_epoch: ProgressCallback | None) -> Run:
     from lstmlab import jobs
     from lstmlab.data import load_prices
 
