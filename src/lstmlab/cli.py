@@ -17,6 +17,7 @@ import typer
 
 from lstmlab._version import __version__
 from lstmlab.cli_shell import (
+    Calendar,
     DataDir,
     Fill,
     Quiet,
@@ -99,24 +100,29 @@ def _config(cell: str, **options: Any) -> ForecastConfig:
     return ForecastConfig(cell=cell, **{k: v for k, v in options.items() if v is not None})
 
 
-def _load(source: str, data_dir: Path | None, fill: str | None) -> pd.DataFrame:
+def _load(source: str, data_dir: Path | None, fill: str | None,
+          calendar: str | None) -> pd.DataFrame:
+    """The command's prices, loaded and checked once (every later step takes this frame)."""
     from lstmlab.data import load_prices
+    from lstmlab.trading_days import DEFAULT_CALENDAR
 
-    return load_prices(source, data_dir=data_dir, fill=fill)
+    return load_prices(source, data_dir=data_dir, fill=fill,
+                       calendar=calendar or DEFAULT_CALENDAR)
 
 
 @app.command()
 @user_errors
 def data(source: Source, data_dir: DataDir = None, fill: Fill = None,
-         lookback: Lookback = None, horizon: Horizon = None, split: Split = None,
-         out: Out = Path("runs"), quiet: Quiet = False, verbose: Verbose = False) -> None:
+         calendar: Calendar = None, lookback: Lookback = None, horizon: Horizon = None,
+         split: Split = None, out: Out = Path("runs"), quiet: Quiet = False,
+         verbose: Verbose = False) -> None:
     """Summarise a price series (dates, rows, missing values, split sizes) and chart it."""
     from lstmlab import charts, jobs, runs
     from lstmlab.cli_output import print_data_summary
     from lstmlab.cli_shell import status
 
     with status("loading prices and drawing the chart", quiet):
-        prices = _load(source, data_dir, fill)
+        prices = _load(source, data_dir, fill, calendar)
         config = _config("lstm", lookback=lookback, horizon=horizon, split=split)
         summary = jobs.describe_data(prices, config)
         spans = {name: (s["first"], s["last"]) for name, s in summary["split"].items()}
@@ -129,14 +135,14 @@ def data(source: Source, data_dir: DataDir = None, fill: Fill = None,
 
 
 def _train_job(command: str, source: str, configs: dict[str, ForecastConfig], *,
-               data_dir: Path | None, fill: str | None, out: Path, name: str | None,
-               quiet: bool) -> None:
+               data_dir: Path | None, fill: str | None, calendar: str | None, out: Path,
+               name: str | None, quiet: bool) -> None:
     """Load, fit every config, write the run directory, print the results."""
     from lstmlab import jobs, runs
     from lstmlab.cli_output import print_data_line, print_run
     from lstmlab.cli_shell import progress, status
 
-    prices = _load(source, data_dir, fill)
+    prices = _load(source, data_dir, fill, calendar)
     summary = jobs.describe_data(prices, next(iter(configs.values())))  # bad settings fail here
     target = runs.run_path(out, name or runs.default_run_name(source, command),
                            unique=name is None)
@@ -144,7 +150,7 @@ def _train_job(command: str, source: str, configs: dict[str, ForecastConfig], *,
              # a CSV source, absolute, so that `forecast` finds it again from any folder
              "source_file": str(Path(source).resolve()) if Path(source).is_file() else None,
              "cells": list(configs), "data_dir": str(data_dir) if data_dir else None,
-             "fill": fill}
+             "fill": fill, "calendar": calendar}
     with runs.new_run(target) as folder:
         print_data_line(source, summary, quiet)
         max_epochs = max(c.max_epochs for c in configs.values())
@@ -168,15 +174,15 @@ def train(source: Source,
           patience: Annotated[int | None, typer.Option(min=0, help="Early-stopping patience; "
                                                        "0 never stops.")] = None,
           seed: Seed = None, device: Device = None, data_dir: DataDir = None, fill: Fill = None,
-          out: Out = Path("runs"), name: Name = None, quiet: Quiet = False,
-          verbose: Verbose = False) -> None:
+          calendar: Calendar = None, out: Out = Path("runs"), name: Name = None,
+          quiet: Quiet = False, verbose: Verbose = False) -> None:
     """Train one model and write a run directory (config, history, metrics, charts, model)."""
     config = _config(cell, max_epochs=epochs, hidden_size=hidden_size, num_layers=layers,
                      dropout=dropout, lookback=lookback, horizon=horizon, target=target,
                      features=features, split=split, batch_size=batch_size, learning_rate=lr,
                      patience=patience, seed=seed, device=device)
-    _train_job("train", source, {cell: config}, data_dir=data_dir, fill=fill, out=out,
-               name=name, quiet=quiet)
+    _train_job("train", source, {cell: config}, data_dir=data_dir, fill=fill,
+               calendar=calendar, out=out, name=name, quiet=quiet)
 
 
 @app.command()
@@ -187,8 +193,9 @@ def compare(source: Source,
             epochs: Epochs = None, hidden_size: Hidden = None, layers: Layers = None,
             lookback: Lookback = None, horizon: Horizon = None, target: Target = None,
             split: Split = None, seed: Seed = None, device: Device = None,
-            data_dir: DataDir = None, fill: Fill = None, out: Out = Path("runs"),
-            name: Name = None, quiet: Quiet = False, verbose: Verbose = False) -> None:
+            data_dir: DataDir = None, fill: Fill = None, calendar: Calendar = None,
+            out: Out = Path("runs"), name: Name = None, quiet: Quiet = False,
+            verbose: Verbose = False) -> None:
     """Train each cell on the same data and seed, score them against the baselines.
 
     Prints the test metrics and writes a run directory with every chart and the HTML report.
@@ -197,8 +204,8 @@ def compare(source: Source,
                              num_layers=layers, lookback=lookback, horizon=horizon,
                              target=target, split=split, seed=seed, device=device)
                for cell in cells.split(",")}
-    _train_job("compare", source, configs, data_dir=data_dir, fill=fill, out=out, name=name,
-               quiet=quiet)
+    _train_job("compare", source, configs, data_dir=data_dir, fill=fill, calendar=calendar,
+               out=out, name=name, quiet=quiet)
 
 
 @app.command()
@@ -211,9 +218,11 @@ def forecast(run_dir: RunDir,
              cell: Annotated[str | None, typer.Option(
                  help="Which model of the run (default: its best).",
                  callback=check_one_cell)] = None,
-             data_dir: DataDir = None, fill: Fill = None, quiet: Quiet = False,
-             verbose: Verbose = False) -> None:
-    """Forecast the next trading days from a run's saved model and the latest data."""
+             data_dir: DataDir = None, fill: Fill = None, calendar: Calendar = None,
+             quiet: Quiet = False, verbose: Verbose = False) -> None:
+    """Forecast the next trading days from a run's saved model and the latest data.
+
+    The days are the sessions of the exchange calendar (default: the run's, else XNYS)."""
     from lstmlab import jobs, runs
     from lstmlab.cli_output import print_forecast
     from lstmlab.cli_shell import status
@@ -221,9 +230,11 @@ def forecast(run_dir: RunDir,
     run = runs.read_run(run_dir)
     source = data or run.config.get("source_file") or run.config["source"]
     saved_dir = run.config.get("data_dir")
+    calendar = calendar or run.config.get("calendar")
     with status("loading the prices and the model, forecasting", quiet):
-        prices = _load(source, data_dir or (Path(saved_dir) if saved_dir else None), fill)
-        made = jobs.forecast_run(run, prices, steps, cell)
+        prices = _load(source, data_dir or (Path(saved_dir) if saved_dir else None), fill,
+                       calendar)
+        made = jobs.forecast_run(run, prices, steps, cell, calendar=calendar)
     print_forecast(run, prices, made, quiet)
 
 

@@ -44,9 +44,9 @@ DataDir = Annotated[Path | None, typer.Option(
 Fill = Annotated[str | None, typer.Option(
     help="Missing values: 'ffill' or 'drop' (default: refuse them).")]
 Out = Annotated[Path, typer.Option(help="Folder that receives the results.")]
-Calendar = Annotated[str, typer.Option(
-    help="Exchange calendar of the trading days (exchange_calendars code, e.g. XNYS, XLON); "
-         "'none': every business day.")]
+Calendar = Annotated[str | None, typer.Option(
+    help="Exchange calendar of the trading days, an exchange_calendars code such as XNYS "
+         "(the default), XLON or XTKS; 'none': Monday to Friday.", show_default=False)]
 
 
 def user_errors(command: _F) -> _F:

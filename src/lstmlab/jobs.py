@@ -188,18 +188,23 @@ class Forecast:
     band: str
 
 
-def forecast_run(run: Run, prices: pd.DataFrame, steps: int, cell: str | None = None) -> Forecast:
+def forecast_run(run: Run, prices: pd.DataFrame, steps: int, cell: str | None = None, *,
+                 calendar: str | None = None) -> Forecast:
     """Forecast ``steps`` trading days past ``prices`` with a run's model; save table and chart.
+
+    The days are the sessions of the exchange ``calendar`` (default: XNYS, see
+    :mod:`lstmlab.trading_days`).
 
     Writes ``forecast-<cell>.csv`` and ``charts/forecast-<cell>.*`` into the run, then rebuilds
     its report. The model is loaded on the CPU, wherever it was trained.
     """
     from lstmlab import charts
     from lstmlab.forecaster import BAND_QUANTILES, Forecaster
+    from lstmlab.trading_days import DEFAULT_CALENDAR
 
     cell = cell or run.manifest["best_model"]
     forecaster = Forecaster.load(run.model_path(cell), device="cpu")
-    table = forecaster.forecast(prices, steps)
+    table = forecaster.forecast(prices, steps, calendar=calendar or DEFAULT_CALENDAR)
     write_table(run.path, f"forecast-{cell}.csv", table, index=True)
     column = forecaster.config.target_column
     figure = charts.forecast_chart(prices[column], table, title=(

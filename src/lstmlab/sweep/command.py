@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from lstmlab.cli_shell import DataDir, Fill, Quiet, Verbose, check_cells, user_errors
+from lstmlab.cli_shell import Calendar, DataDir, Fill, Quiet, Verbose, check_cells, user_errors
 from lstmlab.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -60,6 +60,7 @@ def sweep_command(
                       ] = True,
     data_dir: DataDir = None,
     fill: Fill = None,
+    calendar: Calendar = None,
     quiet: Quiet = False,
     verbose: Verbose = False,
 ) -> None:
@@ -69,6 +70,7 @@ def sweep_command(
     from lstmlab.sweep.runner import import_ray, run_sweep
     from lstmlab.sweep.store import write_plan
     from lstmlab.sweep.trial import TrialOptions, plan_trials
+    from lstmlab.trading_days import DEFAULT_CALENDAR, check_calendar
 
     if asha and sequential:
         raise ConfigError("--asha runs on Ray Tune; drop --sequential to use it")
@@ -77,7 +79,8 @@ def sweep_command(
     trials = plan_trials(sources, cells.split(","), grid or [])
     write_plan(_folder(out), trials, {"command": "sweep", "sources": list(sources),
                                       "cells": cells, "grid": grid or []})
-    options = TrialOptions(str(data_dir) if data_dir else None, fill, threads, charts)
+    options = TrialOptions(str(data_dir) if data_dir else None, fill, threads, charts,
+                           check_calendar(calendar or DEFAULT_CALENDAR))
     try:
         with _progress(trials, quiet) as (on_start, on_result):
             results = run_sweep(trials, out, options,

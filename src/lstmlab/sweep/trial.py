@@ -71,12 +71,14 @@ def plan_trials(sources: Sequence[str], cells: Sequence[str], grid: Sequence[str
 @dataclass(frozen=True)
 class TrialOptions:
     """How trials run: where tickers are found, missing-value handling, torch threads per
-    trial (1 by default, so N cores run N trials) and whether run directories get charts."""
+    trial (1 by default, so N cores run N trials), whether run directories get charts, and the
+    exchange calendar of the loader's gap check."""
 
     data_dir: str | None = None
     fill: str | None = None
     threads: int = 1
     charts: bool = True
+    calendar: str = "XNYS"
 
 
 @dataclass(frozen=True)
@@ -137,13 +139,15 @@ def _train(trial: Trial, folder: Path, options: TrialOptions,
     from lstmlab import jobs
     from lstmlab.data import load_prices
 
-    prices = load_prices(trial.series.source, data_dir=options.data_dir, fill=options.fill)
+    prices = load_prices(trial.series.source, data_dir=options.data_dir, fill=options.fill,
+                         calendar=options.calendar)
     # the forecaster sets its config's thread count while it works: that is where --threads goes
     config = trial.config.replace(num_threads=options.threads)
     fitted = jobs.fit_models(prices, {config.cell: config}, on_epoch)
     asked = {"command": "sweep", "name": trial.run_name, "source": trial.series.source,
              "series": trial.series.name, "cells": [trial.config.cell], "label": trial.label,
-             "trial": trial.key, "data_dir": options.data_dir, "fill": options.fill}
+             "trial": trial.key, "data_dir": options.data_dir, "fill": options.fill,
+             "calendar": options.calendar}
     with new_run(folder) as partial:
         jobs.write_run(partial, prices, fitted, asked, charts=options.charts)
     return read_run(folder)
