@@ -23,46 +23,41 @@ if TYPE_CHECKING:
 __all__ = ["sweep_command"]
 
 
+Sources = Annotated[list[str], typer.Argument(
+    help="Tickers, price CSV files, folders of CSVs, or text files listing them.",
+    show_default=False)]
+Cells = Annotated[str, typer.Option(help="Cells to try, comma-separated: rnn, lstm, gru.",
+                                    callback=check_cells)]
+Grid = Annotated[list[str] | None, typer.Option(
+    "--grid", help="FIELD=V1,V2 over a ForecastConfig field; repeat for more fields "
+                   "(one value fixes it, e.g. --grid max_epochs=20).")]
+SweepOut = Annotated[Path, typer.Option(
+    help="Sweep folder; rerunning into it skips the trials already done.")]
+Address = Annotated[str | None, typer.Option(
+    help="Ray cluster to join (e.g. 10.0.0.5:6379 or auto); default: start Ray here.")]
+Cpus = Annotated[int | None, typer.Option(
+    min=1, help="CPUs of the local Ray (default: all of them).")]
+Threads = Annotated[int, typer.Option(min=1, help="Torch threads (and Ray CPUs) per trial.")]
+Sequential = Annotated[bool, typer.Option(
+    "--sequential", help="Run trials one by one in this process, without Ray.")]
+Asha = Annotated[bool, typer.Option(
+    "--asha", help="Stop poor trials early (ASHA on Ray Tune, by validation loss).")]
+GracePeriod = Annotated[int, typer.Option(min=1, help="ASHA: epochs before a first cut.")]
+ReductionFactor = Annotated[int, typer.Option(min=2, help="ASHA: 1/N go on at each cut.")]
+RetryFailed = Annotated[bool, typer.Option(
+    "--retry-failed", help="Run again the trials that failed in an earlier sweep.")]
+Charts = Annotated[bool, typer.Option(
+    help="Draw the charts of every trial's run directory (most of a small trial's time).")]
+
+
 @user_errors
 def sweep_command(
-    sources: Annotated[list[str], typer.Argument(
-        help="Tickers, price CSV files, folders of CSVs, or text files listing them.",
-        show_default=False)],
-    cells: Annotated[str, typer.Option(help="Cells to try, comma-separated: rnn, lstm, gru.",
-                                       callback=check_cells)] = "lstm",
-    grid: Annotated[list[str] | None, typer.Option(
-        "--grid", help="FIELD=V1,V2 over a ForecastConfig field; repeat for more fields "
-                       "(one value fixes it, e.g. --grid max_epochs=20).")] = None,
-    out: Annotated[Path, typer.Option(
-        help="Sweep folder; rerunning into it skips the trials already done.")
-                   ] = Path("sweep"),
-    address: Annotated[str | None, typer.Option(
-        help="Ray cluster to join (e.g. 10.0.0.5:6379 or auto); default: start Ray here.")
-                       ] = None,
-    cpus: Annotated[int | None, typer.Option(
-        min=1, help="CPUs of the local Ray (default: all of them).")] = None,
-    threads: Annotated[int, typer.Option(
-        min=1, help="Torch threads (and Ray CPUs) per trial.")] = 1,
-    sequential: Annotated[bool, typer.Option(
-        "--sequential", help="Run trials one by one in this process, without Ray.")] = False,
-    asha: Annotated[bool, typer.Option(
-        "--asha", help="Stop poor trials early (ASHA on Ray Tune, by validation loss).")
-                    ] = False,
-    grace_period: Annotated[int, typer.Option(min=1, help="ASHA: epochs before a first cut.")
-                            ] = 3,
-    reduction_factor: Annotated[int, typer.Option(min=2, help="ASHA: 1/N go on at each cut.")
-                                ] = 3,
-    retry_failed: Annotated[bool, typer.Option(
-        "--retry-failed", help="Run again the trials that failed in an earlier sweep.")
-                            ] = False,
-    charts: Annotated[bool, typer.Option(
-        help="Draw the charts of every trial's run directory (most of a small trial's time).")
-                      ] = True,
-    data_dir: DataDir = None,
-    fill: Fill = None,
-    calendar: Calendar = None,
-    quiet: Quiet = False,
-    verbose: Verbose = False,
+    sources: Sources, cells: Cells = "lstm", grid: Grid = None, out: SweepOut = Path("sweep"),
+    address: Address = None, cpus: Cpus = None, threads: Threads = 1,
+    sequential: Sequential = False, asha: Asha = False, grace_period: GracePeriod = 3,
+    reduction_factor: ReductionFactor = 3, retry_failed: RetryFailed = False,
+    charts: Charts = True, data_dir: DataDir = None, fill: Fill = None,
+    calendar: Calendar = None, quiet: Quiet = False, verbose: Verbose = False,
 ) -> None:
     """Train each configuration of a grid on each series (one Ray trial per pair), then rank
     them: the best configuration per series and each configuration's median across series."""
