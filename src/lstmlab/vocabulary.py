@@ -29,7 +29,7 @@ ProgressCallback = Callable[[str, Mapping[str, float]], None]
 
 TARGETS: tuple[str, ...] = ("price", "return", "log_return", "change")  # see data/targets.py
 SCALERS: tuple[str, ...] = ("standard", "minmax", "none")  # see data/scale.py
-BASELINES: tuple[str, ...] = ("naive", "drift", "moving_average")  # see baselines.py
+BASELINES: tuple[str, ...] = ("naive", "drift", "moving_average", "mean_return")  # baselines.py
 
 SPLITS: tuple[str, ...] = ("train", "val", "test")  # chronological, see data/split.py
 EVALUATED_SPLITS: tuple[str, ...] = ("val", "test")  # scored against the baselines
@@ -40,6 +40,7 @@ SPLIT_LABELS: dict[str, str] = {"train": "Train", "val": "Validation", "test": "
 _DISPLAY_NAMES: dict[str, str] = {
     "rnn": "Simple RNN", "lstm": "LSTM", "gru": "GRU",
     "naive": "Naive (tomorrow = today)", "drift": "Drift", "moving_average": "Moving average",
+    "mean_return": "Mean return",
 }
 
 
