@@ -58,7 +58,7 @@ def mean_log_return(prices: np.ndarray, last_row: int) -> float:
     seen = prices[: last_row + 1]
     if np.any(seen <= 0):
         raise DataError(f"the mean-return baseline needs positive prices; row "
-                         f"{int(np.flatnonzero(seen <= 0)[0])} is {seen[seen <= 0][0]}")
+                        f"{int(np.flatnonzero(seen <= 0)[0])} is {seen[seen <= 0][0]}")
     return float(np.diff(np.log(seen)).mean())
 
 

@@ -86,20 +86,20 @@ def evaluate_model(
     """
     series = prices[config.target_column].to_numpy(dtype=np.float64)
     train_end = int(prepared.train.origin[-1]) + config.horizon  # last training target row
-    mu_train = mean_log_return(series, train_end)
+    mean_return = mean_log_return(series, train_end)
     rows: dict[tuple[str, str], dict[str, float]] = {}
     frames = []
     for split in EVALUATED_SPLITS:
         windows: Windows = getattr(prepared, split)
         forecast = predict_prices(model, prepared.spec, windows.x, windows.last_price)
-        forecasts = with_baselines(config, forecast, series, windows, mu_train)
+        forecasts = with_baselines(config, forecast, series, windows, mean_return)
         rows.update(score_forecasts(split, windows.actual, windows.last_price, forecasts))
         frames.append(prediction_frame(split, windows.dates, windows.actual, forecasts))
     if walk_forward:
         test = prepared.test
         forecast = walk_forward_forecasts(model, config, prepared, walk_forward,
                                           walk_forward_epochs)
-        forecasts = with_baselines(config, forecast, series, test, mu_train)
+        forecasts = with_baselines(config, forecast, series, test, mean_return)
         rows.update(score_forecasts(WALK_FORWARD_SPLIT, test.actual, test.last_price, forecasts))
     return Evaluation(metrics=metrics_table(rows), predictions=pd.concat(frames))
 
@@ -140,7 +140,7 @@ def with_baselines(
 ) -> dict[str, np.ndarray]:
     """The model's forecasts ``(N, h)`` under its cell name, then each baseline's, made at the
     same origins of the target-column ``series`` (``mean_return``: the training period's mean
-    log return, see :func:`lstmlab.baselines.mean_log_return`)."""
+    log return, :func:`lstmlab.baselines.mean_log_return`)."""
     baselines = baseline_forecasts(series, windows.origin, config.horizon,
                                    ma_window=config.baseline_window, mean_return=mean_return)
     return {config.cell: forecast, **baselines}
