@@ -19,6 +19,7 @@ import typer
 from lstmlab._version import __version__
 from lstmlab.config import parse_cells
 from lstmlab.errors import ConfigError, LstmlabError
+from lstmlab.explain.command import explain_command
 from lstmlab.memory.command import memory_command
 from lstmlab.sweep.command import sweep_command
 
@@ -278,6 +279,7 @@ def report(run_dir: RunDir, quiet: Quiet = False, verbose: Verbose = False) -> N
 
 app.command("memory")(memory_command)  # the long-memory lab; it prints its own errors
 app.command("sweep")(sweep_command)  # many tickers x configurations on Ray
+app.command("explain")(explain_command)  # the "flow of the memory" page
 
 
 def main() -> None:

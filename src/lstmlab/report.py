@@ -62,6 +62,7 @@ def render_report(run: Run) -> str:
         section("predictions", "Predictions", _prediction_figures(run)),
         section("metrics", "Metrics against the baselines", _metrics_tables(run, metrics)),
         section("forecast", "Forecast", _forecast_figures(run)),
+        section("explain", "Inside the model", _explain_links(run)),
         section("config", "Configuration", _configuration(run)),
     ]
     body = "".join(s for s in sections if s)
@@ -89,7 +90,7 @@ def _nav(body: str) -> list[tuple[str, str]]:
     """(id, heading) of the sections present, in page order."""
     names = {"summary": "Summary", "prices": "Prices", "losses": "Losses",
              "predictions": "Predictions", "metrics": "Metrics", "forecast": "Forecast",
-             "config": "Configuration"}
+             "explain": "Inside", "config": "Configuration"}
     return [(key, label) for key, label in names.items() if f'id="{key}"' in body]
 
 
@@ -164,6 +165,14 @@ def _prediction_figures(run: Run) -> str:
 def _forecast_figures(run: Run) -> str:
     return _grid([_figure(run, "forecast", c, f"{display_name(c)}: forecast beyond the data, "
                                               f"with its uncertainty band") for c in run.cells])
+
+
+def _explain_links(run: Run) -> str:
+    """Links to the pages ``lstmlab explain`` wrote into the run, or '' when there are none."""
+    pages = sorted(p.name for p in run.path.glob("explain*.html"))
+    items = "".join(f'<li><a href="{escape(name)}">{escape(name)}</a></li>' for name in pages)
+    return (f"<p>The flow of the memory: each page walks a model through one input window, "
+            f"gate by gate (<code>lstmlab explain</code>).</p><ul>{items}</ul>") if pages else ""
 
 
 def _grid(figures: list[str]) -> str:
