@@ -90,8 +90,8 @@ def test_slider_at_step_17_shows_unit_3s_recorded_forget_gate(visit, page_file):
     recorded = embedded(page_file)["layers"][0]["f_t"][17][3]
     visit.page.click('svg.bars[data-gate="f_t"] g[data-unit="3"]')
     visit.page.fill("#slider", "17")
-    shown = visit.text("#value-f_t")
-    assert shown == f"{recorded:.3f}"
+    shown = visit.text("#value-f_t")  # three decimals: equal to the recorded value at that
+    assert len(shown.split(".")[1]) == 3 and abs(float(shown) - recorded) <= 0.0005 + 1e-9
     assert "Step 17" in visit.text("#sentence") and "unit 3" in visit.text("#sentence")
     assert f"kept {round(100 * recorded)}% of its memory" in visit.text("#sentence")
 
@@ -124,6 +124,27 @@ def test_sorting_by_change_of_memory_puts_the_biggest_change_first(visit, page_f
     biggest = max(range(len(change)), key=change.__getitem__)
     first = visit.page.locator('svg.bars[data-gate="c_t"] g.unit .hit[x="0"]')
     assert first.locator("xpath=..").get_attribute("data-unit") == str(biggest)
+
+
+@pytest.mark.parametrize(("cell", "gates", "equation"), [
+    ("gru", ("z_t", "r_t", "n_t", "h_t"), "h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_{t-1}"),
+    ("rnn", ("h_t",), "h_t = tanh(W_ih x_t + W_hh h_{t-1} + b)"),
+])
+def test_simple_rnn_and_gru_pages_show_their_own_gates(browser, small_run, tmp_path, cell,
+                                                       gates, equation):
+    folder = Path(shutil.copytree(small_run, tmp_path / "run"))
+    page_file = explain_run(folder, cell).path
+    opened = Visit(browser, page_file)
+    opened.page.fill("#slider", "5")
+    opened.page.click('svg.bars[data-gate="h_t"] g[data-unit="2"]')
+    recorded = embedded(page_file)["layers"][0]["h_t"][5][2]
+    assert opened.errors == [] and opened.requests == [opened.url]
+    assert [opened.page.locator("svg.bars").nth(k).get_attribute("data-gate")
+            for k in range(len(gates))] == list(gates)
+    assert abs(float(opened.text("#value-h_t")) - recorded) <= 0.0005 + 1e-9
+    assert equation in opened.text("#equations") and "f_t" not in opened.text("#equations")
+    assert "Step 5" in opened.text("#sentence") and "unit 2" in opened.text("#sentence")
+    opened.context.close()
 
 
 @pytest.mark.parametrize(("width", "height"), [(1280, 800), (390, 844)])

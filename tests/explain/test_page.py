@@ -92,3 +92,11 @@ def test_the_run_report_links_each_page(run_copy, cell, name):
                               "explain.html" if cell == best else f"explain-{cell}.html")
     report = (run_copy / "report.html").read_text()
     assert f'<a href="{made.path.name}">' in report and "Inside the model" in report
+
+
+def test_a_stacked_model_embeds_every_layer_and_offers_a_choice():
+    walk = _walk(6, 3)
+    two = Walk(**{**walk.__dict__, "layers": walk.layers * 2})
+    assert len(page_data(two)["layers"]) == 2
+    assert '<select id="layer">' in render_page(two)
+    assert '<select id="layer">' not in render_page(walk)

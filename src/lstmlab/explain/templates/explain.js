@@ -24,7 +24,8 @@
   const layer = () => D.layers[state.layer];
   const units = () => layer()[D.gates[0]][0].length;
   const value = (gate, t, u) => (t < 0 ? 0 : layer()[gate][t][u]);  // zero initial state
-  const fmt = (v) => v.toFixed(3);
+  const fixed = (v, digits) => v.toFixed(digits).replace(/^-(0\.0*)$/, '$1');  // no −0.00
+  const fmt = (v) => fixed(v, 3);
   const pct = (v) => `${Math.round(100 * v)}%`;
   const signed = (v) => (v >= 0 ? '+' : '−') + Math.abs(v).toPrecision(2);
   const amount = (v) => (Math.abs(v) >= 100 ? v.toFixed(2) : Math.abs(v) >= 1 ? v.toFixed(3)
@@ -215,9 +216,12 @@
         el('rect', {x: node.x - 38, y: node.y - 15, width: 76, height: 30, rx: 5, class: 'node'},
           svg);
       } else {
-        el('circle', {cx: node.x, cy: node.y, r: 15, class: 'node'}, svg);
+        el('circle', {cx: node.x, cy: node.y, r: node.text.length > 2 ? 20 : 15, class: 'node'},
+          svg);
       }
-      const text = el('text', {x: node.x, y: node.y + 5, class: 'node-text'}, svg);
+      const small = node.shape === 'op' && node.text.length > 2;
+      const text = el('text', {x: node.x, y: node.y + (small ? 4 : 5),
+        class: small ? 'node-text small' : 'node-text'}, svg);
       text.textContent = node.text;
     }
     for (const [id, , , , name, x, y] of diagram.edges) {
@@ -245,17 +249,17 @@
     if (D.cell === 'lstm') {
       const f = value('f_t', t, u), i = value('i_t', t, u), o = value('o_t', t, u);
       const write = i * value('c_tilde', t, u);
-      return `${head}kept ${pct(f)} of its memory, wrote ${write.toFixed(2)} of new content ` +
+      return `${head}kept ${pct(f)} of its memory, wrote ${fixed(write, 2)} of new content ` +
         `(input gate ${pct(i)} open), showed ${pct(o)} of it. Its memory c went from ` +
-        `${before.toFixed(2)} to ${after.toFixed(2)}; it shows h = ${value('h_t', t, u).toFixed(2)}.`;
+        `${fixed(before, 2)} to ${fixed(after, 2)}; it shows h = ${fixed(value('h_t', t, u), 2)}.`;
     }
     if (D.cell === 'gru') {
       const z = value('z_t', t, u), r = value('r_t', t, u), n = value('n_t', t, u);
       return `${head}kept ${pct(z)} of its state and took ${pct(1 - z)} of the new candidate ` +
-        `n = ${n.toFixed(2)}, whose reset gate let ${pct(r)} of the old state in. Its state h ` +
-        `went from ${before.toFixed(2)} to ${after.toFixed(2)}.`;
+        `n = ${fixed(n, 2)}, whose reset gate let ${pct(r)} of the old state in. Its state h ` +
+        `went from ${fixed(before, 2)} to ${fixed(after, 2)}.`;
     }
-    return `${head}its state h went from ${before.toFixed(2)} to ${after.toFixed(2)}: the tanh ` +
+    return `${head}its state h went from ${fixed(before, 2)} to ${fixed(after, 2)}: the tanh ` +
       'of the weighted input and old state, with no gate to protect what it held.';
   }
   function updateReadout() {
