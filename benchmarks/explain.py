@@ -26,7 +26,10 @@ ROOT = Path(__file__).resolve().parents[1]
 def _cli(*args: str) -> float:
     """Seconds of one ``python -m lstmlab ARGS`` run, which must succeed."""
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "lstmlab", *args], check=True, capture_output=True)
+    done = subprocess.run([sys.executable, "-m", "lstmlab", *args], capture_output=True,
+                          text=True)
+    if done.returncode:
+        sys.exit(f"lstmlab {' '.join(args)} failed:\n{done.stderr}")
     return time.perf_counter() - start
 
 
