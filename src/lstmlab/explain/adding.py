@@ -21,7 +21,7 @@ from lstmlab.explain.attribution import integrated_gradients
 from lstmlab.explain.walk import Outcome, Walk, record_sequence
 from lstmlab.memory.tasks import AddingTask
 from lstmlab.memory.train import MemoryConfig, MemoryNet, build_model, train_memory
-from lstmlab.report import display_name
+from lstmlab.vocabulary import display_name
 
 __all__ = ["adding_model", "adding_walk", "model_file"]
 

@@ -18,7 +18,7 @@ import torch
 from lstmlab.errors import ConfigError
 from lstmlab.explain.attribution import Attribution, integrated_gradients
 from lstmlab.recording import record_gates
-from lstmlab.report import display_name
+from lstmlab.vocabulary import display_name
 
 if TYPE_CHECKING:
     import pandas as pd
