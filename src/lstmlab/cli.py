@@ -159,6 +159,13 @@ def _train_job(command: str, source: str, configs: dict[str, ForecastConfig], *,
         with status("writing models, charts and the report", quiet):
             jobs.write_run(folder, prices, fitted, asked)
     print_run(runs.read_run(target), quiet)
+    stopped = jobs.interrupted(fitted)
+    if stopped:  # Ctrl-C during training: the run holds the best weights so far
+        done = ", ".join(f"{cell} after {epochs} of {configs[cell].max_epochs} epochs"
+                         for cell, epochs in stopped.items())
+        typer.echo(f"interrupted: training stopped ({done}); the best model so far is saved "
+                   f"in {target}", err=True)
+        raise typer.Exit(130)
 
 
 @app.command()

@@ -3,8 +3,8 @@
 - Options: the Typer option types that several commands take (``--quiet``, ``--verbose``,
   ``--data-dir``, ``--fill``, ``--out``, ``--calendar``...), declared once here.
 - :func:`user_errors`: an :class:`~lstmlab.errors.LstmlabError` becomes one ``error: ...`` line
-  on stderr and exit status 1 (``--verbose`` adds the traceback); anything else is a bug and
-  keeps its traceback.
+  on stderr and exit status 1 (``--verbose`` adds the traceback), Ctrl-C one ``interrupted``
+  line and exit status 130; anything else is a bug and keeps its traceback.
 - :func:`console`, :func:`progress` and :func:`status`: one rich style for every command. The
   library prints nothing; its progress arrives through one callback shape,
   :data:`lstmlab.vocabulary.ProgressCallback` ``(task, record)``, which :func:`progress` turns
@@ -61,6 +61,9 @@ def user_errors(command: _F) -> _F:
                 typer.echo(traceback.format_exc(), err=True)
             typer.echo(f"error: {err}", err=True)
             raise typer.Exit(1) from None
+        except KeyboardInterrupt:  # outside training: nothing half-written is left
+            typer.echo("interrupted: stopped before anything was written", err=True)
+            raise typer.Exit(130) from None
 
     return wrapper  # type: ignore[return-value]
 

@@ -27,7 +27,8 @@ if TYPE_CHECKING:
     from lstmlab.evaluation import Evaluation
     from lstmlab.forecaster import Forecaster
 
-__all__ = ["Fitted", "Forecast", "describe_data", "fit_models", "forecast_run", "write_run"]
+__all__ = ["Fitted", "Forecast", "describe_data", "fit_models", "forecast_run", "interrupted",
+           "write_run"]
 
 
 
@@ -114,11 +115,18 @@ def write_run(folder: Path, prices: pd.DataFrame, fitted: list[Fitted],
         "split": _split_summary(prepared), "models": models,
         "best_model": _best_model(metrics, list(models)),
         "seconds": {item.cell: round(item.seconds, 2) for item in fitted},
+        "interrupted": interrupted(fitted),
         "reproducibility": {item.cell: item.forecaster.manifest_ for item in fitted},
     }
     write_manifest(folder, manifest)
     build_report(folder)
     return manifest
+
+
+def interrupted(fitted: list[Fitted]) -> dict[str, int]:
+    """The cells whose training Ctrl-C stopped, with the epochs they completed."""
+    return {item.cell: len(item.forecaster.history_) for item in fitted
+            if item.forecaster.stop_reason_ == "interrupted"}
 
 
 def _combined_metrics(fitted: list[Fitted]) -> pd.DataFrame:

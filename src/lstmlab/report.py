@@ -68,7 +68,22 @@ def _facts(run: Run) -> list[tuple[str, str]]:
     facts.append(("Models", ", ".join(display_name(c) for c in run.cells)))
     best = display_name(run.manifest["best_model"])
     facts.append(("Best model", f"{best} (lowest validation RMSE)"))
+    facts += [("Interrupted", f"training of {display_name(cell)} was stopped by Ctrl-C after "
+                              f"{epochs} epochs; the best weights so far are kept")
+              for cell, epochs in _interrupted(run).items()]
     return facts
+
+
+def _interrupted(run: Run) -> dict[str, int]:
+    """Cells whose training was interrupted, with their epochs (runs before 0.2 lack it)."""
+    stopped = run.manifest.get("interrupted") or {}
+    return {str(c): int(n) for c, n in stopped.items()} if isinstance(stopped, dict) else {}
+
+
+def _interrupted(run: Run) -> dict[str, int]:
+    """Cells whose training was interrupted, with their epochs (runs before 0.2 lack it)."""
+    stopped = run.manifest.get("interrupted") or {}
+    return {str(c): int(n) for c, n in stopped.items()} if isinstance(stopped, dict) else {}
 
 
 def verdict(metrics: pd.DataFrame, best: str) -> str:
