@@ -3,8 +3,8 @@
 - Options: the Typer option types that several commands take (``--quiet``, ``--verbose``,
   ``--data-dir``, ``--fill``, ``--out``, ``--calendar``...), declared once here.
 - :func:`user_errors`: an :class:`~lstmlab.errors.LstmlabError` becomes one ``error: ...`` line
-  on stderr and exit status 1 (``--verbose`` adds the traceback); anything else is a bug and
-  keeps its traceback.
+  on stderr and exit status 1 (``--verbose`` adds the traceback), Ctrl-C one ``interrupted``
+  line and exit status 130; anything else is a bug and keeps its traceback.
 - :func:`console`, :func:`progress` and :func:`status`: one rich style for every command. The
   library prints nothing; its progress arrives through one callback shape,
   :data:`lstmlab.vocabulary.ProgressCallback` ``(task, record)``, which :func:`progress` turns
