@@ -55,8 +55,9 @@ def test_compare_writes_a_complete_run_and_prints_metrics(compared):
     assert run.cells == ["rnn", "lstm"]
     assert run.manifest["best_model"] in ("rnn", "lstm")
     metrics = run.table("metrics.csv")
-    assert set(metrics["model"]) == {"rnn", "lstm", "naive", "drift", "moving_average"}
-    assert metrics.groupby("split").size().to_dict() == {"test": 5, "val": 5}
+    assert set(metrics["model"]) == {"rnn", "lstm", "naive", "drift", "moving_average",
+                                     "mean_return"}
+    assert metrics.groupby("split").size().to_dict() == {"test": 6, "val": 6}
     history = run.table("history.csv")
     assert history.groupby("model").size().to_dict() == {"lstm": 2, "rnn": 2}
     html = (run_dir / "report.html").read_text()
@@ -177,6 +178,13 @@ def test_forecast_of_an_unknown_cell_in_the_run(run_copy):
     result = invoke("forecast", run_copy, "--cell", "gru")
     assert result.exit_code == 1
     assert "has no 'gru' model; it holds rnn, lstm" in result.stderr
+
+
+def test_forecast_calendar_option(run_copy):
+    result = invoke("forecast", run_copy, "--cell", "lstm", "--calendar", "NOPE")
+    assert result.exit_code == 1 and result.stderr.count("\n") == 1
+    assert result.stderr.startswith("error: unknown exchange calendar 'NOPE'")
+    assert invoke("forecast", run_copy, "--cell", "lstm", "--calendar", "none").exit_code == 0
 
 
 def test_report_is_rebuilt(run_copy):
