@@ -27,7 +27,9 @@ import pandas as pd
 from lstmlab.data.features import feature_matrix
 from lstmlab.errors import ConfigError, DataError
 
-__all__ = ["MAX_FILL", "Covariate", "align_covariate", "covariate_matrix", "market_proxy"]
+__all__ = [
+    "MAX_FILL", "Covariate", "align_covariate", "covariate_matrix", "market_proxy", "with_frames",
+]
 
 MAX_FILL = 3  # trading days a covariate may be carried forward in a row
 SEPARATOR = ":"  # feature name of a covariate input: "<covariate>:<feature>"
@@ -44,6 +46,21 @@ class Covariate:
     def columns(self) -> list[str]:
         """Model input names of this covariate, ``"<name>:<feature>"``."""
         return [f"{self.name}{SEPARATOR}{feature}" for feature in self.features]
+
+
+def with_frames(
+    wanted: Sequence[tuple[str, Sequence[str]]], frames: Mapping[str, pd.DataFrame] | None
+) -> list[Covariate]:
+    """The covariates a model was fitted with (``(name, features)`` pairs), given their frames.
+
+    A name missing from ``frames`` is a :class:`DataError` saying which prices to pass.
+    """
+    frames = frames or {}
+    missing = [name for name, _ in wanted if name not in frames]
+    if missing:
+        raise DataError(f"this model was fitted with the covariate(s) {missing}; pass their "
+                        "prices too (covariates={name: frame}) covering the same dates")
+    return [Covariate(name, frames[name], tuple(features)) for name, features in wanted]
 
 
 def align_covariate(
