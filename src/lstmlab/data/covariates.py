@@ -18,8 +18,10 @@ leakage guarantee to covariates.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -28,7 +30,8 @@ from lstmlab.data.features import feature_matrix
 from lstmlab.errors import ConfigError, DataError
 
 __all__ = [
-    "MAX_FILL", "Covariate", "align_covariate", "covariate_matrix", "market_proxy", "with_frames",
+    "MAX_FILL", "Covariate", "align_covariate", "covariate_matrix", "load_covariates",
+    "market_proxy", "with_frames",
 ]
 
 MAX_FILL = 3  # trading days a covariate may be carried forward in a row
@@ -46,6 +49,33 @@ class Covariate:
     def columns(self) -> list[str]:
         """Model input names of this covariate, ``"<name>:<feature>"``."""
         return [f"{self.name}{SEPARATOR}{feature}" for feature in self.features]
+
+
+def load_covariates(
+    sources: Sequence[str], frames: Mapping[str, Any] | None = None, *,
+    data_dir: str | os.PathLike[str] | None = None,
+) -> dict[str, pd.DataFrame]:
+    """The price frame of each covariate source, loaded once.
+
+    A source is resolved like the main series (a ticker, a CSV path; see
+    :func:`lstmlab.load_prices`), or ``"A+B+C"``: the equal-weight :func:`market_proxy` of those
+    series. ``frames`` may already hold some of them by source name (frames or anything
+    ``load_prices`` accepts); the others are loaded (``data_dir``: where tickers are looked up).
+    """
+    from lstmlab.data.load import as_prices, load_prices
+
+    given = dict(frames or {})
+    loaded = {}
+    for source in sources:
+        if source in given:
+            loaded[source] = as_prices(given[source])
+        elif "+" in source:
+            members = [m.strip() for m in source.split("+") if m.strip()]
+            loaded[source] = market_proxy(
+                {m: load_prices(m, data_dir=data_dir) for m in members})
+        else:
+            loaded[source] = load_prices(source, data_dir=data_dir)
+    return loaded
 
 
 def with_frames(
