@@ -285,6 +285,14 @@ class Forecaster:
 
         return persist.save_model(path, state, meta)
 
+    def to_onnx(self, path: str | Path) -> Path:
+        """Write the model, scalers folded in, as an ONNX graph (see :mod:`lstmlab.export`)."""
+        self._check_fitted()
+        from lstmlab.export import export_onnx  # onnx is an optional extra
+
+        meta = {"config": self.config.to_dict()}
+        return export_onnx(self.model_, self.spec_, path, metadata=meta)
+
     @classmethod
     def load(cls, path: str | Path, device: str = "cpu") -> Forecaster:
         """Load a model written by :meth:`save` onto ``device``, validating every part."""
