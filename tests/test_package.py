@@ -83,7 +83,7 @@ def test_sdist_holds_the_sources_tests_docs_and_changelog(dist):
         names = {n.split("/", 1)[1] for n in archive.getnames() if "/" in n}
     for name in ("pyproject.toml", "README.md", "CHANGELOG.md", "LICENSE",
                  "src/lstmlab/report.css", "src/lstmlab/py.typed", "tests/conftest.py",
-                 "docs/export.md"):
+                 "docs/export.md", "examples/tesla_hands_on.ipynb"):
         assert name in names, name
 
 
