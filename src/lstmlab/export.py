@@ -85,6 +85,8 @@ def onnx_inputs(prices: Any, spec: WindowSpec) -> OnnxInputs:
 
     The last window ends on the last row, so its prediction is the forecast beyond the data.
     """
+    import pandas as pd
+
     from lstmlab.data import load_prices
     from lstmlab.data.features import feature_matrix
 
@@ -101,7 +103,7 @@ def onnx_inputs(prices: Any, spec: WindowSpec) -> OnnxInputs:
         window=np.ascontiguousarray(view.transpose(0, 2, 1)),  # (N, lookback, F)
         last_price=price[origin],
         origin=origin,
-        dates=frame.index[origin],
+        dates=pd.DatetimeIndex(frame.index[origin]),
     )
 
 
@@ -126,6 +128,11 @@ def _graph_module(model: SequenceRegressor, spec: WindowSpec) -> torch.nn.Module
         return torch.as_tensor(np.asarray(values, dtype=np.float64))
 
     class RawToPrice(torch.nn.Module):
+        x_offset: torch.Tensor
+        x_scale: torch.Tensor
+        y_offset: torch.Tensor
+        y_scale: torch.Tensor
+
         def __init__(self) -> None:
             super().__init__()
             self.model = model
