@@ -81,16 +81,17 @@ class OnnxInputs:
 
 
 def onnx_inputs(prices: Any, spec: WindowSpec) -> OnnxInputs:
-    """Raw windows and last prices of ``prices``, every window ending on or after the warm-up.
+    """Raw windows and last prices of ``prices`` (a frame from :func:`lstmlab.load_prices`, or
+    anything it reads), every window that ends after the warm-up.
 
     The last window ends on the last row, so its prediction is the forecast beyond the data.
     """
     import pandas as pd
 
-    from lstmlab.data import load_prices
     from lstmlab.data.features import feature_matrix
+    from lstmlab.data.load import as_prices
 
-    frame = load_prices(prices)
+    frame = as_prices(prices)
     matrix, warmup = feature_matrix(frame, spec.features, spec.target_column)  # (n, F)
     first = warmup + spec.lookback - 1  # the first row that ends a complete window
     if first >= len(frame):
