@@ -276,6 +276,26 @@ def report(run_dir: RunDir, quiet: Quiet = False, verbose: Verbose = False) -> N
     typer.echo(str(path) if quiet else f"report: {path}")
 
 
+@app.command()
+@_user_errors
+def export(run_dir: RunDir,
+           fmt: Annotated[str, typer.Option("--format", help="File format: onnx.")] = "onnx",
+           cell: Annotated[str | None, typer.Option(
+               help="Which model of the run (default: its best).",
+               callback=_check_one_cell)] = None,
+           output: Annotated[Path | None, typer.Option(
+               "--output", "-o", help="File to write (default: <run>/models/<cell>.<format>).")
+           ] = None,
+           quiet: Quiet = False, verbose: Verbose = False) -> None:
+    """Export a run's model for other runtimes: an ONNX graph from raw window to price."""
+    from lstmlab.cli_output import status
+    from lstmlab.export import export_run
+
+    with status("exporting the model", quiet):
+        path = export_run(run_dir, fmt=fmt, cell=cell, out=output)
+    typer.echo(str(path) if quiet else f"exported: {path}")
+
+
 app.command("memory")(memory_command)  # the long-memory lab; it prints its own errors
 app.command("sweep")(sweep_command)  # many tickers x configurations on Ray
 app.command("explain")(explain_command)  # the "flow of the memory" page
