@@ -18,7 +18,7 @@ import typer
 
 from lstmlab._version import __version__
 from lstmlab.config import parse_cells
-from lstmlab.errors import ConfigError, LstmlabError
+from lstmlab.errors import ConfigError, LstmlabError, from_os_error
 from lstmlab.memory.command import memory_command
 from lstmlab.sweep.command import sweep_command
 
@@ -93,6 +93,11 @@ def _user_errors(command: _F) -> _F:
                 typer.echo(traceback.format_exc(), err=True)
             typer.echo(f"error: {err}", err=True)
             raise typer.Exit(1) from None
+        except OSError as err:  # a full disk, a blocked output folder: not a bug
+            if kwargs.get("verbose"):
+                typer.echo(traceback.format_exc(), err=True)
+            typer.echo(f"error: {from_os_error(err)}", err=True)
+            raise typer.Exit(1) from None
         except KeyboardInterrupt:  # outside training: nothing half-written is left
             typer.echo("interrupted: stopped before anything was written", err=True)
             raise typer.Exit(130) from None
@@ -159,17 +164,8 @@ def data(source: Source, data_dir: DataDir = None, fill: Fill = None,
         summary = jobs.describe_data(prices, config)
         spans = {name: (s["first"], s["last"]) for name, s in summary["split"].items()}
         figure = charts.price_chart(prices[config.target_column], spans)
-        try:
-            png, _ = charts.save_figure(figure, out / f"{runs.source_stem(source)}-prices")
-        except OSError as err:
-            raise _unwritable(out, err) from err
+        png, _ = charts.save_figure(figure, out / f"{runs.source_stem(source)}-prices")
     print_data_summary(source, summary, png, quiet)
-
-
-def _unwritable(out: Path, err: OSError) -> LstmlabError:
-
-    return ConfigError(f"cannot write into {out}: {err.strerror or err}; choose a writable "
-                       f"folder with --out")
 
 
 def _train_job(command: str, source: str, configs: dict[str, ForecastConfig], *,

@@ -17,11 +17,18 @@ from typing import Any
 from lstmlab.errors import ConfigError
 from lstmlab.validation import require_int
 
-__all__ = ["CELLS", "OPTIMIZERS", "TARGETS", "ForecastConfig", "parse_cells"]
+__all__ = ["CELLS", "LIMITS", "OPTIMIZERS", "TARGETS", "ForecastConfig", "parse_cells"]
 
 CELLS = ("rnn", "lstm", "gru")
 TARGETS = ("price", "return", "log_return", "change")
 OPTIMIZERS = ("adam", "adamw")
+
+
+# Upper bounds of the sizes that decide memory and threads, far above any sensible run: a
+# config (typed, or read from an untrusted model file) beyond them is refused at once, before
+# anything is allocated. An LSTM of 4,096 units x 16 layers already holds about 4 GB of weights.
+LIMITS = {"hidden_size": 4096, "num_layers": 16, "lookback": 10_000, "horizon": 1000,
+          "num_threads": 1024}
 
 
 @dataclass(frozen=True)
@@ -66,9 +73,9 @@ class ForecastConfig:
         _choice("scaler", self.scaler, ("standard", "minmax"))
         for name in ("hidden_size", "num_layers", "lookback", "horizon", "batch_size",
                      "max_epochs", "baseline_window"):
-            require_int(name, getattr(self, name))
+            require_int(name, getattr(self, name), maximum=LIMITS.get(name))
         for name in ("patience", "lr_patience", "seed", "num_threads"):
-            require_int(name, getattr(self, name), minimum=0)
+            require_int(name, getattr(self, name), minimum=0, maximum=LIMITS.get(name))
         if not 0.0 <= self.dropout < 1.0:
             raise ConfigError(f"dropout must be in [0, 1), got {self.dropout!r}")
         if not self.learning_rate > 0:

@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from lstmlab.config import parse_cells
-from lstmlab.errors import ConfigError, LstmlabError
+from lstmlab.errors import ConfigError, LstmlabError, from_os_error
 
 __all__ = ["memory_command"]
 
@@ -68,10 +68,14 @@ def memory_command(
 
         base = MemoryConfig(task=names, steps=steps, batch_size=batch, learning_rate=lr,
                             hidden_size=hidden, seed=seed, eval_every=max(steps // 20, 1))
+        out.mkdir(parents=True, exist_ok=True)  # before training: say at once if it cannot be
         runs = run_lab(base, sizes, chosen, log=None if quiet else typer.echo)
         paths = save_lab(runs, out)
     except LstmlabError as err:
         typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(1) from None
+    except OSError as err:  # a full disk, a blocked --out
+        typer.echo(f"error: {from_os_error(err)}", err=True)
         raise typer.Exit(1) from None
     typer.echo(format_table(runs))
     if not quiet:

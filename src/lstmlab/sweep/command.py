@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from lstmlab.errors import ConfigError, LstmlabError
+from lstmlab.errors import ConfigError, LstmlabError, from_os_error
 
 if TYPE_CHECKING:
     from lstmlab.sweep.trial import Trial, TrialResult
@@ -95,6 +95,9 @@ def sweep_command(
             typer.echo(traceback.format_exc(), err=True)
         typer.echo(f"error: {err}", err=True)
         raise typer.Exit(1) from None
+    except OSError as err:  # a full disk, a blocked --out
+        typer.echo(f"error: {from_os_error(err)}", err=True)
+        raise typer.Exit(1) from None
     except KeyboardInterrupt:
         typer.echo(f"interrupted: finished trials are stored in {out}; run the same command "
                    f"again to resume", err=True)
@@ -102,11 +105,7 @@ def sweep_command(
 
 
 def _folder(out: Path) -> Path:
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        raise ConfigError(f"cannot create the sweep folder {out}: {err.strerror or err}; "
-                          f"choose a writable folder with --out") from err
+    out.mkdir(parents=True, exist_ok=True)  # an OSError becomes one error line
     return out
 
 
