@@ -33,6 +33,14 @@ _METRICS = {"rmse": ("RMSE", "{:,.2f}"), "mae": ("MAE", "{:,.2f}"), "mape": ("MA
             "directional_accuracy": ("Direction", "{:.1%}"), "dm_p_value": ("p (DM)", "{:.3f}")}
 
 
+def _safe(value: object) -> str:
+    """``value`` as text that rich prints as it is: file names, cells and messages from the
+    user's data may hold ``[...]``, which rich would read as markup (and may fail on)."""
+    from rich.markup import escape
+
+    return escape(str(value))
+
+
 def _console(stderr: bool = False) -> Console:
     from rich.console import Console
 
@@ -54,7 +62,7 @@ def epoch_progress(cells: Sequence[str], max_epochs: int,
     columns = (TextColumn("{task.description:<11}"), BarColumn(), MofNCompleteColumn(),
                TextColumn("epochs"), TimeElapsedColumn(), TextColumn("{task.fields[losses]}"))
     with Progress(*columns, console=_console(stderr=True)) as progress:
-        tasks = {cell: progress.add_task(display_name(cell), total=max_epochs, losses="",
+        tasks = {cell: progress.add_task(_safe(display_name(cell)), total=max_epochs, losses="",
                                          start=False) for cell in cells}
 
         def finish(cell: str) -> None:  # early stopping ends a bar before its total
@@ -81,7 +89,7 @@ def status(message: str, quiet: bool) -> Iterator[None]:
     if quiet:
         yield
         return
-    with _console(stderr=True).status(message):
+    with _console(stderr=True).status(_safe(message)):
         yield
 
 
@@ -93,16 +101,16 @@ def print_data_summary(source: str, summary: dict[str, Any], chart: Path, quiet:
     from rich.table import Table
 
     console = _console()
-    console.print(f"[bold]{source}[/]: {summary['rows']:,} rows, {summary['first']} to "
+    console.print(f"[bold]{_safe(source)}[/]: {summary['rows']:,} rows, {summary['first']} to "
                   f"{summary['last']}, missing values: {summary['missing_values']}")
     for note in summary["notes"]:
-        console.print(f"  note: {note}")
+        console.print(f"  note: {_safe(note)}")
     table = Table("split", "first target", "last target", title="Split", title_justify="left")
     table.add_column("windows", justify="right")
     for name, split in summary["split"].items():
         table.add_row(name, split["first"], split["last"], f"{split['windows']:,}")
     console.print(table)
-    console.print(f"price chart: {chart}")
+    console.print(f"price chart: {_safe(chart)}")
 
 
 def print_data_line(source: str, summary: dict[str, Any], quiet: bool) -> None:
@@ -110,7 +118,7 @@ def print_data_line(source: str, summary: dict[str, Any], quiet: bool) -> None:
     if quiet:
         return
     sizes = ", ".join(f"{name} {split['windows']:,}" for name, split in summary["split"].items())
-    _console(stderr=True).print(f"{source}: {summary['rows']:,} rows, {summary['first']} to "
+    _console(stderr=True).print(f"{_safe(source)}: {summary['rows']:,} rows, {summary['first']} to "
                                 f"{summary['last']}; windows: {sizes}")
 
 
@@ -124,7 +132,7 @@ def _metrics_table(metrics: pd.DataFrame, split: str, best: str) -> Table:
     for _, row in metrics[metrics["split"] == split].iterrows():
         cells = ["–" if row[c] != row[c] else _METRICS[c][1].format(row[c]) for c in columns]
         style = "bold green" if row["model"] == best else None
-        table.add_row(display_name(row["model"]), *cells, style=style)
+        table.add_row(_safe(display_name(row["model"])), *cells, style=style)
     return table
 
 
@@ -138,10 +146,10 @@ def print_run(run: Run, quiet: bool) -> None:
     best = run.manifest["best_model"]
     console.print(_metrics_table(metrics, "test", best))
     seconds = ", ".join(f"{display_name(c)} {s:.1f} s" for c, s in run.manifest["seconds"].items())
-    console.print(f"best model (lowest validation RMSE): [bold]{display_name(best)}[/]; "
-                  f"training time: {seconds}")
-    console.print(verdict(metrics, best))
-    console.print(f"run: {run.path}\nreport: {run.path / 'report.html'}")
+    console.print(f"best model (lowest validation RMSE): [bold]{_safe(display_name(best))}[/]; "
+                  f"training time: {_safe(seconds)}")
+    console.print(_safe(verdict(metrics, best)))
+    console.print(f"run: {_safe(run.path)}\nreport: {_safe(run.path / 'report.html')}")
 
 
 def print_forecast(run: Run, prices: pd.DataFrame, forecast: Forecast, quiet: bool) -> None:
@@ -155,8 +163,8 @@ def print_forecast(run: Run, prices: pd.DataFrame, forecast: Forecast, quiet: bo
     column = run.manifest["data"]["target_column"]
     last_date, last = prices.index[-1], float(prices[column].iloc[-1])
     console = _console()
-    console.print(f"{display_name(forecast.cell)} forecast from the last {column} "
-                  f"{last:,.2f} on {last_date:%Y-%m-%d}; band: {forecast.band}")
+    console.print(_safe(f"{display_name(forecast.cell)} forecast from the last {column} "
+                        f"{last:,.2f} on {last_date:%Y-%m-%d}; band: {forecast.band}"))
     table = Table("date")
     for heading in ("prediction", "lower", "upper", "change"):
         table.add_column(heading, justify="right")
@@ -165,4 +173,4 @@ def print_forecast(run: Run, prices: pd.DataFrame, forecast: Forecast, quiet: bo
                       f"{row['upper']:,.2f}", f"{row['prediction'] / last - 1:+.2%}")
     console.print(table)
     chart = run.path / "charts" / f"forecast-{forecast.cell}.png"
-    console.print(f"table: {csv}\nchart: {chart}\nreport: {run.path / 'report.html'}")
+    console.print(_safe(f"table: {csv}\nchart: {chart}\nreport: {run.path / 'report.html'}"))

@@ -119,6 +119,7 @@ def _progress(trials: list[Trial], quiet: bool) -> Iterator[Callbacks]:
         yield None, None
         return
     from rich.console import Console
+    from rich.markup import escape
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     console = Console(stderr=True, highlight=False)
@@ -133,10 +134,12 @@ def _progress(trials: list[Trial], quiet: bool) -> Iterator[Callbacks]:
             progress.update(task, total=count)
 
         def on_result(result: TrialResult) -> None:
-            progress.update(task, advance=1, last=f"{result.series} {result.label}: "
-                                                  f"{result.status}")
+            # names and messages come from the user's files: never read them as rich markup
+            progress.update(task, advance=1, last=escape(f"{result.series} {result.label}: "
+                                                         f"{result.status}"))
             if result.status == "failed":
-                console.print(f"failed: {result.series} {result.label}: {result.message}")
+                console.print(escape(f"failed: {result.series} {result.label}: "
+                                     f"{result.message}"))
 
         yield on_start, on_result
 
