@@ -177,14 +177,14 @@ def _train_job(command: str, source: str, configs: dict[str, ForecastConfig], *,
 
     prices = _load(source, data_dir, fill)
     summary = jobs.describe_data(prices, next(iter(configs.values())))  # bad settings fail here
-    target = runs.run_path(out, name or runs.default_run_name(source, command),
-                           unique=name is None)
-    asked = {"command": command, "name": target.name, "source": source,
-             # a CSV source, absolute, so that `forecast` finds it again from any folder
-             "source_file": str(Path(source).resolve()) if Path(source).is_file() else None,
-             "cells": list(configs), "data_dir": str(data_dir) if data_dir else None,
-             "fill": fill}
-    with runs.new_run(target) as folder:
+    wanted = out / runs.check_run_name(name or runs.default_run_name(source, command))
+    with runs.new_run(wanted, unique=name is None) as folder:  # the name is reserved here
+        target = runs.final_path(folder)
+        asked = {"command": command, "name": target.name, "source": source,
+                 # a CSV source, absolute, so that `forecast` finds it again from any folder
+                 "source_file": str(Path(source).resolve()) if Path(source).is_file() else None,
+                 "cells": list(configs), "data_dir": str(data_dir) if data_dir else None,
+                 "fill": fill}
         print_data_line(source, summary, quiet)
         max_epochs = max(c.max_epochs for c in configs.values())
         with epoch_progress(list(configs), max_epochs, quiet) as on_epoch:
