@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import errno
 
-__all__ = ["ConfigError", "DataError", "LstmlabError", "ModelFileError", "TrainingError",
-           "from_os_error"]
+__all__ = ["ConfigError", "DataError", "LstmlabError", "ModelFileError", "NotFittedError",
+           "TrainingError", "from_os_error"]
 
 
 class LstmlabError(Exception):
@@ -31,6 +31,10 @@ class ModelFileError(LstmlabError):
 
 class TrainingError(LstmlabError, RuntimeError):
     """Training cannot go on, for example because the loss became non-finite."""
+
+
+class NotFittedError(LstmlabError, ValueError, AttributeError):
+    """A model was used before it was fitted or loaded (as scikit-learn's ``NotFittedError``)."""
 
 
 _DISK = {errno.ENOSPC: "free some disk space or choose another folder with --out",

@@ -32,15 +32,15 @@ from typing import TYPE_CHECKING, Any
 from lstmlab._version import __version__
 from lstmlab.errors import ConfigError, ModelFileError
 from lstmlab.fileio import atomic_write_json, atomic_write_text, fsync_folder
+from lstmlab.persist import FORMAT_VERSION
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["RUN_FORMAT", "SAFE_NAME", "Run", "chart_stem", "check_run_name", "default_run_name",
+__all__ = ["SAFE_NAME", "Run", "chart_stem", "check_run_name", "default_run_name",
            "final_path", "new_run", "partial_path", "read_run", "remove_stale_partials",
            "run_path", "source_stem", "write_manifest", "write_table"]
 
-RUN_FORMAT = 1
 _KIND = "lstmlab-run"
 SAFE_NAME = re.compile(r"[a-z][a-z0-9_]{0,31}")  # a model (cell) name read from a run
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -222,8 +222,9 @@ def _defused(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_manifest(run_dir: Path, manifest: dict[str, Any]) -> Path:
-    """Write ``manifest.json``, stamped with the run format and lstmlab version."""
-    stamped = {"kind": _KIND, "format_version": RUN_FORMAT, "lstmlab_version": __version__,
+    """Write ``manifest.json``, stamped with the format version (:mod:`lstmlab.persist`) and
+    the lstmlab version."""
+    stamped = {"kind": _KIND, "format_version": FORMAT_VERSION, "lstmlab_version": __version__,
                **manifest}
     return atomic_write_json(run_dir / "manifest.json", stamped)
 
@@ -278,11 +279,11 @@ def read_run(path: str | os.PathLike[str]) -> Run:
     if manifest.get("kind") != _KIND:
         raise ModelFileError(f"{folder / 'manifest.json'} is not an lstmlab run manifest; "
                              f"{_WHAT_TO_PASS}")
-    if manifest.get("format_version") != RUN_FORMAT:
+    if manifest.get("format_version") != FORMAT_VERSION:
         raise ModelFileError(
             f"run {folder} has run format {manifest.get('format_version')!r} (lstmlab "
             f"{manifest.get('lstmlab_version')}); this lstmlab {__version__} reads format "
-            f"{RUN_FORMAT}: use that lstmlab version or re-run the training"
+            f"{FORMAT_VERSION}: use that lstmlab version or re-run the training"
         )
     _check_manifest(folder, manifest)
     config = _read_json(folder, "config.json")

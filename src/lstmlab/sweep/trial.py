@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from lstmlab.errors import LstmlabError
 from lstmlab.runs import Run, new_run, read_run, source_stem
 from lstmlab.sweep.grid import Series, config_labels, expand_sources, parse_grid
+from lstmlab.vocabulary import BRIEF_METRICS
 
 if TYPE_CHECKING:
     from lstmlab.config import ForecastConfig
@@ -33,7 +34,6 @@ __all__ = ["STATUSES", "Trial", "TrialOptions", "TrialResult", "failed_result", 
 
 # stopped: ended early by the ASHA scheduler; interrupted: Ctrl-C, redone by the next run
 STATUSES = ("ok", "failed", "stopped", "interrupted")
-_TEST_METRICS = ("rmse", "mae", "mape", "mase", "r2", "directional_accuracy", "dm_p_value")
 
 EpochCallback = Callable[[str, Mapping[str, float]], None]
 
@@ -161,12 +161,10 @@ def run_trial(trial: Trial, sweep_dir: Path, options: TrialOptions,
     """Run ``trial`` into ``sweep_dir/runs/<run_name>`` and summarise it.
 
     If that run directory is already complete (an earlier sweep stopped after writing it but
-    before storing its result), it is summarised without training again.
+    before storing its result), it is summarised without training again. The model trains with
+    ``options.threads`` PyTorch threads (the trial's key does not depend on it).
     """
-    import torch
-
-    start, threads = time.perf_counter(), torch.get_num_threads()
-    torch.set_num_threads(options.threads)
+    start = time.perf_counter()
     folder = sweep_dir / "runs" / trial.run_name
     try:
         run = read_run(folder) if folder.is_dir() else _train(trial, folder, options, on_epoch)
@@ -177,8 +175,6 @@ def run_trial(trial: Trial, sweep_dir: Path, options: TrialOptions,
                            config=trial.config.to_dict())
     except Exception as err:  # every failure is recorded; the sweep goes on
         return failed_result(trial, err, time.perf_counter() - start)
-    finally:
-        torch.set_num_threads(threads)
     return TrialResult(trial.key, trial.series.name, trial.label, "ok",
                        seconds=time.perf_counter() - start,
                        run_dir=str(folder.relative_to(sweep_dir)), metrics=metrics,
@@ -191,10 +187,12 @@ def _train(trial: Trial, folder: Path, options: TrialOptions,
     from lstmlab.data import load_prices
 
     prices = load_prices(trial.series.source, data_dir=options.data_dir, fill=options.fill)
-    fitted = jobs.fit_models(prices, {trial.config.cell: trial.config}, on_epoch)
+    # the forecaster sets its config's thread count while it works: that is where --threads goes
+    config = trial.config.replace(num_threads=options.threads)
+    fitted = jobs.fit_models(prices, {config.cell: config}, on_epoch)
     epochs = len(fitted[0].forecaster.history_)
     if fitted[0].forecaster.stop_reason_ == "interrupted":  # the trainer caught Ctrl-C
-        raise _Interrupted(f"interrupted after {epochs} of {trial.config.max_epochs} epochs")
+        raise _Interrupted(f"interrupted after {epochs} of {config.max_epochs} epochs")
     asked = {"command": "sweep", "name": trial.run_name, "source": trial.series.source,
              "series": trial.series.name, "cells": [trial.config.cell], "label": trial.label,
              "trial": trial.key, "data_dir": options.data_dir, "fill": options.fill}
@@ -215,7 +213,7 @@ def summarise(run: Run, cell: str) -> dict[str, float]:
     test, naive = metrics.loc[("test", cell)], metrics.loc[("test", "naive")]
     figures = {"epochs": float(len(history)), "val_loss": float(history["val_loss"].min()),
                "val_rmse": float(metrics.loc[("val", cell), "rmse"])}
-    figures.update({f"test_{name}": float(test[name]) for name in _TEST_METRICS
+    figures.update({f"test_{name}": float(test[name]) for name in BRIEF_METRICS
                     if name in test.index})
     figures["naive_test_rmse"] = float(naive["rmse"])
     figures["test_ratio"] = figures["test_rmse"] / figures["naive_test_rmse"]
