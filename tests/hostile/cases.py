@@ -417,7 +417,7 @@ def _cases() -> Iterator[Case]:
     yield Case("model-zero-scale", model, _resaved(_zero_scale), r"error: .*scale finite and "
                r"positive")
     yield Case("model-config-not-object", model, _resaved(lambda t, m: m.update(config=[1])),
-               r"error: model file .*config")
+               r"error: model file .* is inconsistent \('list' object is not a mapping\)")
 
     run = "crafted run folder"
     yield Case("run-manifest-not-json", run, _run_file("manifest.json", "{"),
@@ -462,6 +462,9 @@ def _cases() -> Iterator[Case]:
                r"run directory .*nothing does not exist")
     yield Case("run-metrics-missing", run, _run_file("metrics.csv", b"", command="report"),
                r"error: ")
+
+    yield Case("csv-html-in-name", bad_csv, _sweep_of_html_name, r"leaderboard\.csv$",
+               exit_code=0, check=_no_injected_sweep_html)
 
     store = "crafted sweep store"
     yield Case("store-truncated", store, _store(lambda t: t[: len(t) // 2]),
@@ -657,6 +660,20 @@ def _train_beside(folder: Path, base: Base | None) -> list[Any]:
 def _two_runs(folder: Path) -> bool:
     runs = [p for p in (folder / "keep").iterdir() if p.is_dir() and not p.name.startswith(".")]
     return len(runs) == 2 and all((p / "manifest.json").is_file() for p in runs)
+
+
+def _sweep_of_html_name(folder: Path, base: Base) -> list[Any]:
+    """A sweep of a price file named like an HTML tag."""
+    source = folder / "<img src=x onerror=alert(1)>.csv"
+    shutil.copyfile(base.prices(), source)
+    _earlier_output(folder)
+    return ["sweep", source, *SWEEP_GRID, "--out", folder / "keep" / "s", "--sequential",
+            "--no-charts", "--quiet"]
+
+
+def _no_injected_sweep_html(folder: Path) -> bool:
+    page = (folder / "keep" / "s" / "report.html").read_text(encoding="utf-8")
+    return "<IMG" not in page.upper().replace("&LT;IMG", "")
 
 
 def _no_injected_html(folder: Path) -> bool:
