@@ -508,6 +508,12 @@ def _cases() -> Iterator[Case]:
                r"error: cannot .*blocked")
     yield Case("out-is-a-file-data", unlucky, _out_file("data", "{prices}"),
                r"error: cannot .*blocked")
+    for command, extra in (("sweep", ("{prices}", *SWEEP_GRID, "--sequential")),
+                           ("memory", ("--steps", "1")), ("train", ("{prices}", *TINY))):
+        yield Case(f"read-only-out-{command}", unlucky,
+                   _args(command, *extra, "--out", "{folder}/ro/out", "--quiet"),
+                   r"error: cannot .*Read-only file system", needs=_mount_read_only,
+                   after=_unmount)
     yield Case("disk-full-while-saving-charts", unlucky, _train(), r"error: cannot write .*"
                r"No space left on device", patch=_disk_full("matplotlib.figure.Figure.savefig"))
     yield Case("disk-full-tmpfs", unlucky, _train_into_tmpfs,
@@ -593,21 +599,32 @@ def _disk_full(target: str) -> Callable[[Path], AbstractContextManager[Any]]:
 
 def _mount_tmpfs(folder: Path) -> str | None:
     """Mount a 1 MB tmpfs on ``folder/keep``; the reason when that is impossible."""
+    return _mount(folder / "keep", "size=1m")
+
+
+def _mount(where: Path, options: str) -> str | None:
     import subprocess
 
-    (folder / "keep").mkdir(parents=True, exist_ok=True)
+    where.mkdir(parents=True, exist_ok=True)
     try:
-        done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs",
-                               str(folder / "keep")], capture_output=True, text=True)
+        done = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(where)],
+                              capture_output=True, text=True)
     except OSError as err:
         return f"cannot mount a tmpfs here ({err})"
     return f"cannot mount a tmpfs here ({done.stderr.strip()})" if done.returncode else None
 
 
+def _mount_read_only(folder: Path) -> str | None:
+    """Mount a read-only tmpfs on ``folder/ro`` (read-only even for root)."""
+    return _mount(folder / "ro", "size=64k,ro")
+
+
 def _unmount(folder: Path) -> None:
     import subprocess
 
-    subprocess.run(["umount", str(folder / "keep")], capture_output=True)
+    for mounted in (folder / "keep", folder / "ro"):
+        if mounted.is_mount():
+            subprocess.run(["umount", str(mounted)], capture_output=True)
 
 
 def _train_into_tmpfs(folder: Path, base: Base) -> list[Any]:
