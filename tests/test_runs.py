@@ -12,6 +12,7 @@ from lstmlab.errors import ConfigError, ModelFileError
 from lstmlab.fileio import atomic_write_json
 from lstmlab.runs import (
     default_run_name,
+    final_path,
     new_run,
     read_run,
     run_path,
@@ -121,3 +122,15 @@ def test_model_lookup_errors(tmp_path):
         run.model_path()
     with pytest.raises(ModelFileError, match=r"lacks history\.csv"):
         run.table("history.csv")
+
+
+def test_a_name_is_reserved_when_the_run_starts(tmp_path):
+    with new_run(tmp_path / "r", unique=True) as first:
+        with new_run(tmp_path / "r", unique=True) as second:  # same name, same moment
+            assert final_path(second) == tmp_path / "r-2"
+            _fill(second)
+        _fill(first)
+        with pytest.raises(ConfigError, match=r"is being written by another run"), \
+                new_run(tmp_path / "r"):
+            pass
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r", "r-2"]

@@ -81,6 +81,9 @@ def run_path(out_dir: str | os.PathLike[str], name: str, *, unique: bool = False
     if not _taken(path):
         return path
     if not unique:
+        if not path.exists():
+            raise ConfigError(f"run directory {path} is being written by another run; "
+                              f"choose another --name")
         raise ConfigError(f"run directory {path} already exists; choose another --name or "
                           f"remove that folder")
     number = 2
@@ -141,6 +144,7 @@ def new_run(path: str | os.PathLike[str], *, unique: bool = False) -> Iterator[P
 def _reserve(final: Path, unique: bool) -> Path:
     """Create the hidden folder of ``final`` (or, if another run just took that name and
     ``unique``, of the next free name); raise if the name is taken."""
+    wanted = final
     while True:
         try:
             os.mkdir(partial_path(final), 0o755)
@@ -149,7 +153,7 @@ def _reserve(final: Path, unique: bool) -> Path:
             if not unique:
                 raise ConfigError(f"run directory {final} is being written by another run; "
                                   f"choose another --name") from None
-            final = run_path(final.parent, final.name, unique=True)
+            final = run_path(wanted.parent, wanted.name, unique=True)  # the next free number
 
 
 def _hold_lock(folder: Path) -> int | None:
