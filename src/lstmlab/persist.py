@@ -147,8 +147,8 @@ def load_forecaster(path: str | os.PathLike[str], device: str = "cpu") -> SavedF
         # the shapes the settings imply, from a network on the "meta" device (no memory), are
         # compared with the stored ones before the real network is built: a small file cannot
         # make lstmlab allocate what its settings claim
-        _check_shapes(state, build_model, config, len(spec.features))
-        model = build_model(config, len(spec.features))
+        _check_shapes(state, build_model, config, len(spec.inputs))
+        model = build_model(config, len(spec.inputs))
         model.load_state_dict(state, strict=True)
         history = pd.DataFrame(meta["history"], columns=HISTORY_COLUMNS)
     except (KeyError, TypeError, ValueError, RuntimeError) as exc:
