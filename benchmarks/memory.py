@@ -50,8 +50,9 @@ def _gradients(runs: dict[tuple[int, str], MemoryRun], length: int, out: Path) -
     norms = {}
     for cell in CELLS:
         run = runs[length, cell]
-        norms[f"{cell}, untrained"] = hidden_gradient_norms(build_model(run.config), data)
-        norms[f"{cell}, trained"] = hidden_gradient_norms(run.model, data)
+        norms[f"{cell}, untrained"] = hidden_gradient_norms(build_model(run.config), data,
+                                                            run.task)
+        norms[f"{cell}, trained"] = hidden_gradient_norms(run.model, data, run.task)
     for label, values in norms.items():
         print(f"gradient T={length} {label}: ||dL/ds_1|| / ||dL/ds_T|| = "
               f"{vanishing_ratio(values):.3g}", flush=True)

@@ -217,10 +217,14 @@ _LAYERS: dict[str, type[RecurrentLayer]] = {"rnn": RNN, "lstm": LSTM, "gru": GRU
 
 
 def make_layer(
-    cell: str, input_size: int, hidden_size: int, num_layers: int = 1, dropout: float = 0.0
+    cell: str, input_size: int, hidden_size: int, num_layers: int = 1, dropout: float = 0.0,
+    **cell_options: Any,
 ) -> RecurrentLayer:
-    """Build the layer named by ``cell`` (``"rnn"``, ``"lstm"`` or ``"gru"``, any case)."""
+    """Build the layer named by ``cell`` (``"rnn"``, ``"lstm"`` or ``"gru"``, any case).
+
+    ``cell_options`` are the layer's keyword options (``fast``, and the initialisation options).
+    """
     layer_class = _LAYERS.get(cell.lower()) if isinstance(cell, str) else None
     if layer_class is None:
         raise ConfigError(f"unknown cell {cell!r}; choose one of {sorted(_LAYERS)}")
-    return layer_class(input_size, hidden_size, num_layers, dropout)
+    return layer_class(input_size, hidden_size, num_layers, dropout, **cell_options)

@@ -69,5 +69,5 @@ def test_non_finite_loss_raises_training_error(monkeypatch):
         return TaskBatch(torch.full_like(x, math.nan), y)
 
     monkeypatch.setattr(AddingTask, "batch", nan_batch)
-    with pytest.raises(TrainingError, match="memory training loss became nan: lower --lr"):
+    with pytest.raises(TrainingError, match="loss became nan at step 1: lower --lr"):
         train_memory(MemoryConfig(steps=3, **TINY))

@@ -30,7 +30,7 @@ def table_rows(runs: Sequence[MemoryRun]) -> list[dict[str, object]]:
     """One row per run: length, cell, test metrics, baseline, score / baseline, seconds."""
     rows = []
     for run in runs:
-        metric = run.model.task.metric
+        metric = run.task.metric
         rows.append({
             "task": run.config.task, "length": run.config.length, "cell": run.config.cell,
             **run.test, "baseline": run.baseline,
