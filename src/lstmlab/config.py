@@ -17,9 +17,10 @@ from typing import Any
 from lstmlab.errors import ConfigError
 from lstmlab.validation import require_int
 
-__all__ = ["CELLS", "OPTIMIZERS", "TARGETS", "ForecastConfig", "parse_cells"]
+__all__ = ["CELLS", "INITS", "OPTIMIZERS", "TARGETS", "ForecastConfig", "parse_cells"]
 
 CELLS = ("rnn", "lstm", "gru")
+INITS = ("default", "forget_bias", "chrono")  # initialisations of the cells (lstmlab.cells)
 TARGETS = ("price", "return", "log_return", "change")
 OPTIMIZERS = ("adam", "adamw")
 
@@ -32,6 +33,8 @@ class ForecastConfig:
     hidden_size: int = 64  # units per recurrent layer
     num_layers: int = 1  # stacked recurrent layers
     dropout: float = 0.0  # between stacked layers and before the output head
+    init: str | None = None  # "default", "forget_bias" or "chrono"; None: the cell's own
+    t_max: float | None = None  # init="chrono" only: the longest dependency, in steps
     lookback: int = 60  # time steps in each input window
     horizon: int = 1  # steps ahead predicted at once (direct multi-output)
     target: str = "log_return"  # "price", "return", "log_return" or "change"
@@ -64,6 +67,13 @@ class ForecastConfig:
         _choice("target", self.target, TARGETS)
         _choice("optimizer", self.optimizer, OPTIMIZERS)
         _choice("scaler", self.scaler, ("standard", "minmax"))
+        if self.init is not None:
+            _choice("init", self.init, INITS if self.cell != "rnn" else ("default",))
+        if (self.t_max is not None) != (self.init == "chrono"):
+            raise ConfigError(
+                f"t_max={self.t_max!r} with init={self.init!r}: init='chrono' needs t_max (for "
+                f"example the lookback) and no other init uses it"
+            )
         for name in ("hidden_size", "num_layers", "lookback", "horizon", "batch_size",
                      "max_epochs", "baseline_window"):
             require_int(name, getattr(self, name))

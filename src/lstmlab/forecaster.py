@@ -119,7 +119,8 @@ class Forecaster:
     def _build_model(self, input_size: int) -> SequenceRegressor:
         cfg = self.config
         return SequenceRegressor(
-            cfg.cell, input_size, cfg.hidden_size, cfg.horizon, cfg.num_layers, cfg.dropout
+            cfg.cell, input_size, cfg.hidden_size, cfg.horizon, cfg.num_layers, cfg.dropout,
+            init=cfg.init, t_max=cfg.t_max,
         )
 
     def _check_fitted(self) -> None:

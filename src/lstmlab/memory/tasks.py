@@ -45,6 +45,10 @@ class Task(Protocol):
     readout: str  # the SequenceRegressor readout: "last" step or "all" steps
     metric: str  # the key of `metrics` compared with the baseline
 
+    def steps(self, length: int) -> int:
+        """Time steps of one sequence of the task at ``length``."""
+        ...
+
     def solved(self, metrics: dict[str, float]) -> bool:
         """Whether test ``metrics`` count as solving the task."""
         ...
@@ -98,6 +102,10 @@ class AddingTask:
         """Test metrics: ``mse``."""
         return {"mse": float(self.loss(prediction, y))}
 
+    def steps(self, length: int) -> int:
+        """``length`` steps."""
+        return length
+
     def baseline(self, length: int) -> float:
         """MSE of always predicting 1.0, the mean target: Var(U1 + U2) = 1/6."""
         return 1.0 / 6.0
@@ -123,7 +131,7 @@ class CopyTask:
         import torch
 
         _check_length(length, self.min_length)
-        steps = length + 2 * COPY_SYMBOLS
+        steps = self.steps(length)
         symbols = torch.randint(
             1, COPY_ALPHABET + 1, (batch_size, COPY_SYMBOLS), generator=generator
         )  # (B, 10)
@@ -146,6 +154,10 @@ class CopyTask:
         recalled = prediction[:, -COPY_SYMBOLS:].argmax(dim=-1)  # (B, 10)
         accuracy = (recalled == y[:, -COPY_SYMBOLS:]).float().mean()
         return {"cross_entropy": float(self.loss(prediction, y)), "accuracy": float(accuracy)}
+
+    def steps(self, length: int) -> int:
+        """``length + 20`` steps: ten symbols, the gap, ten recalled symbols."""
+        return length + 2 * COPY_SYMBOLS
 
     def baseline(self, length: int) -> float:
         """Cross-entropy of a memoryless model: blanks, then a uniform guess among 8 symbols."""

@@ -13,11 +13,13 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 import torch
 from torch import Tensor, nn
 
 from lstmlab.errors import ConfigError, TrainingError
+from lstmlab.layers import layer_class
 from lstmlab.memory.tasks import Task, TaskBatch, get_task
 from lstmlab.model import SequenceRegressor
 from lstmlab.training import run_steps
@@ -32,6 +34,8 @@ class MemoryConfig:
 
     task: str = "adding"  # "adding" or "copy"
     cell: str = "lstm"  # "rnn", "lstm" or "gru"
+    init: str | None = None  # "default", "forget_bias" or "chrono"; None: the cell's own
+    t_max: float | None = None  # init="chrono" only; None: the task's sequence steps
     length: int = 100  # T: adding sequence length, or copy gap
     steps: int = 2000  # optimiser steps, one fresh batch each
     batch_size: int = 64
@@ -51,6 +55,19 @@ class MemoryConfig:
             value = getattr(self, name)
             if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
                 raise ConfigError(f"memory config field {name}={value!r}: use a number > 0")
+        layer_class(self.cell).cell_class.check_init(**self.cell_options())
+
+    def cell_options(self) -> dict[str, Any]:
+        """``init`` and ``t_max`` for the cells; chrono's ``t_max`` defaults to the task's steps."""
+        t_max = self.t_max
+        if self.init == "chrono" and t_max is None:
+            t_max = get_task(self.task).steps(self.length)  # the longest possible dependency
+        return {"init": self.init, "t_max": t_max}
+
+    @property
+    def variant(self) -> str:
+        """The cell and its initialisation as one name: ``lstm``, ``lstm-chrono``, ``gru``."""
+        return self.cell if self.init is None else f"{self.cell}-{self.init}"
 
 
 def build_model(config: MemoryConfig) -> SequenceRegressor:
@@ -62,7 +79,7 @@ def build_model(config: MemoryConfig) -> SequenceRegressor:
     task = get_task(config.task)
     torch.manual_seed(config.seed)
     return SequenceRegressor(config.cell, task.input_size, config.hidden_size, task.output_size,
-                             readout=task.readout)
+                             readout=task.readout, **config.cell_options())
 
 
 @dataclass
@@ -136,7 +153,7 @@ class _LearningCurve:
         self.losses.clear()
         if self.log is not None:
             cfg = self.config
-            self.log(f"{cfg.task} T={cfg.length} {cfg.cell} step {step}: train "
+            self.log(f"{cfg.task} T={cfg.length} {cfg.variant} step {step}: train "
                      f"{point['train_loss']:.4g}, test {point['test_loss']:.4g} "
                      f"({point['seconds']:.0f}s)")
         return self.config.stop_when_solved and self.task.solved(test)
