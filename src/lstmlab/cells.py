@@ -26,11 +26,11 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from lstmlab.config import INITS
+from lstmlab.config import CELL_INITS
 from lstmlab.errors import ConfigError
 from lstmlab.validation import require_int
 
-__all__ = ["INITS", "GRUCell", "LSTMCell", "RNNCell", "chrono_bias"]
+__all__ = ["GRUCell", "LSTMCell", "RNNCell", "chrono_bias"]
 
 Gates = dict[str, Tensor]
 
@@ -51,7 +51,7 @@ class _Cell(nn.Module):
 
     gate_count: int  # gate blocks stacked in weight_ih / weight_hh
     default_init: ClassVar[str] = "default"  # what init=None means for this cell
-    inits: ClassVar[tuple[str, ...]] = INITS  # the initialisations this cell offers
+    inits: ClassVar[tuple[str, ...]]  # the initialisations this cell offers
 
     def __init__(self, input_size: int, hidden_size: int) -> None:
         super().__init__()
@@ -146,7 +146,7 @@ class RNNCell(_SingleBiasCell):
     """
 
     gate_count = 1
-    inits = ("default",)
+    inits = CELL_INITS["rnn"]
 
     def __init__(self, input_size: int, hidden_size: int, *, init: str | None = None,
                  t_max: float | None = None) -> None:
@@ -197,6 +197,7 @@ class LSTMCell(_SingleBiasCell):
     """
 
     gate_count = 4
+    inits = CELL_INITS["lstm"]
     default_init = "forget_bias"
 
     def __init__(
@@ -281,6 +282,7 @@ class GRUCell(_Cell):
     """
 
     gate_count = 3
+    inits = CELL_INITS["gru"]
 
     def __init__(
         self, input_size: int, hidden_size: int, *, init: str | None = None,

@@ -19,7 +19,7 @@ import typer
 from lstmlab._version import __version__
 from lstmlab.config import parse_cells
 from lstmlab.errors import ConfigError, LstmlabError
-from lstmlab.memory.command import memory_command
+from lstmlab.memory.command import memory_app
 from lstmlab.sweep.command import sweep_command
 
 if TYPE_CHECKING:
@@ -276,7 +276,7 @@ def report(run_dir: RunDir, quiet: Quiet = False, verbose: Verbose = False) -> N
     typer.echo(str(path) if quiet else f"report: {path}")
 
 
-app.command("memory")(memory_command)  # the long-memory lab; it prints its own errors
+app.add_typer(memory_app, name="memory")  # the long-memory lab; it prints its own errors
 app.command("sweep")(sweep_command)  # many tickers x configurations on Ray
 
 

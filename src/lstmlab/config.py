@@ -17,10 +17,14 @@ from typing import Any
 from lstmlab.errors import ConfigError
 from lstmlab.validation import require_int
 
-__all__ = ["CELLS", "INITS", "OPTIMIZERS", "TARGETS", "ForecastConfig", "parse_cells"]
+__all__ = [
+    "CELLS", "CELL_INITS", "INITS", "OPTIMIZERS", "TARGETS", "ForecastConfig", "parse_cells",
+    "parse_variants",
+]
 
 CELLS = ("rnn", "lstm", "gru")
 INITS = ("default", "forget_bias", "chrono")  # initialisations of the cells (lstmlab.cells)
+CELL_INITS = {"rnn": ("default",), "lstm": INITS, "gru": INITS}  # the RNN has no gate to bias
 TARGETS = ("price", "return", "log_return", "change")
 OPTIMIZERS = ("adam", "adamw")
 
@@ -68,7 +72,7 @@ class ForecastConfig:
         _choice("optimizer", self.optimizer, OPTIMIZERS)
         _choice("scaler", self.scaler, ("standard", "minmax"))
         if self.init is not None:
-            _choice("init", self.init, INITS if self.cell != "rnn" else ("default",))
+            _choice("init", self.init, CELL_INITS[self.cell])
         if (self.t_max is not None) != (self.init == "chrono"):
             raise ConfigError(
                 f"t_max={self.t_max!r} with init={self.init!r}: init='chrono' needs t_max (for "
@@ -144,6 +148,27 @@ def parse_cells(cells: str | Sequence[str]) -> list[str]:
         shown = ", ".join(map(repr, unknown)) if unknown else "none given"
         raise ConfigError(f"unknown cell {shown}; choose from {', '.join(CELLS)}")
     return chosen
+
+
+def parse_variants(text: str) -> list[tuple[str, str | None]]:
+    """``(cell, init)`` pairs from names such as ``"rnn,lstm,lstm-chrono"``, in order.
+
+    A bare cell name keeps the cell's own initialisation (``init=None``); ``cell-init`` names one
+    of :data:`INITS` that the cell offers (:data:`CELL_INITS`). Raises :class:`ConfigError`
+    naming the bad part, or when none is given.
+    """
+    names = [p.strip().lower() for p in text.split(",") if p.strip()]
+    pairs: list[tuple[str, str | None]] = []
+    for name in dict.fromkeys(names):
+        cell, _, init = name.partition("-")
+        parse_cells(cell)
+        if init and init not in CELL_INITS[cell]:
+            raise ConfigError(f"unknown initialisation in {name!r}: {cell} offers "
+                              f"{', '.join(f'{cell}-{i}' for i in CELL_INITS[cell])}")
+        pairs.append((cell, init or None))
+    if not pairs:
+        raise ConfigError("no cell given: name at least one, e.g. rnn,lstm,lstm-chrono")
+    return pairs
 
 
 def _choice(name: str, value: Any, allowed: tuple[str, ...]) -> None:

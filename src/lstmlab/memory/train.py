@@ -25,7 +25,9 @@ from lstmlab.model import SequenceRegressor
 from lstmlab.training import run_steps
 from lstmlab.validation import require_int
 
-__all__ = ["MemoryConfig", "MemoryRun", "build_model", "evaluate", "learning_rate", "train_memory"]
+__all__ = [
+    "MemoryConfig", "MemoryRun", "build_model", "evaluate", "learning_rate", "train_memory",
+]
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,7 @@ class MemoryConfig:
     test_size: int = 1000  # test sequences, drawn once
     seed: int = 0
     stop_when_solved: bool = False  # end at the first test point that solves the task
+    max_minutes: float = 0.0  # wall-clock cap, checked at test points; 0: none (reproducible)
 
     def __post_init__(self) -> None:
         get_task(self.task)  # raises ConfigError for an unknown task
@@ -55,6 +58,9 @@ class MemoryConfig:
             value = getattr(self, name)
             if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
                 raise ConfigError(f"memory config field {name}={value!r}: use a number > 0")
+        if not (isinstance(self.max_minutes, (int, float)) and self.max_minutes >= 0):
+            raise ConfigError(f"memory config field max_minutes={self.max_minutes!r}: use a "
+                              f"number >= 0 (0: no cap)")
         layer_class(self.cell).cell_class.check_init(**self.cell_options())
 
     def cell_options(self) -> dict[str, Any]:
@@ -92,6 +98,10 @@ class MemoryRun:
     test: dict[str, float]  # final test metrics
     seconds: float  # wall-clock training time
     history: list[dict[str, float]] = field(default_factory=list)  # step, train_loss, test_loss
+    stop_reason: str = "steps"  # "steps" (budget used), "solved" or "time" (max_minutes)
+    steps_run: int = 0  # optimiser steps taken
+    cpu_seconds: float = 0.0  # CPU time of this process while training: on a shared machine,
+    # closer than the wall time to what the run takes alone (one thread)
 
     @property
     def task(self) -> Task:
@@ -100,8 +110,11 @@ class MemoryRun:
 
     def summary(self) -> dict[str, object]:
         """A JSON-ready record of the run (no weights)."""
-        return {"config": asdict(self.config), "baseline": self.baseline, "test": self.test,
-                "seconds": self.seconds, "history": self.history}
+        return {"config": asdict(self.config), "variant": self.config.variant,
+                "baseline": self.baseline, "test": self.test, "solved": self.task.solved(self.test),
+                "stop_reason": self.stop_reason, "steps_run": self.steps_run,
+                "seconds": self.seconds, "cpu_seconds": self.cpu_seconds,
+                "history": self.history}
 
 
 def learning_rate(step: int, steps: int, peak: float) -> float:
@@ -134,7 +147,8 @@ class _LearningCurve:
         self.task = get_task(config.task)
         self.history: list[dict[str, float]] = []
         self.losses: list[float] = []
-        self.start = time.perf_counter()
+        self.start, self.cpu_start = time.perf_counter(), time.process_time()
+        self.stop_reason = "steps"
 
     def __call__(self, step: int, loss: Tensor, batch: TaskBatch) -> bool:
         value = loss.item()
@@ -156,7 +170,11 @@ class _LearningCurve:
             self.log(f"{cfg.task} T={cfg.length} {cfg.variant} step {step}: train "
                      f"{point['train_loss']:.4g}, test {point['test_loss']:.4g} "
                      f"({point['seconds']:.0f}s)")
-        return self.config.stop_when_solved and self.task.solved(test)
+        if self.config.stop_when_solved and self.task.solved(test):
+            self.stop_reason = "solved"
+        elif self.config.max_minutes and point["seconds"] > 60 * self.config.max_minutes:
+            self.stop_reason = "time"
+        return self.stop_reason != "steps"
 
 
 def train_memory(config: MemoryConfig, *, log: Callable[[str], None] | None = None) -> MemoryRun:
@@ -164,7 +182,9 @@ def train_memory(config: MemoryConfig, *, log: Callable[[str], None] | None = No
 
     The test set is drawn first from the seeded generator, then one fresh batch per step; the
     steps run on the shared core :func:`lstmlab.training.run_steps`. With
-    ``config.stop_when_solved`` the run ends at the first test point that solves the task.
+    ``config.stop_when_solved`` the run ends at the first test point that solves the task, with
+    ``config.max_minutes`` at the first test point past that wall time (``stop_reason`` says
+    which).
     ``log`` (for example ``print``) receives one line per learning-curve point.
     """
     task = get_task(config.task)
@@ -175,9 +195,11 @@ def train_memory(config: MemoryConfig, *, log: Callable[[str], None] | None = No
     curve = _LearningCurve(config, model, test_data, log)
     batches = (task.batch(config.batch_size, config.length, generator)
                for _ in range(config.steps))
-    run_steps(model, optimizer, batches, loss_fn=task.loss, grad_clip=config.grad_clip,
-              schedule=lambda i: learning_rate(i, config.steps, config.learning_rate),
-              on_step=curve)
+    steps = run_steps(model, optimizer, batches, loss_fn=task.loss, grad_clip=config.grad_clip,
+                      schedule=lambda i: learning_rate(i, config.steps, config.learning_rate),
+                      on_step=curve)
     seconds = time.perf_counter() - curve.start
+    cpu_seconds = time.process_time() - curve.cpu_start
     return MemoryRun(config, model, task.baseline(config.length),
-                     evaluate(model, task, test_data), seconds, curve.history)
+                     evaluate(model, task, test_data), seconds, curve.history, curve.stop_reason,
+                     steps, cpu_seconds)
