@@ -58,11 +58,11 @@ def _adding(args: argparse.Namespace) -> list[MemoryRun]:
 
 
 def _copy(args: argparse.Namespace) -> list[MemoryRun]:
-    base = MemoryConfig(task="copy", length=100, steps=args.copy_steps, batch_size=args.batch,
+    base = MemoryConfig(task="copy", length=100, steps=args.copy_steps, batch_size=args.copy_batch,
                         learning_rate=args.copy_lr, hidden_size=args.hidden,
                         eval_every=args.eval_every, test_size=args.test_size, seed=args.seed)
     print(f"copy task: gap 100, cells rnn,lstm-chrono; budget {args.copy_steps} steps x batch "
-          f"{args.batch}, hidden {args.hidden}, Adam lr {args.copy_lr}; {_load()}", flush=True)
+          f"{args.copy_batch}, hidden {args.hidden}, Adam lr {args.copy_lr}; {_load()}", flush=True)
     configs = span_configs(base, parse_variants("rnn,lstm-chrono"), [100])
     runs = run_span(configs, workers=args.workers, on_run=lambda r: print(_line(r), flush=True))
     save_lab(runs, args.out)  # copy_results.*, copy_learning_curves.png
@@ -73,6 +73,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="only T = 750, the three cells")
     parser.add_argument("--copy", action="store_true", help="also the copy task at gap 100")
+    parser.add_argument("--copy-only", action="store_true", help="only the copy task at gap 100")
     parser.add_argument("--lengths", default="50,100,200,400,750,1000")
     parser.add_argument("--steps", type=int, default=2000, help="adding step budget per run")
     parser.add_argument("--batch", type=int, default=32)
@@ -80,20 +81,22 @@ def main() -> None:
     parser.add_argument("--hidden", type=int, default=128)
     parser.add_argument("--eval-every", type=int, default=100, help="steps between test points")
     parser.add_argument("--test-size", type=int, default=500, help="test sequences per run")
-    parser.add_argument("--copy-steps", type=int, default=4000)
-    parser.add_argument("--copy-lr", type=float, default=0.001)
+    parser.add_argument("--copy-steps", type=int, default=6000)
+    parser.add_argument("--copy-batch", type=int, default=64)
+    parser.add_argument("--copy-lr", type=float, default=0.003)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "memory")
     args = parser.parse_args()
     start = time.perf_counter()
-    runs = _adding(args)
-    print(format_table(runs), flush=True)
-    if args.copy:
+    runs = [] if args.copy_only else _adding(args)
+    if runs:
+        print(format_table(runs), flush=True)
+    if args.copy or args.copy_only:
         copy_runs = _copy(args)
         print(format_table(copy_runs), flush=True)
     print(f"total {time.perf_counter() - start:.1f} s wall; {_load()}; charts in {args.out}")
-    print(span_line(runs))
+    print(span_line(runs or copy_runs))
 
 
 if __name__ == "__main__":
