@@ -52,7 +52,8 @@ def _adding(args: argparse.Namespace) -> list[MemoryRun]:
           f"{args.batch}, hidden {args.hidden}, Adam lr {args.lr}, {args.workers} workers x 1 "
           f"thread; {_load()}", flush=True)
     configs = span_configs(base, parse_variants(CELLS), lengths)
-    runs = run_span(configs, workers=args.workers, on_run=lambda r: print(_line(r), flush=True))
+    runs = run_span(configs, workers=args.workers, on_run=lambda r: print(_line(r), flush=True),
+                    progress=True)
     save_span(runs, args.out)
     return runs
 
@@ -64,7 +65,8 @@ def _copy(args: argparse.Namespace) -> list[MemoryRun]:
     print(f"copy task: gap 100, cells rnn,lstm-chrono; budget {args.copy_steps} steps x batch "
           f"{args.copy_batch}, hidden {args.hidden}, Adam lr {args.copy_lr}; {_load()}", flush=True)
     configs = span_configs(base, parse_variants("rnn,lstm-chrono"), [100])
-    runs = run_span(configs, workers=args.workers, on_run=lambda r: print(_line(r), flush=True))
+    runs = run_span(configs, workers=args.workers, on_run=lambda r: print(_line(r), flush=True),
+                    progress=True)
     save_lab(runs, args.out)  # copy_results.*, copy_learning_curves.png
     return runs
 

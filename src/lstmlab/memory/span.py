@@ -13,6 +13,7 @@ import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import replace
+from functools import partial
 from multiprocessing import get_context
 
 from lstmlab.memory.train import MemoryConfig, MemoryRun, train_memory
@@ -31,22 +32,26 @@ def span_configs(base: MemoryConfig, variants: Sequence[tuple[str, str | None]],
 
 
 def run_span(configs: Sequence[MemoryConfig], *, workers: int | None = None,
-             on_run: Callable[[MemoryRun], None] | None = None) -> list[MemoryRun]:
+             on_run: Callable[[MemoryRun], None] | None = None,
+             progress: bool = False) -> list[MemoryRun]:
     """Train every config, ``workers`` at a time (default: the CPU count); runs in config order.
 
-    ``workers=1`` trains in this process. ``on_run`` receives each run as it finishes.
+    ``workers=1`` trains in this process. ``on_run`` receives each run as it finishes;
+    ``progress`` prints every learning-curve point of every run to standard output as it comes
+    (the workers share this process's output).
     """
     workers = min(workers or os.cpu_count() or 1, len(configs))
     if workers <= 1:
         runs = []
         for config in configs:
-            runs.append(_train_one(config))
+            runs.append(_train_one(config, progress))
             if on_run is not None:
                 on_run(runs[-1])
         return runs
     done: dict[int, MemoryRun] = {}
     with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
-        futures = {pool.submit(_train_one, config): i for i, config in enumerate(configs)}
+        futures = {pool.submit(_train_one, config, progress): i
+                   for i, config in enumerate(configs)}
         for future in as_completed(futures):
             done[futures[future]] = run = future.result()
             if on_run is not None:
@@ -54,12 +59,12 @@ def run_span(configs: Sequence[MemoryConfig], *, workers: int | None = None,
     return [done[i] for i in range(len(configs))]
 
 
-def _train_one(config: MemoryConfig) -> MemoryRun:
+def _train_one(config: MemoryConfig, progress: bool = False) -> MemoryRun:
     """One run on one PyTorch thread (a worker shares the CPU with the others)."""
     import torch
 
     torch.set_num_threads(1)
-    return train_memory(config)
+    return train_memory(config, log=partial(print, flush=True) if progress else None)
 
 
 def longest_solved(runs: Sequence[MemoryRun]) -> dict[str, int | None]:

@@ -169,7 +169,8 @@ class _LearningCurve:
             cfg = self.config
             self.log(f"{cfg.task} T={cfg.length} {cfg.variant} step {step}: train "
                      f"{point['train_loss']:.4g}, test {point['test_loss']:.4g} "
-                     f"({point['seconds']:.0f}s)")
+                     f"({point['seconds']:.0f}s wall, {time.process_time() - self.cpu_start:.0f}s "
+                     f"CPU)")
         if self.config.stop_when_solved and self.task.solved(test):
             self.stop_reason = "solved"
         elif self.config.max_minutes and point["seconds"] > 60 * self.config.max_minutes:
