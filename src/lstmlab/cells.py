@@ -26,9 +26,9 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from lstmlab.config import CELL_INITS
 from lstmlab.errors import ConfigError
 from lstmlab.validation import require_int
+from lstmlab.vocabulary import CELL_INITS
 
 __all__ = ["GRUCell", "LSTMCell", "RNNCell", "chrono_bias"]
 

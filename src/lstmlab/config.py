@@ -16,16 +16,13 @@ from typing import Any
 
 from lstmlab.errors import ConfigError
 from lstmlab.validation import require_int
+from lstmlab.vocabulary import CELL_INITS, CELLS, INITS, SCALERS, TARGETS
 
 __all__ = [
     "CELLS", "CELL_INITS", "INITS", "OPTIMIZERS", "TARGETS", "ForecastConfig", "parse_cells",
     "parse_variants",
 ]
 
-CELLS = ("rnn", "lstm", "gru")
-INITS = ("default", "forget_bias", "chrono")  # initialisations of the cells (lstmlab.cells)
-CELL_INITS = {"rnn": ("default",), "lstm": INITS, "gru": INITS}  # the RNN has no gate to bias
-TARGETS = ("price", "return", "log_return", "change")
 OPTIMIZERS = ("adam", "adamw")
 
 
@@ -45,7 +42,7 @@ class ForecastConfig:
     target_column: str = "close"  # price column that is forecast
     features: tuple[str, ...] = ("log_return",)  # input columns, raw or derived
     split: tuple[Any, ...] = (0.7, 0.15, 0.15)  # fractions, or (val_start, test_start) dates
-    scaler: str = "standard"  # "standard" or "minmax", fitted on the training part only
+    scaler: str = "standard"  # "standard", "minmax" or "none"; fitted on the training part only
     batch_size: int = 64
     max_epochs: int = 50
     optimizer: str = "adam"  # "adam" or "adamw"
@@ -70,7 +67,7 @@ class ForecastConfig:
         _choice("cell", self.cell, CELLS)
         _choice("target", self.target, TARGETS)
         _choice("optimizer", self.optimizer, OPTIMIZERS)
-        _choice("scaler", self.scaler, ("standard", "minmax"))
+        _choice("scaler", self.scaler, SCALERS)
         if self.init is not None:
             _choice("init", self.init, CELL_INITS[self.cell])
         if (self.t_max is not None) != (self.init == "chrono"):
