@@ -223,16 +223,7 @@ def _run_epoch(
 ) -> dict[str, float]:
     """One pass over shuffled mini-batches, then the epoch's history record."""
     start = time.perf_counter()
-    total = torch.zeros((), device=train_split.x.device)  # summed on device: no sync per batch
-
-    def accumulate(step: int, loss: torch.Tensor, batch: TensorSplit) -> None:
-        nonlocal total
-        total += loss * batch.x.shape[0]
-
-    batches = _shuffled(train_split, settings.batch_size, generator)
-    run_steps(model, optimizer, batches, loss_fn=loss_fn, grad_clip=settings.grad_clip,
-              on_step=accumulate)
-    batch_loss = float(total) / train_split.x.shape[0]  # sample-weighted mean
+    batch_loss = _train_epoch(model, train_split, optimizer, loss_fn, settings, generator)
     train_loss = evaluate_loss(model, train_split, loss_fn) if settings.full_train_loss else (
         batch_loss)
     val_loss = evaluate_loss(model, val_split, loss_fn)
@@ -242,6 +233,27 @@ def _run_epoch(
         "lr": optimizer.param_groups[0]["lr"], "seconds": time.perf_counter() - start,
         "train_batch_loss": batch_loss,
     }
+
+
+def _train_epoch(
+    model: nn.Module,
+    data: TensorSplit,
+    optimizer: torch.optim.Optimizer,
+    loss_fn: LossFn,
+    settings: TrainSettings,
+    generator: torch.Generator,
+) -> float:
+    """One pass of :func:`run_steps` over shuffled mini-batches; the sample-weighted mean loss."""
+    total = torch.zeros((), device=data.x.device)  # summed on device: no sync per batch
+
+    def accumulate(step: int, loss: torch.Tensor, batch: TensorSplit) -> None:
+        nonlocal total
+        total += loss * batch.x.shape[0]
+
+    batches = _shuffled(data, settings.batch_size, generator)
+    run_steps(model, optimizer, batches, loss_fn=loss_fn, grad_clip=settings.grad_clip,
+              on_step=accumulate)
+    return float(total) / data.x.shape[0]
 
 
 def _shuffled(data: TensorSplit, batch_size: int, generator: torch.Generator
