@@ -17,20 +17,20 @@ import torch
 from torch import Tensor
 
 from lstmlab.errors import ConfigError
-from lstmlab.memory.tasks import TaskBatch
-from lstmlab.memory.train import MemoryNet
+from lstmlab.memory.tasks import Task, TaskBatch
+from lstmlab.model import SequenceRegressor
 
 __all__ = ["hidden_gradient_norms", "vanishing_ratio"]
 
 
-def _run_stepwise(model: MemoryNet, x: Tensor) -> tuple[Tensor, list[list[Tensor]]]:
+def _run_stepwise(model: SequenceRegressor, x: Tensor) -> tuple[Tensor, list[list[Tensor]]]:
     """Run the layer one step at a time, keeping each step's state tensors in the graph.
 
     The next step starts from ``h_t`` taken from the step's output, so the whole gradient that
     reaches step ``t`` (through the head and through later steps) lands in that one tensor; an
     LSTM's ``c_t`` is kept as well, since its memory lives there.
     """
-    layer = model.layer
+    layer = model.rnn
     if layer.num_layers != 1:
         raise ConfigError(
             f"gradient measurement needs a single-layer model, got num_layers={layer.num_layers}"
@@ -55,20 +55,21 @@ def _norm(parts: list[Tensor]) -> float:
     return torch.cat(grads, dim=-1).norm(dim=-1).mean().item()
 
 
-def hidden_gradient_norms(model: MemoryNet, data: TaskBatch) -> np.ndarray:
+def hidden_gradient_norms(model: SequenceRegressor, data: TaskBatch, task: Task) -> np.ndarray:
     """``||dL/ds_t||`` for t = 1 .. T, ``s_t`` the recurrent state: ``h_t``, or ``(h_t, c_t)``.
 
     Each entry is the mean over the batch of the per-sequence norm; entry ``-1`` is the last
     step, entry ``0`` the first. The LSTM's final ``c_T`` reaches the loss only through ``h_T``,
     so its own gradient is empty and the last entry is ``||dL/dh_T||``, as for the other cells.
     The measurement runs on a float64 copy of the model: a simple RNN's norms fall below
-    float32's smallest number (about 1e-45) within a few hundred steps. ``model`` is untouched.
+    float32's smallest number (about 1e-45) within a few hundred steps. ``model`` is untouched;
+    ``task`` gives the loss.
     """
     twin = copy.deepcopy(model).double().eval()
     x = data.x.double()  # (B, T, I)
     y = data.y.double() if data.y.is_floating_point() else data.y  # copy task: class indices
     output, states = _run_stepwise(twin, x)
-    twin.task.loss(twin.head(twin.task.readout(output)), y).backward()
+    task.loss(twin.read(output), y).backward()
     return np.asarray([_norm(parts) for parts in states])
 
 
