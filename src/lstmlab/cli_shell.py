@@ -50,7 +50,8 @@ Calendar = Annotated[str | None, typer.Option(
 
 
 def user_errors(command: _F) -> _F:
-    """Turn an :class:`LstmlabError` into one ``error:`` line on stderr and exit status 1."""
+    """Turn an :class:`LstmlabError` into one ``error:`` line on stderr and exit status 1
+    (Ctrl-C outside training: exit status 130)."""
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
