@@ -205,6 +205,14 @@ class Forecaster:
             self.config, self.spec_, self.model_, self.band_, self.history_, self.manifest_,
             self.best_epoch_, self.stop_reason_))
 
+    def to_onnx(self, path: str | Path) -> Path:
+        """Write the model, scalers folded in, as an ONNX graph (see :mod:`lstmlab.export`)."""
+        self._check_fitted()
+        from lstmlab.export import export_onnx  # onnx is an optional extra
+
+        meta = {"config": self.config.to_dict()}
+        return export_onnx(self.model_, self.spec_, path, metadata=meta)
+
     @classmethod
     def load(cls, path: str | Path, device: str = "cpu") -> Forecaster:
         """Load a model written by :meth:`save` onto ``device``, validating every part."""
