@@ -114,16 +114,16 @@ def print_global(pooled: pd.DataFrame, folder: Path, quiet: bool) -> None:
 
     out = console()
     if quiet:
-        out.print(safe(folder))
+        out.print(safe(str(folder)))
         return
     table = Table(title="global model, test period", title_justify="left")
     for heading in ("series", "RMSE", "naive RMSE", "ratio", "p (DM)"):
         table.add_column(heading, justify="left" if heading == "series" else "right")
     for series, row in pooled.iterrows():
-        table.add_row(safe(series), f"{row['rmse']:,.2f}", f"{row['naive_rmse']:,.2f}",
+        table.add_row(safe(str(series)), f"{row['rmse']:,.2f}", f"{row['naive_rmse']:,.2f}",
                       f"{row['ratio_to_naive']:.3f}", f"{row['dm_p_value']:.3f}")
     out.print(table)
     significant = (pooled["dm_p_value"] < 0.05) & (pooled["ratio_to_naive"] < 1)
     out.print(f"significantly better than naive (DM, 5%) on {int(significant.sum())} of "
               f"{len(pooled)} series; median ratio {pooled['ratio_to_naive'].median():.3f}")
-    out.print(f"run: {safe(folder)}")
+    out.print(safe(f"run: {folder}"))
