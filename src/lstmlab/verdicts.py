@@ -1,0 +1,105 @@
+"""What lstmlab says about a forecast: which one is selected, and sentences a test backs.
+
+Two rules hold for every sentence the package prints (``Evaluation.summary``, the command line,
+the HTML report, the sweep page):
+
+- **Selection** happens on the validation period among the trained models *and* the baselines,
+  by the lowest RMSE over all forecast steps; the test period only reports how the selected
+  forecaster did. A baseline may win, and the sentence then says so plainly.
+- **Wording**: a sentence says a forecast "beats" another only when the Diebold-Mariano test of
+  their squared errors is significant at 5% (and in the forecast's favour); "is significantly
+  worse" likewise; otherwise it says the difference is not significant.
+
+The functions read a headline metrics table indexed by ``(split, model)`` with the columns
+``rmse`` and ``dm_p_value`` (the test against the naive forecast).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from lstmlab.vocabulary import BASELINES, display_name
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["LEVEL", "compare", "select_forecaster", "selection_sentence", "summary_line"]
+
+LEVEL = 0.05  # the significance level of every verdict
+NAIVE = "naive"
+
+
+def _label(model: str) -> str:
+    """``the LSTM``, ``the naive forecast``: a model's name inside a sentence."""
+    if model == NAIVE:
+        return "the naive forecast"
+    if model in BASELINES:
+        return f"the {display_name(model).lower()} forecast"
+    return f"the {display_name(model)}"
+
+
+def compare(model: str, other: str, rmse: float, other_rmse: float, p_value: float) -> str:
+    """A clause comparing ``model`` with ``other``; ``p_value`` is their DM test's.
+
+    Says "beats" or "is significantly worse than" only when ``p_value < LEVEL``; otherwise "does
+    not differ significantly from". Always quotes both RMSEs, their ratio and the p-value.
+    """
+    ratio = rmse / other_rmse if other_rmse else math.nan
+    figures = f"RMSE {rmse:,.3f} against {other_rmse:,.3f} ({ratio:.3f}x"
+    if math.isnan(p_value):
+        return (f"{_label(model)} and {_label(other)} cannot be told apart by a test: "
+                f"{figures})")
+    figures += f", DM p = {p_value:.3f})"
+    if p_value < LEVEL and rmse < other_rmse:
+        verb = "beats"
+    elif p_value < LEVEL and rmse > other_rmse:
+        verb = "is significantly worse than"
+    else:
+        verb = "does not differ significantly from"
+    return f"{_label(model)} {verb} {_label(other)}: {figures}"
+
+
+def select_forecaster(metrics: pd.DataFrame, split: str = "val") -> str:
+    """The model with the lowest RMSE on ``split`` among every row, trained or baseline.
+
+    On a tie the baseline wins (the simpler forecast). Rows with a missing RMSE are skipped.
+    """
+    rows = metrics.loc[split, "rmse"].dropna()
+    if rows.empty:
+        raise ValueError(f"no model has an RMSE on the {split!r} split to select by")
+    ranked = sorted(rows.items(), key=lambda item: (item[1], item[0] not in BASELINES))
+    return str(ranked[0][0])
+
+
+def selection_sentence(selected: str, trained: Sequence[str]) -> str:
+    """How the selection came out, in one sentence."""
+    if selected in trained:
+        return (f"Selected on validation: {display_name(selected)}, the lowest validation RMSE "
+                f"among {len(trained)} trained model(s) and the baselines.")
+    return (f"No trained model had a lower validation RMSE than {_label(selected)}, so "
+            f"{_label(selected)} is selected.")
+
+
+def _against_naive(metrics: pd.DataFrame, model: str, split: str) -> str:
+    row, naive = metrics.loc[(split, model)], metrics.loc[(split, NAIVE)]
+    return compare(model, NAIVE, float(row["rmse"]), float(naive["rmse"]),
+                   float(row["dm_p_value"]))
+
+
+def summary_line(metrics: pd.DataFrame, trained: Sequence[str], selected: str,
+                 split: str = "test") -> str:
+    """The selection, then how the selected forecaster did against naive on ``split``.
+
+    When a baseline is selected the best trained model's result is given too, so a model that
+    lost is never presented without its verdict.
+    """
+    parts = [selection_sentence(selected, trained)]
+    if selected != NAIVE:
+        parts.append(f"On the {split} period {_against_naive(metrics, selected, split)}.")
+    if selected not in trained and trained:
+        best = min(trained, key=lambda m: metrics.loc[("val", m), "rmse"])
+        parts.append(f"The best trained model on validation, {display_name(best)}: on the "
+                     f"{split} period {_against_naive(metrics, best, split)}.")
+    return " ".join(parts)
