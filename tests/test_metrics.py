@@ -9,7 +9,6 @@ from hypothesis import strategies as st
 
 from lstmlab.errors import DataError
 from lstmlab.metrics import (
-    MEAN_STEP,
     METRIC_NAMES,
     directional_accuracy,
     forecast_metrics,
@@ -20,6 +19,7 @@ from lstmlab.metrics import (
     step_metrics,
 )
 from lstmlab.stats import clark_west, diebold_mariano, diebold_mariano_mean, pesaran_timmermann
+from lstmlab.vocabulary import MEAN_STEP
 
 # actual, predicted and previous (naive) prices on five points
 ACTUAL = np.array([10.0, 11.0, 12.0, 11.0, 13.0])
@@ -125,7 +125,7 @@ def test_step_metrics_scores_each_step_and_the_mean_over_steps():
     ],
 )
 def test_bad_inputs_raise_value_error_naming_the_problem(args, message):
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(DataError, match=message):
         forecast_metrics(*args)
 
 
@@ -136,23 +136,24 @@ def test_undefined_ratios_are_nan():
     assert math.isnan(m["r2_oos"])  # a price of zero has no log return
 
 
-def test_metrics_table_is_indexed_by_split_and_model():
+def test_metrics_table_is_indexed_by_split_model_and_step():
     rows = {
-        ("val", "lstm"): forecast_metrics(ACTUAL, PREDICTED, PREVIOUS),
-        ("val", "naive"): forecast_metrics(ACTUAL, PREVIOUS, PREVIOUS),
-        ("test", "lstm"): {"rmse": 1.5, "coverage": 0.9},
+        ("val", "lstm", "1"): forecast_metrics(ACTUAL, PREDICTED, PREVIOUS),
+        ("val", "naive", "1"): forecast_metrics(ACTUAL, PREVIOUS, PREVIOUS),
+        ("test", "lstm"): {"rmse": 1.5, "coverage": 0.9},  # a pair means step 1
     }
     table = metrics_table(rows)
-    assert table.index.names == ["split", "model"]
-    assert list(table.index) == list(rows)
+    assert table.index.names == ["split", "model", "step"]
+    assert list(table.index) == [("val", "lstm", "1"), ("val", "naive", "1"),
+                                 ("test", "lstm", "1")]
     assert list(table.columns) == [*METRIC_NAMES, "coverage"]
-    assert table.loc[("val", "naive"), "rel_mae"] == 1.0
-    assert table.loc[("test", "lstm"), "rmse"] == 1.5
-    assert math.isnan(table.loc[("test", "lstm"), "mae"])
+    assert table.loc[("val", "naive", "1"), "rel_mae"] == 1.0
+    assert table.loc[("test", "lstm", "1"), "rmse"] == 1.5
+    assert math.isnan(table.loc[("test", "lstm", "1"), "mae"])
 
 
 def test_metrics_table_rejects_keys_that_are_not_pairs():
-    with pytest.raises(ValueError, match=r"\(split, model\) pairs, got 'lstm'"):
+    with pytest.raises(DataError, match=r"\(split, model, step\) triples, got 'lstm'"):
         metrics_table({"lstm": {"rmse": 1.0}})
 
 

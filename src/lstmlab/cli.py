@@ -256,8 +256,13 @@ def forecast(run_dir: RunDir,
     """Forecast the next trading days from a run's saved model and the latest data."""
     from lstmlab import jobs, runs
     from lstmlab.cli_output import print_forecast, status
+    from lstmlab.verdicts import forecast_warning
 
     run = runs.read_run(run_dir)
+    cell = cell or run.manifest["best_model"]
+    warning = forecast_warning(run.manifest.get("selected", cell), cell)
+    if warning:  # before anything else: the user should know the model lost on validation
+        typer.echo(warning, err=True)
     source = data or run.config.get("source_file") or run.config["source"]
     saved_dir = run.config.get("data_dir")
     with status("loading the prices and the model, forecasting", quiet):

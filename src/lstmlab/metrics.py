@@ -43,12 +43,13 @@ from lstmlab.stats import (
     pesaran_timmermann,
 )
 from lstmlab.validation import require_paired, require_series
+from lstmlab.verdicts import lag_verdict
+from lstmlab.vocabulary import MEAN_STEP, METRIC_NAMES
 
 if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = [
-    "MEAN_STEP",
     "METRIC_NAMES",
     "LagCheck",
     "directional_accuracy",
@@ -61,12 +62,6 @@ __all__ = [
     "step_metrics",
 ]
 
-METRIC_NAMES: tuple[str, ...] = (
-    "rmse", "mae", "mape", "smape", "mase", "rel_mae", "r2_oos", "r2_oos_mean",
-    "directional_accuracy", "pt_p_value", "dm_stat", "dm_p_value", "cw_p_value",
-    "lag_corr", "same_day_corr",
-)
-MEAN_STEP = "mean"  # the step label of the row averaged over the steps
 
 
 def _direction_hits(
@@ -275,31 +270,26 @@ def lag_check(actual: object, predicted: object) -> LagCheck:
     moves, forecast_moves = np.diff(actual), np.diff(predicted)  # (N-1,)
     previous = _correlation(forecast_moves[1:], moves[:-1])
     same = _correlation(forecast_moves[1:], moves[1:])
-    if math.isnan(previous) or math.isnan(same):
-        verdict = "this forecast's changes are constant: there is no lag to check"
-    elif previous**2 > 0.5 and previous > same:
-        verdict = "this forecast mostly repeats yesterday's move"
-    elif same**2 > 0.5 and same > previous:
-        verdict = "this forecast's changes mostly follow the same day's move"
-    else:
-        verdict = "this forecast does not mostly repeat yesterday's move"
-    return LagCheck(previous, same, verdict)
+    return LagCheck(previous, same, lag_verdict(previous, same))
 
 
-def metrics_table(rows: Mapping[tuple[str, str], Mapping[str, float]]) -> pd.DataFrame:
-    """Stack metric dicts into a DataFrame indexed by ``(split, model)``, in the given order.
+def metrics_table(rows: Mapping[tuple[str, ...], Mapping[str, float]]) -> pd.DataFrame:
+    """Stack metric dicts into a DataFrame indexed by ``(split, model, step)``, in given order.
 
+    Keys are ``(split, model, step)`` triples, or ``(split, model)`` pairs for step ``"1"``.
     Columns follow :data:`METRIC_NAMES`; any extra keys follow them, and a metric missing from a
     row is NaN.
     """
     import pandas as pd
 
+    keys = []
     for key in rows:
-        if not (isinstance(key, tuple) and len(key) == 2):
-            raise ValueError(f"metrics_table keys must be (split, model) pairs, got {key!r}")
+        if not (isinstance(key, tuple) and len(key) in (2, 3)):
+            raise DataError(f"metrics_table keys must be (split, model, step) triples, got "
+                            f"{key!r}")
+        keys.append((key[0], key[1], str(key[2]) if len(key) == 3 else "1"))
     extra = [name for row in rows.values() for name in row if name not in METRIC_NAMES]
     columns = [*METRIC_NAMES, *dict.fromkeys(extra)]
-    index = pd.MultiIndex.from_arrays([[key[0] for key in rows], [key[1] for key in rows]],
-                                      names=["split", "model"])
+    index = pd.MultiIndex.from_tuples(keys, names=["split", "model", "step"])
     return pd.DataFrame([dict(row) for row in rows.values()], index=index,
                         columns=columns, dtype=float)

@@ -18,31 +18,23 @@ from typing import TYPE_CHECKING, Any
 
 from lstmlab.fileio import atomic_write_text
 from lstmlab.runs import Run, chart_stem, read_run
+from lstmlab.verdicts import at_step, lag_sentence, overall_step, run_summary
+from lstmlab.vocabulary import (
+    EVALUATED_SPLITS,
+    MEAN_STEP,
+    METRICS,
+    SPLIT_LABELS,
+    SPLITS,
+    display_name,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["build_report", "display_name", "render_page", "render_report", "section", "verdict"]
+__all__ = ["build_report", "display_name", "render_page", "render_report", "section"]
 
-_NAMES = {"rnn": "Simple RNN", "lstm": "LSTM", "gru": "GRU", "naive": "Naive (tomorrow = today)",
-          "drift": "Drift", "moving_average": "Moving average",
-          "mean_return": "Mean return"}
-# column -> (heading, format, which way is better: -1 lower, +1 higher, 0 not ranked)
-_COLUMNS = {
-    "rmse": ("RMSE", "{:,.2f}", -1), "mae": ("MAE", "{:,.2f}", -1),
-    "mape": ("MAPE", "{:.2f}%", -1), "smape": ("sMAPE", "{:.2f}%", -1),
-    "mase": ("MASE", "{:.3f}", -1), "r2": ("R²", "{:.3f}", 1),
-    "directional_accuracy": ("Direction", "{:.1%}", 1),
-    "direction_p_value": ("p (dir.)", "{:.3f}", 0),
-    "dm_stat": ("DM stat", "{:.2f}", 0), "dm_p_value": ("p (DM)", "{:.3f}", 0),
-}
 _CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
 _STYLE = (Path(__file__).with_name("report.css")).read_text(encoding="utf-8")
-
-
-def display_name(model: str) -> str:
-    """Human name of a cell or baseline (``lstm`` -> ``LSTM``, ``naive`` -> ``Naive (...)``)."""
-    return _NAMES.get(model, model.replace("_", " ").capitalize())
 
 
 def build_report(run_dir: str | os.PathLike[str]) -> Path:
@@ -101,37 +93,43 @@ def section(key: str, heading: str, content: str) -> str:
 
 def _summary(run: Run, metrics: pd.DataFrame) -> str:
     data, split = run.manifest["data"], run.manifest["split"]
-    best = run.manifest["best_model"]
+    best, selected = run.manifest["best_model"], run.manifest["selected"]
     rows = [("Data", f"{escape(str(run.manifest['source']))}: {data['rows']:,} trading days, "
                      f"{data['first']} to {data['last']} ({escape(data['target_column'])})")]
-    for part, label in (("train", "Train"), ("val", "Validation"), ("test", "Test")):
+    for part in SPLITS:
         info = split[part]
-        rows.append((label, f"{info['first']} to {info['last']} · {info['windows']:,} windows"))
+        rows.append((SPLIT_LABELS[part],
+                     f"{info['first']} to {info['last']} · {info['windows']:,} windows"))
     rows.append(("Models", ", ".join(display_name(c) for c in run.cells)))
-    rows.append(("Best model", f"<strong>{display_name(best)}</strong> "
-                               f"(lowest validation RMSE)"))
+    rows.append(("Best trained model", f"{display_name(best)} (lowest validation RMSE)"))
+    rows.append(("Selected", f"<strong>{escape(display_name(selected))}</strong> (lowest "
+                             f"validation RMSE among the models and the baselines)"))
     items = "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in rows)
-    return f'<dl class="facts">{items}</dl><p class="verdict">{verdict(metrics, best)}</p>'
+    step_one = at_step(metrics, 1).loc["test"]
+    lags = " ".join(
+        f"Lag check ({display_name(c)}): " + lag_sentence(float(step_one.loc[c, "lag_corr"]),
+                                                           float(step_one.loc[c, "same_day_corr"]))
+        for c in run.cells)
+    text = f"{run_summary(metrics, run.cells, selected)} {lags} {_placebo(run)}".strip()
+    return f'<dl class="facts">{items}</dl><p class="verdict">{escape(text)}</p>'
 
 
-def verdict(metrics: pd.DataFrame, best: str) -> str:
-    """One sentence: how ``best`` does against the naive forecast on the test split.
-
-    ``metrics`` has columns ``split, model, rmse`` (and ``dm_p_value``), as in ``metrics.csv``.
-    """
-    test = metrics[metrics["split"] == "test"].set_index("model")
-    model, naive = test.loc[best], test.loc["naive"]
-    change = model["rmse"] / naive["rmse"] - 1
-    word = "lower" if change < 0 else "higher"
-    sentence = (f"On the test split, {display_name(best)} has an RMSE of {model['rmse']:,.2f} "
-                f"against {naive['rmse']:,.2f} for the naive forecast (tomorrow = today), "
-                f"{abs(change):.1%} {word}")
-    p_value = model.get("dm_p_value", math.nan)
-    if isinstance(p_value, float) and math.isfinite(p_value):
-        kind = "a significant" if p_value < 0.05 else "not a significant"
-        sentence += (f"; the Diebold-Mariano test (p = {p_value:.2f}) calls this {kind} "
-                     f"difference")
-    return sentence + "."
+def _placebo(run: Run) -> str:
+    """What ``benchmarks/placebo.py`` found for the run's ticker, when it has been run and its
+    result sits in ``placebo/<TICKER>.json`` beside the run."""
+    ticker = Path(str(run.manifest["source"])).stem.upper()
+    path = run.path.parent / "placebo" / f"{ticker}.json"
+    try:
+        result = json.loads(path.read_text(encoding="utf-8"))
+        percentile, real = float(result["percentile"]), float(result["real_ratio"])
+        series = len(result["placebo_ratios"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return ""
+    finding = ("evidence that the real series holds something the model learned"
+               if percentile <= 5 else "no evidence of skill beyond what a random walk allows")
+    return (f"Placebo ({path.name}, default configuration): the real test RMSE / naive ratio "
+            f"{real:.4f} lies at the {percentile:.0f}th percentile of {series} ratios on "
+            f"random walks with {ticker}'s training mean and volatility: {finding}.")
 
 
 def _image(path: Path, alt: str) -> str:
@@ -173,28 +171,38 @@ def _grid(figures: list[str]) -> str:
 
 
 def _metrics_tables(run: Run, metrics: pd.DataFrame) -> str:
-    columns = [c for c in _COLUMNS if c in metrics.columns]
+    columns = [c for c in METRICS if c in metrics.columns]
+    steps = ["1"] if overall_step(metrics) == "1" else ["1", MEAN_STEP]
     tables = []
-    for split, label in (("test", "Test"), ("val", "Validation")):
-        rows = metrics[metrics["split"] == split]
-        if len(rows):
-            tables.append(f"<h3>{label}</h3>" + _metrics_table(rows, columns, run))
-    note = ("<p class=note>RMSE and MAE in price units; MASE is relative to the naive forecast "
-            "(below 1 beats it); p (dir.) tests the direction hit rate against a coin, p (DM) the "
-            "squared errors against the naive forecast. Best value per column in bold.</p>")
+    for split in reversed(EVALUATED_SPLITS):  # test first: it is the headline
+        for step in steps:
+            rows = at_step(metrics, step).reset_index()
+            rows = rows[rows["split"] == split]
+            label = "step 1" if step == "1" else "mean over steps"
+            if len(rows):
+                tables.append(f"<h3>{SPLIT_LABELS[split]}, {label}</h3>"
+                              + _metrics_table(rows, columns, run))
+    note = ("<p class=note>RMSE and MAE in price units; MASE is scaled by the in-sample naive "
+            "error on the training prices, MAE / naive by the naive forecast's error on the same "
+            "days (1 for naive); R² oos compares the forecast's log returns with zero (the naive "
+            "forecast) and with the training mean return; p (PT) tests the direction against "
+            "chance (Pesaran-Timmermann), p (DM) and p (CW) the squared errors against the naive "
+            "forecast (Diebold-Mariano, Clark-West); lag corr. is the correlation of the "
+            "forecast's daily changes with the previous day's actual change (1 for naive). Best "
+            "value per column in bold; the selected forecast is marked.</p>")
     return "".join(tables) + note
 
 
 def _metrics_table(rows: pd.DataFrame, columns: list[str], run: Run) -> str:
-    best_values = {c: _best(rows[c], _COLUMNS[c][2]) for c in columns if _COLUMNS[c][2]}
-    head = "".join(f"<th>{_COLUMNS[c][0]}</th>" for c in columns)
+    best_values = {c: _best(rows[c], METRICS[c].better) for c in columns if METRICS[c].better}
+    head = "".join(f"<th>{METRICS[c].heading}</th>" for c in columns)
     body = []
     for _, row in rows.iterrows():
         model = row["model"]
-        kind = "best" if model == run.manifest["best_model"] else (
+        kind = "best" if model == run.manifest["selected"] else (
             "model" if model in run.cells else "baseline")
         cells = "".join(_cell(row[c], c, best_values.get(c)) for c in columns)
-        badge = ' <span class="badge">best</span>' if kind == "best" else ""
+        badge = ' <span class="badge">selected</span>' if kind == "best" else ""
         body.append(f'<tr class="{kind}"><th>{escape(display_name(model))}{badge}</th>'
                     f"{cells}</tr>")
     return (f'<table class="metrics"><thead><tr><th>Model</th>{head}</tr></thead>'
@@ -207,9 +215,9 @@ def _best(values: pd.Series, direction: int) -> float:
 
 
 def _cell(value: Any, column: str, best: float | None) -> str:
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+    text = METRICS[column].show(value)
+    if text == "–":
         return '<td class="na">–</td>'
-    text = _COLUMNS[column][1].format(value)
     return f"<td><strong>{text}</strong></td>" if value == best else f"<td>{text}</td>"
 
 

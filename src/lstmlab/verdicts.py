@@ -11,7 +11,8 @@ the HTML report, the sweep page):
   worse" likewise; otherwise it says the difference is not significant.
 
 The functions read a headline metrics table indexed by ``(split, model)`` with the columns
-``rmse`` and ``dm_p_value`` (the test against the naive forecast).
+``rmse`` and ``dm_p_value`` (the test against the naive forecast): :func:`at_step` makes one
+from an evaluation's ``(split, model, step)`` table or from ``metrics.csv``.
 """
 
 from __future__ import annotations
@@ -20,15 +21,33 @@ import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from lstmlab.vocabulary import BASELINES, display_name
+from lstmlab.vocabulary import BASELINES, MEAN_STEP, display_name
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["LEVEL", "compare", "select_forecaster", "selection_sentence", "summary_line"]
+__all__ = ["LEVEL", "at_step", "compare", "forecast_warning", "lag_sentence", "lag_verdict",
+           "overall_step", "run_summary",
+           "select_forecaster", "selection_sentence", "summary_line"]
 
 LEVEL = 0.05  # the significance level of every verdict
 NAIVE = "naive"
+
+
+def overall_step(metrics: pd.DataFrame) -> str:
+    """The step label of the whole-forecast rows: ``"mean"`` when there is one, else ``"1"``."""
+    steps = metrics.index.get_level_values("step") if "step" in metrics.index.names else (
+        metrics["step"].astype(str))
+    return MEAN_STEP if MEAN_STEP in set(map(str, steps)) else "1"
+
+
+def at_step(metrics: pd.DataFrame, step: str | int | None = None) -> pd.DataFrame:
+    """The ``(split, model)`` rows of ``step`` from a table with a ``step`` level or column
+    (an :class:`Evaluation`'s or ``metrics.csv``); ``None``: :func:`overall_step`."""
+    step = overall_step(metrics) if step is None else str(step)
+    table = metrics.reset_index() if "step" in metrics.index.names else metrics
+    rows = table[table["step"].astype(str) == step]
+    return rows.drop(columns="step").set_index(["split", "model"])
 
 
 def _label(model: str) -> str:
@@ -103,3 +122,38 @@ def summary_line(metrics: pd.DataFrame, trained: Sequence[str], selected: str,
         parts.append(f"The best trained model on validation, {display_name(best)}: on the "
                      f"{split} period {_against_naive(metrics, best, split)}.")
     return " ".join(parts)
+
+
+def run_summary(metrics: pd.DataFrame, cells: Sequence[str], selected: str) -> str:
+    """:func:`summary_line` of a run's ``metrics.csv`` (the whole-forecast rows)."""
+    return summary_line(at_step(metrics), cells, selected)
+
+
+def forecast_warning(selected: str, cell: str) -> str | None:
+    """The warning due before forecasting from ``cell`` when the run selected another forecast."""
+    if selected == cell:
+        return None
+    return (f"warning: this run selected {_label(selected)} on validation, not "
+            f"{display_name(cell)}; {display_name(cell)} had a higher validation RMSE, so this "
+            f"forecast comes from a model that lost")
+
+
+def lag_verdict(previous: float, same: float) -> str:
+    """The lag check's one-line verdict from its two correlations (see
+    :func:`lstmlab.metrics.lag_check`)."""
+    if math.isnan(previous) or math.isnan(same):
+        return "this forecast's changes are constant: there is no lag to check"
+    if previous**2 > 0.5 and previous > same:
+        return "this forecast mostly repeats yesterday's move"
+    if same**2 > 0.5 and same > previous:
+        return "this forecast's changes mostly follow the same day's move"
+    return "this forecast does not mostly repeat yesterday's move"
+
+
+def lag_sentence(previous: float, same: float) -> str:
+    """The verdict with its figures, as a sentence."""
+    verdict = lag_verdict(previous, same)
+    if math.isnan(previous) or math.isnan(same):
+        return verdict[0].upper() + verdict[1:] + "."
+    return (f"{verdict[0].upper()}{verdict[1:]} (its day-to-day changes correlate {previous:.2f} "
+            f"with the previous day's actual change, {same:.2f} with the same day's).")

@@ -9,6 +9,7 @@ target row.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -18,7 +19,7 @@ import pandas as pd
 import torch
 
 from lstmlab.data.features import feature_matrix
-from lstmlab.data.load import load_prices
+from lstmlab.data.load import as_prices
 from lstmlab.data.scale import SCALERS, Scaler, fit_scaler
 from lstmlab.data.split import SPLITS, plan_split
 from lstmlab.data.targets import check_target, future_prices, make_targets, targets_to_prices
@@ -44,6 +45,10 @@ class WindowSpec:
     target_column: str
     scaler_x: Scaler
     scaler_y: Scaler
+    # yardsticks from the training prices: the mean one-step log return (the mean-return
+    # baseline's growth rate) and the in-sample naive MAE (the MASE scale); NaN when unknown
+    mean_return: float = math.nan
+    naive_scale: float = math.nan
 
     def to_prices(self, y_scaled: np.ndarray, last_price: np.ndarray) -> np.ndarray:
         """``(N, h)`` prices from scaled model outputs ``(N, h)`` and last known prices ``(N,)``."""
@@ -62,6 +67,7 @@ class WindowSpec:
             "features": list(self.features), "lookback": self.lookback, "horizon": self.horizon,
             "target": self.target, "target_column": self.target_column,
             "scaler_x": self.scaler_x.to_dict(), "scaler_y": self.scaler_y.to_dict(),
+            "mean_return": self.mean_return, "naive_scale": self.naive_scale,
         }
 
     @classmethod
@@ -74,6 +80,9 @@ class WindowSpec:
                 target_column=str(data["target_column"]),
                 scaler_x=Scaler.from_dict(data["scaler_x"]),
                 scaler_y=Scaler.from_dict(data["scaler_y"]),
+                # files from lstmlab 0.1 lack them
+                mean_return=float(data.get("mean_return", math.nan)),
+                naive_scale=float(data.get("naive_scale", math.nan)),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise DataError(f"malformed window spec: {exc!r}; expected the keys written by "
@@ -126,12 +135,12 @@ class Prepared:
 
 
 def prepare(
-    prices: Any, *, target_column: str = "close", target: str = "log_return", horizon: int = 1,
-    lookback: int = 60, features: Sequence[str] = ("log_return",),
+    prices: pd.DataFrame, *, target_column: str = "close", target: str = "log_return",
+    horizon: int = 1, lookback: int = 60, features: Sequence[str] = ("log_return",),
     split: Sequence[Any] = (0.7, 0.15, 0.15), scaler: str = "standard",
     fitted: WindowSpec | None = None,
 ) -> Prepared:
-    """Build leak-free scaled windows from ``prices`` (anything :func:`load_prices` accepts).
+    """Build leak-free scaled windows from ``prices``, a frame from :func:`load_prices`.
 
     ``split`` is three fractions of the target rows or two dates ``(val_start, test_start)``;
     ``target`` is one of ``price``, ``return``, ``log_return``, ``change`` (see
@@ -141,7 +150,7 @@ def prepare(
     ``fitted`` (the ``spec`` of an earlier ``prepare``) reuses its scalers instead of fitting
     new ones, so that a trained model sees new data scaled exactly as its training data.
     """
-    frame = load_prices(prices)
+    frame = as_prices(prices, caller="prepare")
     _check_settings(frame, target_column, target, horizon, lookback, scaler)
     matrix, warmup = feature_matrix(frame, features, target_column)  # (n, F)
     context = (f"lookback {lookback}, horizon {horizon} and {warmup} warm-up row(s) in "
@@ -154,10 +163,12 @@ def prepare(
     if fitted is None:
         scaler_x = fit_scaler(scaler, matrix[train.start - lookback + 1 : train.stop])
         scaler_y = fit_scaler(scaler, raw_y["train"])
+        yardsticks = _training_yardsticks(price[: train.stop + horizon])  # up to the last target
     else:
         scaler_x, scaler_y = fitted.scaler_x, fitted.scaler_y
+        yardsticks = (fitted.mean_return, fitted.naive_scale)
     spec = WindowSpec(tuple(_names(features)), int(lookback), int(horizon), target,
-                      target_column, scaler_x, scaler_y)
+                      target_column, scaler_x, scaler_y, *yardsticks)
     scaled_x = scaler_x.transform(matrix)  # (n, F), row by row: no mixing across time
     windows = {
         name: _windows(frame.index, price, scaled_x, scaler_y.transform(raw_y[name]),
@@ -171,6 +182,18 @@ def prepare(
     )
 
 
+def _training_yardsticks(train: np.ndarray) -> tuple[float, float]:
+    """The mean one-step log return and the naive MAE of the training prices ``train``.
+
+    With a price at or below zero log returns are undefined and the mean return is taken as 0
+    (the mean-return baseline is then the naive forecast).
+    """
+    from lstmlab.baselines import mean_log_return
+    from lstmlab.metrics import naive_mae
+
+    return (mean_log_return(train) if np.all(train > 0) else 0.0), naive_mae(train)
+
+
 def _scaled_features(frame: pd.DataFrame, spec: WindowSpec) -> tuple[np.ndarray, int]:
     """Training-scaled feature matrix ``(n, F)`` of ``frame`` and its warm-up row count."""
     matrix, warmup = feature_matrix(frame, spec.features, spec.target_column)
@@ -182,26 +205,26 @@ def _scaled_features(frame: pd.DataFrame, spec: WindowSpec) -> tuple[np.ndarray,
     return spec.scaler_x.transform(matrix), warmup
 
 
-def latest_window(prices: Any, spec: WindowSpec | Prepared) -> torch.Tensor:
+def latest_window(prices: pd.DataFrame, spec: WindowSpec | Prepared) -> torch.Tensor:
     """``(1, lookback, F)`` float32 scaled window ending at the last row of ``prices``.
 
     Use it to forecast beyond the data, with the settings and training scalers of ``spec`` (a
     :class:`WindowSpec`, or the :class:`Prepared` that holds one).
     """
     spec = spec.spec if isinstance(spec, Prepared) else spec
-    frame = load_prices(prices)
+    frame = as_prices(prices, caller="latest_window")
     scaled, _ = _scaled_features(frame, spec)
     n = len(frame)
     return window_view(scaled, range(n - 1, n), spec.lookback).contiguous()  # (1, L, F)
 
 
-def windows_for(prices: Any, spec: WindowSpec) -> Windows:
+def windows_for(prices: pd.DataFrame, spec: WindowSpec) -> Windows:
     """Every complete window of ``prices`` whose ``horizon`` targets lie in the data.
 
     Built with the training scalers of ``spec``, for predicting over a whole series; ``y`` holds
     the scaled true targets.
     """
-    frame = load_prices(prices)
+    frame = as_prices(prices, caller="windows_for")
     scaled, warmup = _scaled_features(frame, spec)
     origins = range(warmup + spec.lookback - 1, len(frame) - spec.horizon)
     if len(origins) == 0:
