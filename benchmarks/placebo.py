@@ -35,7 +35,7 @@ MIN_SERIES = 20
 def rmse_ratio(prices: pd.DataFrame, config: ForecastConfig) -> tuple[float, Forecaster]:
     """Fit ``config`` on ``prices``; the model's test RMSE over the naive forecast's."""
     forecaster = Forecaster(config).fit(prices, verbose=False)
-    test = forecaster.evaluate(prices).metrics.loc["test"]
+    test = forecaster.evaluate(prices).at_step().loc["test"]
     return float(test.loc[config.cell, "rmse"] / test.loc["naive", "rmse"]), forecaster
 
 

@@ -23,7 +23,7 @@ def test_metrics_table_matches_what_forecast_metrics_returns():
 
 
 def test_baselines_return_the_vocabulary_names_in_order():
-    out = baseline_forecasts(np.arange(1.0, 30.0), np.array([25, 28]), 2)
+    out = baseline_forecasts(np.arange(1.0, 30.0), np.array([25, 28]), 2, mean_return=0.0)
     assert tuple(out) == v.BASELINES
 
 

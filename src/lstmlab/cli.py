@@ -62,6 +62,8 @@ Split = Annotated[str | None, typer.Option(
 Batch = Annotated[int | None, typer.Option("--batch-size", min=1, help="Windows per batch.")]
 Rate = Annotated[float | None, typer.Option("--lr", help="Learning rate.")]
 Seed = Annotated[int | None, typer.Option(help="Random seed (same seed, same results).")]
+Seeds = Annotated[int, typer.Option(min=1, help="Train this many seeds of each model: the "
+                                    "metrics' mean and spread, and a seed-ensemble row.")]
 Device = Annotated[str | None, typer.Option(help="cpu, cuda, cuda:1, ...")]
 
 
@@ -171,7 +173,7 @@ def _unwritable(out: Path, err: OSError) -> LstmlabError:
 
 def _train_job(command: str, source: str, configs: dict[str, ForecastConfig], *,
                data_dir: Path | None, fill: str | None, out: Path, name: str | None,
-               quiet: bool) -> None:
+               quiet: bool, seeds: int = 1) -> None:
     """Load, fit every config, write the run directory, print the results."""
     from lstmlab import jobs, runs
     from lstmlab.cli_output import epoch_progress, print_data_line, print_run, status
@@ -184,12 +186,12 @@ def _train_job(command: str, source: str, configs: dict[str, ForecastConfig], *,
              # a CSV source, absolute, so that `forecast` finds it again from any folder
              "source_file": str(Path(source).resolve()) if Path(source).is_file() else None,
              "cells": list(configs), "data_dir": str(data_dir) if data_dir else None,
-             "fill": fill}
+             "fill": fill, "seeds": seeds}
     with runs.new_run(target) as folder:
         print_data_line(source, summary, quiet)
         max_epochs = max(c.max_epochs for c in configs.values())
         with epoch_progress(list(configs), max_epochs, quiet) as on_epoch:
-            fitted = jobs.fit_models(prices, configs, on_epoch)
+            fitted = jobs.fit_models(prices, configs, on_epoch, seeds=seeds)
         with status("writing models, charts and the report", quiet):
             jobs.write_run(folder, prices, fitted, asked)
     print_run(runs.read_run(target), quiet)
@@ -207,8 +209,8 @@ def train(source: Source,
           split: Split = None, batch_size: Batch = None, lr: Rate = None,
           patience: Annotated[int | None, typer.Option(min=0, help="Early-stopping patience; "
                                                        "0 never stops.")] = None,
-          seed: Seed = None, device: Device = None, data_dir: DataDir = None, fill: Fill = None,
-          out: Out = Path("runs"), name: Name = None, quiet: Quiet = False,
+          seed: Seed = None, seeds: Seeds = 1, device: Device = None, data_dir: DataDir = None,
+          fill: Fill = None, out: Out = Path("runs"), name: Name = None, quiet: Quiet = False,
           verbose: Verbose = False) -> None:
     """Train one model and write a run directory (config, history, metrics, charts, model)."""
     config = _config(cell, max_epochs=epochs, hidden_size=hidden_size, num_layers=layers,
@@ -216,7 +218,7 @@ def train(source: Source,
                      features=features, split=split, batch_size=batch_size, learning_rate=lr,
                      patience=patience, seed=seed, device=device)
     _train_job("train", source, {cell: config}, data_dir=data_dir, fill=fill, out=out,
-               name=name, quiet=quiet)
+               name=name, quiet=quiet, seeds=seeds)
 
 
 @app.command()
@@ -226,7 +228,7 @@ def compare(source: Source,
                                                callback=_check_cells)] = "rnn,lstm",
             epochs: Epochs = None, hidden_size: Hidden = None, layers: Layers = None,
             lookback: Lookback = None, horizon: Horizon = None, target: Target = None,
-            split: Split = None, seed: Seed = None, device: Device = None,
+            split: Split = None, seed: Seed = None, seeds: Seeds = 1, device: Device = None,
             data_dir: DataDir = None, fill: Fill = None, out: Out = Path("runs"),
             name: Name = None, quiet: Quiet = False, verbose: Verbose = False) -> None:
     """Train each cell on the same data and seed, score them against the baselines.
@@ -238,7 +240,7 @@ def compare(source: Source,
                              target=target, split=split, seed=seed, device=device)
                for cell in cells.split(",")}
     _train_job("compare", source, configs, data_dir=data_dir, fill=fill, out=out, name=name,
-               quiet=quiet)
+               quiet=quiet, seeds=seeds)
 
 
 @app.command()

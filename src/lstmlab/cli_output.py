@@ -138,7 +138,12 @@ def print_run(run: Run, quiet: bool) -> None:
     seconds = ", ".join(f"{display_name(c)} {s:.1f} s" for c, s in run.manifest["seconds"].items())
     console.print(f"best trained model (lowest validation RMSE): [bold]{display_name(best)}[/]; "
                   f"training time: {seconds}")
-    console.print(run_summary(metrics, run.cells, selected), markup=False)
+    console.print(run_summary(metrics, selected), markup=False)
+    if (run.path / "seeds.csv").is_file():
+        spread = at_step(run.table("seeds.csv")).loc["test"]
+        for cell, row in spread.iterrows():
+            console.print(f"{display_name(cell)} over {int(row['seeds'])} seeds, test RMSE: mean "
+                          f"{row['rmse_mean']:,.3f}, sd {row['rmse_sd']:,.3f}")
     step_one = at_step(metrics, 1).loc["test"]
     for cell in run.cells:
         console.print(f"lag check ({display_name(cell)}): " + lag_sentence(

@@ -110,7 +110,7 @@ def _summary(run: Run, metrics: pd.DataFrame) -> str:
         f"Lag check ({display_name(c)}): " + lag_sentence(float(step_one.loc[c, "lag_corr"]),
                                                            float(step_one.loc[c, "same_day_corr"]))
         for c in run.cells)
-    text = f"{run_summary(metrics, run.cells, selected)} {lags} {_placebo(run)}".strip()
+    text = f"{run_summary(metrics, selected)} {lags} {_placebo(run)}".strip()
     return f'<dl class="facts">{items}</dl><p class="verdict">{escape(text)}</p>'
 
 

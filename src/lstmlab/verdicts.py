@@ -59,17 +59,20 @@ def _label(model: str) -> str:
     return f"the {display_name(model)}"
 
 
-def compare(model: str, other: str, rmse: float, other_rmse: float, p_value: float) -> str:
+def compare(model: str, other: str, rmse: float, other_rmse: float, p_value: float, *,
+            label: str | None = None) -> str:
     """A clause comparing ``model`` with ``other``; ``p_value`` is their DM test's.
 
     Says "beats" or "is significantly worse than" only when ``p_value < LEVEL``; otherwise "does
     not differ significantly from". Always quotes both RMSEs, their ratio and the p-value.
+    ``label`` names ``model`` in the sentence instead of its display name (a sweep's
+    configuration).
     """
     ratio = rmse / other_rmse if other_rmse else math.nan
     figures = f"RMSE {rmse:,.3f} against {other_rmse:,.3f} ({ratio:.3f}x"
+    name = f"the {label}" if label else _label(model)
     if math.isnan(p_value):
-        return (f"{_label(model)} and {_label(other)} cannot be told apart by a test: "
-                f"{figures})")
+        return f"{name} and {_label(other)} cannot be told apart by a test: {figures})"
     figures += f", DM p = {p_value:.3f})"
     if p_value < LEVEL and rmse < other_rmse:
         verb = "beats"
@@ -77,7 +80,7 @@ def compare(model: str, other: str, rmse: float, other_rmse: float, p_value: flo
         verb = "is significantly worse than"
     else:
         verb = "does not differ significantly from"
-    return f"{_label(model)} {verb} {_label(other)}: {figures}"
+    return f"{name} {verb} {_label(other)}: {figures}"
 
 
 def select_forecaster(metrics: pd.DataFrame, split: str = "val") -> str:
@@ -124,9 +127,13 @@ def summary_line(metrics: pd.DataFrame, trained: Sequence[str], selected: str,
     return " ".join(parts)
 
 
-def run_summary(metrics: pd.DataFrame, cells: Sequence[str], selected: str) -> str:
-    """:func:`summary_line` of a run's ``metrics.csv`` (the whole-forecast rows)."""
-    return summary_line(at_step(metrics), cells, selected)
+def run_summary(metrics: pd.DataFrame, selected: str) -> str:
+    """:func:`summary_line` of a run's ``metrics.csv`` (the whole-forecast rows); every model
+    that is not a baseline (trained cells and seed ensembles) counts as trained."""
+    table = at_step(metrics)
+    trained = [m for m in dict.fromkeys(table.index.get_level_values("model"))
+               if m not in BASELINES]
+    return summary_line(table, trained, selected)
 
 
 def forecast_warning(selected: str, cell: str) -> str | None:

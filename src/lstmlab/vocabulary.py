@@ -41,6 +41,8 @@ _DISPLAY_NAMES: dict[str, str] = {
 
 def display_name(model: str) -> str:
     """Human name of a cell or baseline (``lstm`` -> ``LSTM``, ``naive`` -> ``Naive (...)``)."""
+    if model.endswith("_ensemble") and model != "_ensemble":  # lstmlab.seeds.ensemble_name
+        return f"{display_name(model.removesuffix('_ensemble'))} seed ensemble"
     return _DISPLAY_NAMES.get(model, model.replace("_", " ").capitalize())
 
 

@@ -24,7 +24,8 @@ __all__ = ["MAX_LISTED", "leaderboard_sections", "write_sweep_report"]
 MAX_LISTED = 1000  # longer trial lists stay in trials.csv: the page must stay light to open
 
 # text columns are left-aligned, and a message may wrap
-_KINDS = {"series": "text", "label": "text", "status": "text", "message": "text wrap"}
+_KINDS = {"series": "text", "label": "text", "status": "text", "message": "text wrap",
+          "selected": "text", "verdict": "text wrap"}
 
 
 def write_sweep_report(board: Leaderboard, sweep_dir: Path, title: str) -> Path:
@@ -43,8 +44,10 @@ def leaderboard_sections(board: Leaderboard) -> list[tuple[str, str, str]]:
                f"{board.trials['label'].nunique()} configurations = {len(board.trials)} trials: "
                f"{counts.get('ok', 0)} finished, {counts.get('failed', 0)} failed, "
                f"{counts.get('stopped', 0)} stopped early. The best configuration of a series "
-               f"has the lowest validation RMSE (price units); the test split is not used to "
-               f"choose. Test / naive below 1 beats the naive forecast (tomorrow = today).</p>")
+               f"has the lowest validation RMSE (price units); a baseline with a lower one is "
+               f"selected instead; the test split is not used to choose. Test / naive is the "
+               f"test RMSE over the naive forecast's (tomorrow = today); the verdict says "
+               f"whether the difference is significant (Diebold-Mariano, 5%).</p>")
     configs = board.configurations.rename(columns={"series": "series_count"})
     problems = board.trials[board.trials["status"] != "ok"]
     return [
