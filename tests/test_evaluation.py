@@ -55,6 +55,6 @@ def test_with_baselines_names_the_model_by_its_cell(fitted, prices):
     prepared = prepare_for(fitted.config, prices, fitted.spec_)
     series = prices["close"].to_numpy()
     forecasts = with_baselines(fitted.config, np.zeros((len(prepared.val), 1)), series,
-                               prepared.val, prepared.spec)
+                               prepared.val, mean_return=0.001)
     assert list(forecasts) == ["gru", *BASELINES]
     np.testing.assert_array_equal(forecasts["naive"][:, 0], prepared.val.last_price)

@@ -108,14 +108,14 @@ def evaluate_model(
     for split in EVALUATED_SPLITS:
         windows: Windows = getattr(prepared, split)
         forecast = predict_prices(model, spec, windows.x, windows.last_price)
-        forecasts = with_baselines(config, forecast, series, windows, spec)
+        forecasts = with_baselines(config, forecast, series, windows, spec.mean_return)
         rows.update(score_forecasts(split, windows.actual, windows.last_price, forecasts, spec))
         frames.append(prediction_frame(split, windows.dates, windows.actual, forecasts))
     if walk_forward:
         test = prepared.test
         forecast = walk_forward_forecasts(model, config, prepared, walk_forward,
                                           walk_forward_epochs)
-        forecasts = with_baselines(config, forecast, series, test, spec)
+        forecasts = with_baselines(config, forecast, series, test, spec.mean_return)
         rows.update(score_forecasts(WALK_FORWARD_SPLIT, test.actual, test.last_price, forecasts,
                                     spec))
     return Evaluation(metrics=metrics_table(rows), predictions=pd.concat(frames))
@@ -153,13 +153,13 @@ def walk_forward_forecasts(
 
 def with_baselines(
     config: ForecastConfig, forecast: np.ndarray, series: np.ndarray, windows: Windows,
-    spec: WindowSpec,
+    mean_return: float,
 ) -> dict[str, np.ndarray]:
     """The model's forecasts ``(N, h)`` under its cell name, then each baseline's, made at the
-    same origins of the target-column ``series`` (``spec``: the training mean return)."""
+    same origins of the target-column ``series`` (``mean_return``: the training period's mean
+    log return, :attr:`WindowSpec.mean_return`)."""
     baselines = baseline_forecasts(series, windows.origin, config.horizon,
-                                   ma_window=config.baseline_window,
-                                   mean_return=spec.mean_return)
+                                   ma_window=config.baseline_window, mean_return=mean_return)
     return {config.cell: forecast, **baselines}
 
 

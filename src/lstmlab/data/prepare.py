@@ -191,7 +191,7 @@ def _training_yardsticks(train: np.ndarray) -> tuple[float, float]:
     from lstmlab.baselines import mean_log_return
     from lstmlab.metrics import naive_mae
 
-    return (mean_log_return(train) if np.all(train > 0) else 0.0), naive_mae(train)
+    return (mean_log_return(train, train.size - 1) if np.all(train > 0) else 0.0), naive_mae(train)
 
 
 def _scaled_features(frame: pd.DataFrame, spec: WindowSpec) -> tuple[np.ndarray, int]:
