@@ -46,8 +46,10 @@ def test_summary_quotes_the_placebo_when_it_has_been_run(run_dir):
     placebo = run_dir.parent / "placebo"
     placebo.mkdir()
     (placebo / "TSLA.json").write_text(json.dumps(
-        {"real_ratio": 1.0005, "percentile": 60.0, "placebo_ratios": [1.0] * 20}))
+        {"real_ratio": 1.0005, "percentile": 60.0, "placebo_ratios": [1.0] * 20,
+         "config": {"max_epochs": 5}}))
     html = build_report(run_dir).read_text()
+    assert "Placebo (TSLA.json: the default configuration, at most 5 epochs)" in html
     assert ("the real test RMSE / naive ratio 1.0005 lies at the 60th percentile of 20 ratios "
             "on random walks with TSLA&#x27;s training mean and volatility: no evidence of skill "
             "beyond what a random walk allows.") in html

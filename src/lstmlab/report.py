@@ -109,11 +109,13 @@ def _placebo(run: Run) -> str:
         result = json.loads(path.read_text(encoding="utf-8"))
         percentile, real = float(result["percentile"]), float(result["real_ratio"])
         series = len(result["placebo_ratios"])
+        epochs = int(result["config"]["max_epochs"])
     except (OSError, ValueError, KeyError, TypeError):
         return ""
     finding = ("evidence that the real series holds something the model learned"
                if percentile <= 5 else "no evidence of skill beyond what a random walk allows")
-    return (f"Placebo ({path.name}, default configuration): the real test RMSE / naive ratio "
+    return (f"Placebo ({path.name}: the default configuration, at most {epochs} epochs): the "
+            f"real test RMSE / naive ratio "
             f"{real:.4f} lies at the {percentile:.0f}th percentile of {series} ratios on "
             f"random walks with {ticker}'s training mean and volatility: {finding}.")
 
