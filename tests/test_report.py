@@ -38,7 +38,7 @@ def test_summary_says_a_baseline_was_selected_and_gives_the_model_verdict(run_di
             "naive forecast is selected. The best trained model on validation, LSTM: on the test "
             "period the LSTM does not differ significantly from the naive forecast: RMSE 5.100 "
             "against 5.000 (1.020x, DM p = 0.430).") in html
-    assert "Lag check (LSTM): This forecast mostly repeats yesterday&#x27;s move" in html
+    assert "Lag check (LSTM): This forecast mostly repeats yesterday&#39;s move" in html
     assert "Placebo" not in html  # not run for this ticker
 
 
@@ -51,7 +51,7 @@ def test_summary_quotes_the_placebo_when_it_has_been_run(run_dir):
     html = build_report(run_dir).read_text()
     assert "Placebo (TSLA.json: the default configuration, at most 5 epochs)" in html
     assert ("the real test RMSE / naive ratio 1.0005 lies at the 60th percentile of 20 ratios "
-            "on random walks with TSLA&#x27;s training mean and volatility: no evidence of skill "
+            "on random walks with TSLA&#39;s training mean and volatility: no evidence of skill "
             "beyond what a random walk allows.") in html
 
 

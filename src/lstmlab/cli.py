@@ -239,15 +239,15 @@ def forecast(run_dir: RunDir,
 
     run = runs.read_run(run_dir)
     cell = cell or run.manifest["best_model"]
-    warning = forecast_warning(run.manifest.get("selected", cell), cell)
-    if warning:  # before anything else: the user should know the model lost on validation
-        typer.echo(warning, err=True)
     source = data or run.config.get("source_file") or run.config["source"]
     saved_dir = run.config.get("data_dir")
     calendar = calendar or run.config.get("calendar")
     with status("loading the prices and the model, forecasting", quiet):
         prices = _load(source, data_dir or (Path(saved_dir) if saved_dir else None), fill,
                        calendar)
+        warning = forecast_warning(run.manifest.get("selected", cell), cell)
+        if warning and cell in run.cells:  # the user should know this model lost on validation
+            typer.echo(warning, err=True)
         made = jobs.forecast_run(run, prices, steps, cell, calendar=calendar)
     print_forecast(run, prices, made, quiet)
 
