@@ -47,11 +47,15 @@ class Fitted:
     spread: pd.DataFrame | None = None  # metrics across seeds (lstmlab.seeds.seed_spread)
 
 
-def describe_data(prices: pd.DataFrame, config: ForecastConfig) -> dict[str, Any]:
-    """Rows, date range, notes on what loading did, and each split's dates and window count."""
+def describe_data(prices: pd.DataFrame, config: ForecastConfig,
+                  covariates: Mapping[str, pd.DataFrame] | None = None) -> dict[str, Any]:
+    """Rows, date range, notes on what loading did, and each split's dates and window count.
+
+    ``covariates``: the frames of the config's covariate sources (``load_covariates``).
+    """
     from lstmlab.pipeline import prepare_for
 
-    prepared = prepare_for(config, prices)
+    prepared = prepare_for(config, prices, covariates=covariates)
     return {
         "rows": len(prices),
         "first": f"{prices.index[0]:%Y-%m-%d}",
@@ -69,8 +73,11 @@ def _split_summary(prepared: Prepared) -> dict[str, dict[str, Any]]:
 
 
 def fit_models(prices: pd.DataFrame, configs: Mapping[str, ForecastConfig],
-               on_epoch: ProgressCallback | None = None, seeds: int = 1) -> list[Fitted]:
-    """Fit and evaluate one forecaster per cell, in order, on the same prices.
+               on_epoch: ProgressCallback | None = None,
+               covariates: Mapping[str, pd.DataFrame] | None = None,
+               seeds: int = 1) -> list[Fitted]:
+    """Fit and evaluate one forecaster per cell, in order, on the same prices (and the same
+    covariate frames, loaded once by the caller).
 
     ``seeds > 1`` trains that many seeds of each config (:mod:`lstmlab.seeds`): the first is the
     cell's model; the spread across seeds and the seed ensemble's scores come with it.
@@ -83,8 +90,8 @@ def fit_models(prices: pd.DataFrame, configs: Mapping[str, ForecastConfig],
     for cell, config in configs.items():
         report = (lambda record, cell=cell: on_epoch(cell, record)) if on_epoch else None
         start = time.perf_counter()
-        prepared = prepare_for(config, prices)
-        runs = [_fit_one(seeded, prices, prepared, report)
+        prepared = prepare_for(config, prices, covariates=covariates)
+        runs = [_fit_one(seeded, prices, prepared, report, covariates)
                 for seeded in seed_configs(config, seeds)]
         (forecaster, evaluation), spread = runs[0], None
         if seeds > 1:
@@ -97,12 +104,13 @@ def fit_models(prices: pd.DataFrame, configs: Mapping[str, ForecastConfig],
 
 
 def _fit_one(config: ForecastConfig, prices: pd.DataFrame, prepared: Prepared,
-             report: Callable[[dict[str, float]], None] | None) -> tuple[Forecaster, Evaluation]:
+             report: Callable[[dict[str, float]], None] | None,
+             covariates: Mapping[str, pd.DataFrame] | None) -> tuple[Forecaster, Evaluation]:
     from lstmlab.forecaster import Forecaster
 
     forecaster = Forecaster(config).fit(prices, prepared=prepared, verbose=False,
-                                        on_epoch=report)
-    return forecaster, forecaster.evaluate(prices, prepared=prepared)
+                                        on_epoch=report, covariates=covariates)
+    return forecaster, forecaster.evaluate(prices, prepared=prepared, covariates=covariates)
 
 
 def write_run(folder: Path, prices: pd.DataFrame, fitted: list[Fitted],
@@ -227,11 +235,12 @@ class Forecast:
 
 
 def forecast_run(run: Run, prices: pd.DataFrame, steps: int, cell: str | None = None, *,
-                 calendar: str | None = None) -> Forecast:
+                 calendar: str | None = None, data_dir: str | None = None) -> Forecast:
     """Forecast ``steps`` trading days past ``prices`` with a run's model; save table and chart.
 
     The days are the sessions of the exchange ``calendar`` (default: XNYS, see
-    :mod:`lstmlab.trading_days`).
+    :mod:`lstmlab.trading_days`). A model with past covariates loads their latest prices
+    (``data_dir``: where tickers are looked up).
 
     Writes ``forecast-<cell>.csv`` and ``charts/forecast-<cell>.*`` into the run, then rebuilds
     its report. The model is loaded on the CPU, wherever it was trained.
@@ -242,7 +251,11 @@ def forecast_run(run: Run, prices: pd.DataFrame, steps: int, cell: str | None = 
 
     cell = cell or run.manifest["best_model"]
     forecaster = Forecaster.load(run.model_path(cell), device="cpu")
-    table = forecaster.forecast(prices, steps, calendar=calendar or DEFAULT_CALENDAR)
+    from lstmlab.data.covariates import load_covariates
+
+    covariates = load_covariates([n for n, _ in forecaster.config.covariates], data_dir=data_dir)
+    table = forecaster.forecast(prices, steps, calendar=calendar or DEFAULT_CALENDAR,
+                                covariates=covariates)
     write_table(run.path, f"forecast-{cell}.csv", table, index=True)
     column = forecaster.config.target_column
     figure = charts.forecast_chart(prices[column], table, title=(
