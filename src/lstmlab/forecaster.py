@@ -25,7 +25,7 @@ from lstmlab.data import Prepared, Windows, latest_window, windows_for
 from lstmlab.data.covariates import load_covariates
 from lstmlab.data.load import as_prices
 from lstmlab.errors import ConfigError, NotFittedError
-from lstmlab.evaluation import Evaluation, evaluate_model, predict_prices
+from lstmlab.evaluation import Evaluation, check_unseen_test, evaluate_model, predict_prices
 from lstmlab.manifest import build_manifest
 from lstmlab.pipeline import build_model, prepare_for, tensors, train_settings
 from lstmlab.runtime import resolve_device, torch_threads
@@ -182,17 +182,27 @@ class Forecaster:
                  walk_forward_epochs: int = 2, covariates: Covariates = None) -> Evaluation:
         """Score the model and the baselines on validation and test, in price units.
 
-        The split is the config's, applied to ``prices``; the scalers are the fitted ones
-        (``prepared``: the windows ``fit`` was given, to share them). See
-        :func:`lstmlab.evaluation.evaluate_model` for ``walk_forward``.
+        The split is at the dates the model was fitted with (not the config's fractions, which
+        would put a shorter frame's "test" inside the training period), and the scalers are the
+        fitted ones (``prepared``: the windows ``fit`` was given, to share them). Prices whose
+        test part would overlap the data the model was fitted or selected on are refused with a
+        :class:`DataError`. See :func:`lstmlab.evaluation.evaluate_model` for ``walk_forward``.
         """
         self._check_fitted()
         frame = as_prices(prices)
         if prepared is not None and prepared.spec is not self.spec_:
             raise ConfigError("prepared windows must be the ones this forecaster was fitted on; "
                               "leave prepared out to make them from prices")
-        prepared = prepared or prepare_for(self.config, frame, self.spec_,
+        fitted = self.manifest_["split_dates"]
+        first, last = (f"{frame.index[0]:%Y-%m-%d}", f"{frame.index[-1]:%Y-%m-%d}")
+        if last <= fitted["val"]["last"]:  # no unseen day at all: all of it would be "test"
+            check_unseen_test(first, last, fitted)
+        at_fitted_dates = self.config.replace(split=(fitted["val"]["first"],
+                                                     fitted["test"]["first"]))
+        prepared = prepared or prepare_for(at_fitted_dates, frame, self.spec_,
                                            self._covariates(covariates))
+        test = prepared.split_dates["test"]
+        check_unseen_test(test["first"], test["last"], fitted)
         return evaluate_model(self.model_, self.config, prepared, frame,
                               walk_forward=walk_forward, walk_forward_epochs=walk_forward_epochs)
 
