@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import typer
 
 from lstmlab._version import __version__
+from lstmlab.backtest.command import backtest_command
 from lstmlab.config import parse_cells
 from lstmlab.errors import ConfigError, LstmlabError
 from lstmlab.memory.command import memory_command
@@ -278,6 +279,7 @@ def report(run_dir: RunDir, quiet: Quiet = False, verbose: Verbose = False) -> N
 
 app.command("memory")(memory_command)  # the long-memory lab; it prints its own errors
 app.command("sweep")(sweep_command)  # many tickers x configurations on Ray
+app.command("backtest")(_user_errors(backtest_command))  # many origins, refits on the past
 
 
 def main() -> None:

@@ -89,11 +89,14 @@ class Forecaster:
         *,
         verbose: bool = True,
         on_epoch: Callable[[dict[str, float]], None] | None = None,
+        start_state: dict[str, torch.Tensor] | None = None,
     ) -> Forecaster:
         """Prepare windows from ``prices``, train, and keep the best-validation weights.
 
         ``prices`` is anything :func:`lstmlab.load_prices` accepts. ``verbose`` prints one line
-        per epoch; ``on_epoch`` receives each epoch's history record as well.
+        per epoch; ``on_epoch`` receives each epoch's history record as well. ``start_state``
+        (a ``state_dict`` of the same model) starts training from those weights instead of a
+        fresh initialisation: fine-tuning, as a backtest's ``refit="finetune"`` does.
         """
         cfg = self.config
         device = resolve_device(cfg.device)
@@ -101,6 +104,8 @@ class Forecaster:
         prepared = prepare_for(cfg, frame)
         torch.manual_seed(cfg.seed)  # weight initialisation and dropout masks
         model = self._build_model(len(prepared.features)).to(device)
+        if start_state is not None:
+            model.load_state_dict(start_state)
         callbacks = [cb for cb in (on_epoch, _printer(cfg.max_epochs) if verbose else None) if cb]
         result = train(
             model, _tensors(prepared.train, device), _tensors(prepared.val, device),

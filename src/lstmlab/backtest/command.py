@@ -1,0 +1,165 @@
+"""``lstmlab backtest``: refit through time, forecast every origin, score the pooled forecasts.
+
+A plain Typer-annotated function, registered by the CLI; PyTorch and pandas are imported inside
+it, so registering it keeps ``lstmlab --help`` light.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from lstmlab.config import parse_cells
+
+if TYPE_CHECKING:
+    from lstmlab.backtest import Backtest, RefitResult
+    from lstmlab.config import ForecastConfig
+
+__all__ = ["backtest_command"]
+
+
+def backtest_command(
+    source: Annotated[str, typer.Argument(help="Ticker (e.g. TSLA) or path of a price CSV.",
+                                          show_default=False)],
+    start: Annotated[str | None, typer.Option(
+        help="First refit date, the first forecast target (default: where the config's test "
+             "split would start).")] = None,
+    end: Annotated[str | None, typer.Option(help="Last target date (default: the data's end).")
+                   ] = None,
+    refit_every: Annotated[int, typer.Option(min=1, help="Trading days between refits.")] = 63,
+    window: Annotated[str, typer.Option(help="expanding (all the past) or rolling.")
+                      ] = "expanding",
+    train_size: Annotated[int | None, typer.Option(
+        min=1, help="Rows each rolling fit sees (train and validation).")] = None,
+    refit: Annotated[str, typer.Option(
+        help="full (a new model per refit) or finetune (continue the previous one).")] = "full",
+    step: Annotated[int, typer.Option(min=1, help="Trading days between forecast origins.")] = 1,
+    cells: Annotated[str, typer.Option(help="Comma-separated cells: rnn, lstm, gru.")] = "lstm",
+    seeds: Annotated[int, typer.Option(
+        min=1, help="Seeds per cell (the cell's forecast is their mean).")] = 1,
+    jobs: Annotated[int, typer.Option(
+        min=0, help="Worker processes, one thread each (0: one per core; 1: no pool).")] = 0,
+    address: Annotated[str | None, typer.Option(
+        help="Ray cluster to run the refits on (e.g. 10.0.0.5:6379 or auto).")] = None,
+    store: Annotated[Path | None, typer.Option(
+        help="Folder of finished refits, reused by reruns (default: OUT/.refits).")] = None,
+    epochs: Annotated[int | None, typer.Option("--epochs", min=1, help="Maximum epochs.")
+                      ] = None,
+    hidden_size: Annotated[int | None, typer.Option(min=1, help="Units per layer.")] = None,
+    lookback: Annotated[int | None, typer.Option(min=1, help="Days in each window.")] = None,
+    horizon: Annotated[int | None, typer.Option(min=1, help="Days ahead at once.")] = None,
+    target: Annotated[str | None, typer.Option(help="price, return, log_return or change.")
+                      ] = None,
+    split: Annotated[str | None, typer.Option(
+        help="TRAIN,VAL,TEST fractions; each refit splits its past TRAIN:VAL.")] = None,
+    seed: Annotated[int | None, typer.Option(help="First seed.")] = None,
+    charts: Annotated[bool, typer.Option(help="Draw the two charts.")] = True,
+    data_dir: Annotated[Path | None, typer.Option(help="Folder searched first for <TICKER>.csv."
+                                                  )] = None,
+    fill: Annotated[str | None, typer.Option(help="Missing values: 'ffill' or 'drop'.")] = None,
+    out: Annotated[Path, typer.Option(help="Folder that receives the run directory.")
+                   ] = Path("runs"),
+    name: Annotated[str | None, typer.Option(help="Run directory name.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the run path.")
+                     ] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show tracebacks.")] = False,
+) -> None:
+    """Backtest over many forecast origins: refit every REFIT_EVERY days on the past only,
+    forecast each origin, and score the pooled forecasts against the baselines."""
+    from lstmlab import runs
+    from lstmlab.backtest.output import write_backtest_run
+    from lstmlab.backtest.plan import BacktestSettings
+    from lstmlab.backtest.run import run_backtest
+    from lstmlab.data import load_prices
+
+    began = time.perf_counter()
+    configs = _configs(cells, max_epochs=epochs, hidden_size=hidden_size, lookback=lookback,
+                       horizon=horizon, target=target, split=split, seed=seed)
+    prices = load_prices(source, data_dir=data_dir, fill=fill)
+    first = next(iter(configs.values()))
+    settings = BacktestSettings(start or _test_start(prices, first), end, refit_every, window,
+                                train_size, refit, step)
+    target_dir = runs.run_path(out, name or runs.default_run_name(source, "backtest"),
+                               unique=name is None)
+    with _progress(quiet) as (on_start, on_refit):
+        result = run_backtest(prices, configs, settings,
+                              seeds=[first.seed + i for i in range(seeds)], jobs=jobs,
+                              address=address, store=store or out / ".refits",
+                              on_start=on_start, on_refit=on_refit)
+    asked = {"command": "backtest", "name": target_dir.name, "source": source,
+             "data_dir": str(data_dir) if data_dir else None, "fill": fill,
+             "cells": list(configs), "seeds": seeds, "jobs": jobs, "address": address}
+    with runs.new_run(target_dir) as folder:
+        write_backtest_run(folder, prices, result, asked,
+                           wall_seconds=time.perf_counter() - began, charts=charts)
+    _print(result, target_dir, quiet)
+
+
+def _configs(cells: str, **options: Any) -> dict[str, ForecastConfig]:
+    from lstmlab.config import ForecastConfig
+
+    if options.get("split") is not None:
+        try:
+            options["split"] = tuple(float(p) for p in options["split"].split(","))
+        except ValueError:
+            from lstmlab.errors import ConfigError
+
+            raise ConfigError(f"--split must be three fractions TRAIN,VAL,TEST for a backtest, "
+                              f"got {options['split']!r}") from None
+    given = {k: v for k, v in options.items() if v is not None}
+    return {cell: ForecastConfig(cell=cell, **given) for cell in parse_cells(cells)}
+
+
+def _test_start(prices: Any, config: ForecastConfig) -> str:
+    """The first target date of the config's test split on ``prices``."""
+    from lstmlab.forecaster import prepare_for
+
+    return prepare_for(config, prices).split_dates["test"]["first"]
+
+
+Callbacks = tuple[Callable[[int, int], None] | None, Callable[["RefitResult"], None] | None]
+
+
+@contextmanager
+def _progress(quiet: bool) -> Iterator[Callbacks]:
+    """A progress bar over the refits, on stderr; yields (on_start, on_refit)."""
+    if quiet:
+        yield None, None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    console = Console(stderr=True, highlight=False)
+    with Progress(TextColumn("refits"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  TextColumn("{task.fields[last]}"), console=console) as progress:
+        task = progress.add_task("refits", total=None, last="")
+
+        def on_start(total: int, stored: int) -> None:
+            if stored:
+                console.print(f"resuming: {stored} of {total} refits are stored already")
+            progress.update(task, total=total)
+
+        def on_refit(result: RefitResult) -> None:
+            how = "stored" if result.cached else f"{result.fit_seconds:.1f} s"
+            progress.update(task, advance=1, last=f"block {result.block} {result.cell} "
+                                                  f"seed {result.seed}: {how}")
+
+        yield on_start, on_refit
+
+
+def _print(result: Backtest, run_dir: Path, quiet: bool) -> None:
+    from lstmlab.backtest.output import headline
+    from lstmlab.backtest.page import verdict_sentence
+
+    if quiet:
+        typer.echo(str(run_dir))
+        return
+    for model, scores in headline(result).items():
+        typer.echo(verdict_sentence(model, scores))
+    typer.echo(f"refits: {result.refits['refit'].nunique()}, fit time {result.fit_seconds:.1f} s"
+               f"\nrun: {run_dir}\nreport: {run_dir / 'report.html'}")

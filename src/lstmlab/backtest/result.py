@@ -1,0 +1,122 @@
+"""``Backtest``: the pooled out-of-sample forecasts of every refit, with the baselines beside them.
+
+:func:`assemble` joins the refits' forecasts into one table with a row per (origin, step): the
+origin date, the step ``k``, the target date, the refit block that made the forecast, the actual
+price, each model and each baseline (made at the same origins from prices up to the origin
+only). With several seeds a cell's column is the seed ensemble (the mean forecast) and each seed
+keeps its own column ``<cell>_seed<s>``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from lstmlab.backtest.plan import BacktestSettings, Block
+from lstmlab.backtest.refit import RefitResult
+from lstmlab.baselines import baseline_forecasts
+
+if TYPE_CHECKING:
+    from lstmlab.config import ForecastConfig
+
+__all__ = ["Backtest", "assemble", "seed_column"]
+
+ID_COLUMNS = ("origin", "step", "target_date", "refit", "actual")
+
+
+def seed_column(cell: str, seed: int) -> str:
+    """Name of one seed's forecast column when several seeds are trained."""
+    return f"{cell}_seed{seed}"
+
+
+@dataclass
+class Backtest:
+    """A rolling-origin backtest's outcome.
+
+    ``predictions``: one row per (origin, step), columns :data:`ID_COLUMNS`, then the models
+    (``models``) and the baselines (``baselines``), in price units. ``refits``: one row per
+    (block, cell, seed) with its dates, epochs and fit seconds. ``metrics``: pooled and
+    per-block scores per step (see :func:`lstmlab.backtest.scoring.score_backtest`).
+    """
+
+    settings: BacktestSettings
+    configs: dict[str, ForecastConfig]
+    models: list[str]
+    baselines: list[str]
+    predictions: pd.DataFrame
+    refits: pd.DataFrame
+    metrics: pd.DataFrame
+
+    @property
+    def fit_seconds(self) -> float:
+        """Seconds the refits spent in ``fit`` (stored refits count the time they once took)."""
+        return float(self.refits["fit_seconds"].sum())
+
+    def ratio(self, model: str, step: int = 1) -> float:
+        """Pooled RMSE of ``model`` at ``step`` divided by the naive forecast's."""
+        row = self.metrics.query("scope == 'pooled' and step == @step and model == @model")
+        return float(row["rmse_ratio"].iloc[0])
+
+
+def assemble(prices: pd.DataFrame, configs: Mapping[str, ForecastConfig],
+             settings: BacktestSettings, blocks: Sequence[Block], seeds: Sequence[int],
+             results: Sequence[RefitResult]) -> Backtest:
+    """The :class:`Backtest` of ``results`` (one per block, cell and seed) on ``prices``."""
+    from lstmlab.backtest.scoring import score_backtest
+
+    first = next(iter(configs.values()))
+    h, column = first.horizon, first.target_column
+    origins = np.concatenate([np.asarray(b.origins, dtype=np.int64) for b in blocks])  # (N,)
+    refit_of = np.concatenate([np.full(len(b.origins), b.id) for b in blocks])  # (N,)
+    series = prices[column].to_numpy(dtype=np.float64)
+    forecasts = _model_forecasts(results, configs, seeds, blocks)  # name -> (N, h)
+    baselines = baseline_forecasts(series, origins, h, ma_window=first.baseline_window)
+    steps = np.arange(1, h + 1)
+    rows = origins[:, None] + steps[None, :]  # (N, h) target rows
+    table = pd.DataFrame({
+        "origin": np.repeat(prices.index[origins], h),
+        "step": np.tile(steps, len(origins)),
+        "target_date": prices.index[rows.reshape(-1)],
+        "refit": np.repeat(refit_of, h),
+        "actual": series[rows].reshape(-1),
+    })
+    for name, values in {**forecasts, **baselines}.items():
+        table[name] = values.reshape(-1)
+    table = table.sort_values(["step", "origin"], kind="stable").reset_index(drop=True)
+    models = list(forecasts)
+    return Backtest(settings, dict(configs), models, list(baselines), table,
+                    _refit_table(results, blocks, prices.index),
+                    score_backtest(table, models, list(baselines), settings.step))
+
+
+def _model_forecasts(results: Sequence[RefitResult], configs: Mapping[str, ForecastConfig],
+                     seeds: Sequence[int], blocks: Sequence[Block]) -> dict[str, np.ndarray]:
+    """Per cell (the seed mean) and, with several seeds, per seed: ``(N, h)`` forecasts."""
+    by_key = {(r.cell, r.seed, r.block): r.forecasts for r in results}
+    out: dict[str, np.ndarray] = {}
+    for cell in configs:
+        per_seed = {s: np.concatenate([by_key[(cell, s, b.id)] for b in blocks]) for s in seeds}
+        out[cell] = np.mean(list(per_seed.values()), axis=0)  # (N, h): the seed ensemble
+        if len(seeds) > 1:
+            out.update({seed_column(cell, s): values for s, values in per_seed.items()})
+    return out
+
+
+def _refit_table(results: Sequence[RefitResult], blocks: Sequence[Block],
+                 index: pd.DatetimeIndex) -> pd.DataFrame:
+    by_id = {b.id: b for b in blocks}
+    rows = []
+    for r in results:
+        block = by_id[r.block]
+        rows.append({"refit": r.block, "cell": r.cell, "seed": r.seed,
+                     "refit_date": f"{index[block.refit]:%Y-%m-%d}",
+                     "first_origin": f"{index[block.origins[0]]:%Y-%m-%d}",
+                     "last_origin": f"{index[block.origins[-1]]:%Y-%m-%d}",
+                     "origins": len(block.origins), **r.summary,
+                     "fit_seconds": round(r.fit_seconds, 3), "stored": r.cached})
+    return pd.DataFrame(rows).sort_values(["refit", "cell", "seed"], kind="stable",
+                                          ignore_index=True)
