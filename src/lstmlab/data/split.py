@@ -5,8 +5,9 @@ three consecutive blocks, by fractions of their number or at two dates ``(val_st
 test_start)``. A test fraction of 0 leaves no test part (every target row goes to training or
 validation), as when a model is refitted on all the past before forecasting beyond it.
 
-A sample belongs to a split when *all* its ``h`` target rows lie in that split's block. Its lookback window may reach back into the previous block: that context precedes the
-split's first target and was known at that time, so it is not leakage. Samples whose targets
+A sample belongs to a split when *all* its ``h`` target rows lie in that split's block. Its
+lookback window may reach back into the previous block: that context precedes the split's first
+target and was known at that time, so it is not leakage. Samples whose targets
 straddle a boundary (``h - 1`` per boundary when ``h > 1``) belong to no split, so no price is a
 target in two splits.
 """
