@@ -73,7 +73,7 @@ def backtest_command(
     forecast each origin, and score the pooled forecasts against the baselines."""
     from lstmlab import runs
     from lstmlab.backtest.output import write_backtest_run
-    from lstmlab.backtest.plan import BacktestSettings
+    from lstmlab.backtest.plan import BacktestSettings, plan_blocks
     from lstmlab.backtest.run import run_backtest
     from lstmlab.data import load_prices
 
@@ -84,6 +84,7 @@ def backtest_command(
     first = next(iter(configs.values()))
     settings = BacktestSettings(start or _test_start(prices, first), end, refit_every, window,
                                 train_size, refit, step)
+    plan_blocks(prices, first, settings)  # every setting checked before the progress bar
     target_dir = runs.run_path(out, name or runs.default_run_name(source, "backtest"),
                                unique=name is None)
     with _progress(quiet) as (on_start, on_refit):
