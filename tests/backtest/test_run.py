@@ -49,7 +49,8 @@ def test_one_block_reproduces_the_compare_test_forecasts(short_prices):
     mine = result.predictions.set_index("target_date")
     assert list(mine.index) == list(test.index)
     np.testing.assert_allclose(mine["lstm"], test["lstm"], rtol=1e-6)
-    np.testing.assert_allclose(mine["naive"], test["naive"], rtol=1e-12)
+    for baseline in ("naive", "drift", "moving_average", "mean_return"):
+        np.testing.assert_allclose(mine[baseline], test[baseline], rtol=1e-12)
 
 
 def test_a_rerun_resumes_and_a_pool_gives_the_same_forecasts(short_prices, tmp_path):

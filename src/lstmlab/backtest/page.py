@@ -33,8 +33,11 @@ _CHARTS = (
 
 def verdict_sentence(model: str, scores: dict[str, float]) -> str:
     """How ``model`` compares with the naive forecast, pooled at step 1, in words that claim a
-    difference only when the Diebold-Mariano test finds one at the 5% level."""
+    difference only when the Diebold-Mariano test finds one at the 5% level; the Clark-West
+    p-value (the nested-model test) follows."""
     ratio, p = scores["rmse_ratio"], scores.get("dm_p_value", math.nan)
+    cw = scores.get("cw_p_value", math.nan)
+    nested = f"; Clark-West p = {cw:.3f}" if math.isfinite(cw) else ""
     change = f"{abs(ratio - 1):.1%} {'lower' if ratio < 1 else 'higher'}"
     sentence = (f"{display_name(model)}: pooled one-step RMSE {ratio:.3f}x the naive "
                 f"forecast's ({change}) over {int(scores['n']):,} origins")
@@ -42,8 +45,10 @@ def verdict_sentence(model: str, scores: dict[str, float]) -> str:
         return sentence + "; no test could be computed."
     if p < _LEVEL:
         word = "better" if ratio < 1 else "worse"
-        return sentence + f"; significantly {word} than naive (Diebold-Mariano p = {p:.3f})."
-    return sentence + f"; the difference is not significant (Diebold-Mariano p = {p:.2f})."
+        return (sentence + f"; significantly {word} than naive (Diebold-Mariano p = {p:.3f}"
+                f"{nested}).")
+    return (sentence + f"; the difference is not significant (Diebold-Mariano p = {p:.2f}"
+            f"{nested}).")
 
 
 def render_backtest(run: Run) -> str:

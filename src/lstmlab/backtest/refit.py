@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from lstmlab.backtest.plan import Block
+from lstmlab.baselines import mean_log_return
 from lstmlab.errors import ModelFileError
 from lstmlab.manifest import data_sha256
 
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
 
 __all__ = ["RefitResult", "RefitTask", "load_refit", "run_refit", "save_refit"]
 
-_FORMAT = "lstmlab.backtest.refit/1"
+_FORMAT = "lstmlab.backtest.refit/2"
 
 
 @dataclass(frozen=True)
@@ -95,9 +96,12 @@ def run_refit(task: RefitTask, start_state: dict[str, torch.Tensor] | None = Non
     origins = np.asarray(block.origins, dtype=np.int64)  # (N,) rows of the whole frame
     forecasts = _forecast_origins(forecaster, prices, origins - block.fit_start)
     history = forecaster.history_
+    close = past[config.target_column].to_numpy(dtype=np.float64)
+    train_end = int(forecaster.prepared_.train.origin[-1]) + config.horizon  # last train target
     summary = {"epochs": len(history), "best_epoch": forecaster.best_epoch_,
                "stop_reason": forecaster.stop_reason_,
                "val_loss": float(history["val_loss"].min()),
+               "mean_return": mean_log_return(close, train_end),  # the mean-return baseline's
                "fit_first": f"{past.index[0]:%Y-%m-%d}", "fit_last": f"{past.index[-1]:%Y-%m-%d}"}
     state = {k: v.detach().cpu().clone() for k, v in forecaster.model_.state_dict().items()}
     return RefitResult(task.key, block.id, config.cell, config.seed, origins, forecasts,

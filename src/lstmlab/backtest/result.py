@@ -74,7 +74,7 @@ def assemble(prices: pd.DataFrame, configs: Mapping[str, ForecastConfig],
     refit_of = np.concatenate([np.full(len(b.origins), b.id) for b in blocks])  # (N,)
     series = prices[column].to_numpy(dtype=np.float64)
     forecasts = _model_forecasts(results, configs, seeds, blocks)  # name -> (N, h)
-    baselines = baseline_forecasts(series, origins, h, ma_window=first.baseline_window)
+    baselines = _baselines(series, blocks, results, h, first.baseline_window)
     steps = np.arange(1, h + 1)
     rows = origins[:, None] + steps[None, :]  # (N, h) target rows
     table = pd.DataFrame({
@@ -91,6 +91,19 @@ def assemble(prices: pd.DataFrame, configs: Mapping[str, ForecastConfig],
     return Backtest(settings, dict(configs), models, list(baselines), table,
                     _refit_table(results, blocks, prices.index),
                     score_backtest(table, models, list(baselines), settings.step))
+
+
+def _baselines(series: np.ndarray, blocks: Sequence[Block], results: Sequence[RefitResult],
+               horizon: int, ma_window: int) -> dict[str, np.ndarray]:
+    """Each baseline's ``(N, h)`` forecasts; the mean-return one uses each block's own training
+    mean (that of the block's first refit, as every cell and seed fits the same past)."""
+    mean_return = {}
+    for r in results:
+        mean_return.setdefault(r.block, float(r.summary["mean_return"]))
+    parts = [baseline_forecasts(series, np.asarray(b.origins, dtype=np.int64), horizon,
+                                ma_window=ma_window, mean_return=mean_return[b.id])
+             for b in blocks]
+    return {name: np.concatenate([part[name] for part in parts]) for name in parts[0]}
 
 
 def _model_forecasts(results: Sequence[RefitResult], configs: Mapping[str, ForecastConfig],
