@@ -172,8 +172,9 @@ def _unwritable(out: Path, err: OSError) -> LstmlabError:
 
 def _train_job(command: str, source: str, configs: dict[str, ForecastConfig], *,
                data_dir: Path | None, fill: str | None, out: Path, name: str | None,
-               quiet: bool) -> None:
-    """Load, fit every config, write the run directory, print the results."""
+               quiet: bool, workers: int = 1) -> None:
+    """Load, fit every config (``workers`` processes, 0: one per core), write the run
+    directory, print the results."""
     from lstmlab import jobs, runs
     from lstmlab.cli_output import epoch_progress, print_data_line, print_run, status
 
@@ -190,7 +191,7 @@ def _train_job(command: str, source: str, configs: dict[str, ForecastConfig], *,
         print_data_line(source, summary, quiet)
         max_epochs = max(c.max_epochs for c in configs.values())
         with epoch_progress(list(configs), max_epochs, quiet) as on_epoch:
-            fitted = jobs.fit_models(prices, configs, on_epoch)
+            fitted = jobs.fit_models(prices, configs, on_epoch, jobs=workers)
         with status("writing models, charts and the report", quiet):
             jobs.write_run(folder, prices, fitted, asked)
     print_run(runs.read_run(target), quiet)
@@ -228,9 +229,13 @@ def compare(source: Source,
             epochs: Epochs = None, hidden_size: Hidden = None, layers: Layers = None,
             lookback: Lookback = None, horizon: Horizon = None, target: Target = None,
             split: Split = None, seed: Seed = None, device: Device = None,
+            jobs: Annotated[int, typer.Option(
+                min=0, help="Cells trained at once, one process and thread each (0: one per "
+                            "core; 1: one after another in this process).")] = 0,
             data_dir: DataDir = None, fill: Fill = None, out: Out = Path("runs"),
             name: Name = None, quiet: Quiet = False, verbose: Verbose = False) -> None:
-    """Train each cell on the same data and seed, score them against the baselines.
+    """Train each cell on the same data and seed (at once, one process each), score them
+    against the baselines.
 
     Prints the test metrics and writes a run directory with every chart and the HTML report.
     """
@@ -239,7 +244,7 @@ def compare(source: Source,
                              target=target, split=split, seed=seed, device=device)
                for cell in cells.split(",")}
     _train_job("compare", source, configs, data_dir=data_dir, fill=fill, out=out, name=name,
-               quiet=quiet)
+               quiet=quiet, workers=jobs)
 
 
 @app.command()

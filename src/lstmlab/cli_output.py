@@ -63,8 +63,7 @@ def epoch_progress(cells: Sequence[str], max_epochs: int,
                 progress.update(tasks[cell], total=task.completed or 1)
 
         def on_epoch(cell: str, record: Mapping[str, float]) -> None:
-            for other in cells[:cells.index(cell)]:
-                finish(other)
+            # cells may train at once (compare --jobs), so a bar is finished only at the end
             progress.start_task(tasks[cell])  # its clock starts with its first epoch
             losses = (f"train {record['train_loss']:.4f}  val {record['val_loss']:.4f}  "
                       f"lr {record['lr']:.1e}")

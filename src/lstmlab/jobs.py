@@ -63,18 +63,30 @@ def _split_summary(prepared: Prepared) -> dict[str, dict[str, Any]]:
 
 
 def fit_models(prices: pd.DataFrame, configs: Mapping[str, ForecastConfig],
-               on_epoch: EpochCallback | None = None) -> list[Fitted]:
-    """Fit and evaluate one forecaster per cell, in order, on the same prices."""
+               on_epoch: EpochCallback | None = None, *, jobs: int = 1) -> list[Fitted]:
+    """Fit and evaluate one forecaster per cell on the same prices; results in config order.
+
+    The cells are independent, so with ``jobs`` other than 1 they train at once in worker
+    processes, one thread each (``jobs=0``: one per core; see :mod:`lstmlab.parallel`);
+    ``on_epoch`` still sees every epoch of every cell, here.
+    """
+    from lstmlab.parallel import relay, run_parallel, workers_for
+
+    local = workers_for(jobs, len(configs)) <= 1
+    with relay(on_epoch, local) as report:
+        pieces = [(cell, config, prices, report) for cell, config in configs.items()]
+        return run_parallel(_fit_one, pieces, jobs=jobs)
+
+
+def _fit_one(piece: tuple[str, ForecastConfig, pd.DataFrame, EpochCallback | None]) -> Fitted:
     from lstmlab.forecaster import Forecaster
 
-    fitted = []
-    for cell, config in configs.items():
-        report = (lambda record, cell=cell: on_epoch(cell, record)) if on_epoch else None
-        start = time.perf_counter()
-        forecaster = Forecaster(config).fit(prices, verbose=False, on_epoch=report)
-        evaluation = forecaster.evaluate(prices)
-        fitted.append(Fitted(cell, forecaster, evaluation, time.perf_counter() - start))
-    return fitted
+    cell, config, prices, on_epoch = piece
+    report = (lambda record: on_epoch(cell, record)) if on_epoch else None
+    start = time.perf_counter()
+    forecaster = Forecaster(config).fit(prices, verbose=False, on_epoch=report)
+    evaluation = forecaster.evaluate(prices)
+    return Fitted(cell, forecaster, evaluation, time.perf_counter() - start)
 
 
 def write_run(folder: Path, prices: pd.DataFrame, fitted: list[Fitted],

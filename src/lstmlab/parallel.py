@@ -15,14 +15,17 @@ ran PyTorch safe. Elsewhere they are spawned.
 
 from __future__ import annotations
 
+import functools
 import os
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from lstmlab.validation import require_int
 
-__all__ = ["available_cores", "run_parallel"]
+__all__ = ["available_cores", "relay", "run_parallel", "workers_for"]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -36,6 +39,44 @@ def available_cores() -> int:
         return os.cpu_count() or 1
 
 
+def workers_for(jobs: int, pieces: int) -> int:
+    """How many workers :func:`run_parallel` uses for ``pieces`` pieces with ``jobs``."""
+    require_int("jobs", jobs, minimum=0)
+    return min(jobs or available_cores(), pieces)
+
+
+@contextmanager
+def relay(callback: Callable[..., None] | None,
+          local: bool) -> Iterator[Callable[..., None] | None]:
+    """A picklable stand-in for ``callback`` that worker processes can call; each call reaches
+    ``callback`` in this process (from a helper thread), in order. With ``local`` (everything
+    runs here) it is ``callback`` itself.
+    """
+    if callback is None or local:
+        yield callback
+        return
+    import multiprocessing
+
+    with multiprocessing.Manager() as manager:
+        queue = manager.Queue()
+
+        def drain() -> None:
+            while (message := queue.get()) is not None:
+                callback(*message)
+
+        reader = threading.Thread(target=drain, daemon=True)
+        reader.start()
+        try:
+            yield functools.partial(_put, queue)
+        finally:
+            queue.put(None)
+            reader.join()
+
+
+def _put(queue: Any, *args: Any) -> None:
+    queue.put(args)
+
+
 def run_parallel(fn: Callable[[T], R], items: Sequence[T], *, jobs: int = 0,
                  address: str | None = None,
                  on_done: Callable[[int, R], None] | None = None) -> list[R]:
@@ -46,14 +87,13 @@ def run_parallel(fn: Callable[[T], R], items: Sequence[T], *, jobs: int = 0,
     is called in this process as each piece finishes. An exception in a piece is raised here
     once the pieces already running have finished.
     """
-    require_int("jobs", jobs, minimum=0)
-    workers = min(jobs or available_cores(), len(items))
+    workers = workers_for(jobs, len(items))
     if address:
         return _on_ray(fn, items, address, on_done)
-    if workers <= 1:
+    if workers <= 1:  # here, with this process's thread setting (a config may set its own)
         results = []
         for position, item in enumerate(items):
-            results.append(_single_threaded(fn, item))
+            results.append(fn(item))
             if on_done:
                 on_done(position, results[-1])
         return results
