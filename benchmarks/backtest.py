@@ -59,14 +59,16 @@ def _prices(ticker: str, data_dir: Path) -> tuple[pd.DataFrame, str]:
 
 
 def timed_backtest(prices: pd.DataFrame, config: ForecastConfig, settings: BacktestSettings,
-                   jobs: int, name: str) -> tuple[float, object]:
-    """Wall seconds of one whole backtest (run directory included) and its result."""
+                   jobs: int, name: str, keep: Path | None) -> tuple[float, object]:
+    """Wall seconds of one whole backtest (run directory included) and its result; the run
+    directory is kept under ``keep`` when given."""
     with tempfile.TemporaryDirectory(prefix="backtest-bench-") as out:
         start = time.perf_counter()
         result = run_backtest(prices, {config.cell: config}, settings, jobs=jobs)
-        with new_run(Path(out) / name) as folder:
+        with new_run((keep or Path(out)) / name) as folder:
             write_backtest_run(folder, prices, result,
-                               {"command": "backtest", "name": name, "source": name},
+                               {"command": "backtest", "name": name, "source": name,
+                                "cells": [config.cell], "seeds": 1, "jobs": jobs},
                                wall_seconds=time.perf_counter() - start)
         return time.perf_counter() - start, result
 
@@ -88,6 +90,8 @@ def main() -> None:
     parser.add_argument("--refit-every", type=int, default=63)
     parser.add_argument("--epochs", type=int, default=None,
                         help="maximum epochs (default: the configuration's)")
+    parser.add_argument("--keep", type=Path, default=None,
+                        help="keep the run directories in this folder")
     args = parser.parse_args()
     config = ForecastConfig(cell="lstm")
     if args.epochs:
@@ -101,22 +105,22 @@ def main() -> None:
     prices, origin = _prices(first, args.data_dir)
     print(f"{first}: {origin}")
     capacity_before = parallel_capacity(2)
-    wall_1, sequential = timed_backtest(prices, config, settings, 1, f"{first}-jobs1")
-    print(_line(first, 1, wall_1, sequential))
-    wall_2, parallel = timed_backtest(prices, config, settings, 2, f"{first}-jobs2")
-    print(_line(first, 2, wall_2, parallel))
+    wall_1, sequential = timed_backtest(prices, config, settings, 1, f"{first}-jobs1", args.keep)
+    print(_line(first, 1, wall_1, sequential), flush=True)
+    wall_2, parallel = timed_backtest(prices, config, settings, 2, f"{first}-jobs2", args.keep)
+    print(_line(first, 2, wall_2, parallel), flush=True)
     capacity_after = parallel_capacity(2)
-    for ticker in args.tickers[1:]:
-        other, origin = _prices(ticker, args.data_dir)
-        wall, result = timed_backtest(other, config, settings, 2, ticker)
-        print(f"{ticker}: {origin}\n{_line(ticker, 2, wall, result)}")
-    overhead = wall_1 / sequential.fit_seconds
-    speedup = wall_1 / wall_2
+    overhead, speedup = wall_1 / sequential.fit_seconds, wall_1 / wall_2
     capacity = (capacity_before + capacity_after) / 2
     print(f"capacity C: {capacity_before:.2f} before and {capacity_after:.2f} after the {first} "
           f"pair; overhead target <= {OVERHEAD_TARGET}; speed-up target >= 0.9 C = "
           f"{0.9 * capacity:.2f}{' and >= 1.7' if capacity >= 1.9 else ''}; load average "
-          f"{os.getloadavg()[0]:.1f} at the end")
+          f"{os.getloadavg()[0]:.1f}", flush=True)
+    for ticker in args.tickers[1:]:
+        other, origin = _prices(ticker, args.data_dir)
+        wall, result = timed_backtest(other, config, settings, 2, ticker, args.keep)
+        print(f"{ticker}: {origin}\n{_line(ticker, 2, wall, result)}", flush=True)
+    print(f"load average {os.getloadavg()[0]:.1f} at the end")
     print(f"backtest overhead: {overhead:.2f}, parallel speed-up: {speedup:.2f} of capacity "
           f"{capacity:.2f}")
 
