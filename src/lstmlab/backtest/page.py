@@ -60,9 +60,7 @@ def render_backtest(run: Run) -> str:
         section("charts", "Over time", "".join(_figure(run, k, c) for k, c in _CHARTS)),
         section("metrics", "Pooled metrics per step", _table(
             metrics[metrics["scope"] == "pooled"].drop(columns=["scope", "refit"]))),
-        section("blocks", "Per refit block (step 1)", _table(
-            metrics[(metrics["scope"] == "block") & (metrics["step"] == 1)]
-            .drop(columns=["scope", "step"]))),
+        section("blocks", "Per refit block (step 1)", _table(_blocks(run, metrics))),
         section("refits", "Refits", _table(run.table("refits.csv"))),
         section("config", "Configuration", _configuration(run)),
     ]
@@ -92,6 +90,24 @@ def _summary(run: Run) -> str:
     verdicts = "".join(f'<p class="verdict">{escape(verdict_sentence(model, scores))}</p>'
                        for model, scores in m["headline"].items())
     return f'<dl class="facts">{items}</dl>{verdicts}'
+
+
+def _blocks(run: Run, metrics: pd.DataFrame) -> pd.DataFrame:
+    """One row per refit: its date and origins, each model's RMSE ratio to naive with its DM
+    and Clark-West p-values, and each other baseline's ratio."""
+    rows = metrics[(metrics["scope"] == "block") & (metrics["step"] == 1)]
+    wide = rows.pivot(index="refit", columns="model")
+    refits = run.table("refits.csv").drop_duplicates("refit").set_index("refit")
+    table = refits[["refit_date"]].join(wide["n"].iloc[:, :1].set_axis(["origins"], axis=1))
+    for model in run.manifest["forecast_columns"]:
+        name = display_name(model)
+        table[f"{name} ratio"] = wide["rmse_ratio"][model]
+        table[f"{name} DM p"] = wide["dm_p_value"][model]
+        table[f"{name} CW p"] = wide["cw_p_value"][model]
+    for baseline in run.manifest["baselines"]:
+        if baseline != "naive":
+            table[f"{display_name(baseline)} ratio"] = wide["rmse_ratio"][baseline]
+    return table.reset_index()
 
 
 def _figure(run: Run, kind: str, caption: str) -> str:
