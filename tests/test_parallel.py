@@ -23,12 +23,18 @@ def _fail(value: int) -> int:
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
-def test_results_come_back_in_order_and_each_piece_runs_single_threaded(jobs):
+def test_results_come_back_in_order(jobs):
     done = []
     assert run_parallel(operator.neg, [1, 2, 3, 4], jobs=jobs,
                         on_done=lambda i, r: done.append((i, r))) == [-1, -2, -3, -4]
     assert sorted(done) == [(0, -1), (1, -2), (2, -3), (3, -4)]
-    assert run_parallel(_threads, [0, 1], jobs=jobs) == [1, 1]
+
+
+def test_workers_run_single_threaded_and_jobs_1_runs_here():
+    import torch
+
+    assert run_parallel(_threads, [0, 1], jobs=2) == [1, 1]
+    assert run_parallel(_threads, [0, 1], jobs=1) == [torch.get_num_threads()] * 2
 
 
 def test_an_error_in_a_worker_reaches_the_caller():

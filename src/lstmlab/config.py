@@ -16,11 +16,10 @@ from typing import Any
 
 from lstmlab.errors import ConfigError
 from lstmlab.validation import require_int
+from lstmlab.vocabulary import CELLS, SCALERS, TARGETS
 
 __all__ = ["CELLS", "OPTIMIZERS", "TARGETS", "ForecastConfig", "parse_cells"]
 
-CELLS = ("rnn", "lstm", "gru")
-TARGETS = ("price", "return", "log_return", "change")
 OPTIMIZERS = ("adam", "adamw")
 
 
@@ -38,7 +37,7 @@ class ForecastConfig:
     target_column: str = "close"  # price column that is forecast
     features: tuple[str, ...] = ("log_return",)  # input columns, raw or derived
     split: tuple[Any, ...] = (0.7, 0.15, 0.15)  # fractions, or (val_start, test_start) dates
-    scaler: str = "standard"  # "standard" or "minmax", fitted on the training part only
+    scaler: str = "standard"  # "standard", "minmax" or "none"; fitted on the training part only
     batch_size: int = 64
     max_epochs: int = 50
     optimizer: str = "adam"  # "adam" or "adamw"
@@ -63,7 +62,7 @@ class ForecastConfig:
         _choice("cell", self.cell, CELLS)
         _choice("target", self.target, TARGETS)
         _choice("optimizer", self.optimizer, OPTIMIZERS)
-        _choice("scaler", self.scaler, ("standard", "minmax"))
+        _choice("scaler", self.scaler, SCALERS)
         for name in ("hidden_size", "num_layers", "lookback", "horizon", "batch_size",
                      "max_epochs", "baseline_window"):
             require_int(name, getattr(self, name))

@@ -1,16 +1,16 @@
-"""``Forecaster``: fit a recurrent model to a price series, predict, evaluate, forecast, save.
+"""``Forecaster``: fit a recurrent model to a price series, predict, forecast, evaluate, save.
 
-It follows scikit-learn's conventions: the constructor only stores the config; ``fit``
-validates, prepares the windows (:func:`lstmlab.data.prepare`), trains with the generic loop of
-:mod:`lstmlab.training`, and sets the learned state, whose names end in ``_``; ``predict``,
-``evaluate`` and ``forecast`` never refit and always use the scalers fitted on the training part.
-Model outputs are mapped back to prices before any comparison, and every model is scored next to
-the naive, drift and moving-average baselines on the very same days.
+Read this module first, then :mod:`lstmlab.evaluation` and :mod:`lstmlab.training`: together
+they are the whole forecasting path. It follows scikit-learn's conventions: the constructor only
+stores the config; ``fit`` prepares the windows (:func:`lstmlab.pipeline.prepare_for`), trains
+with the generic loop of :mod:`lstmlab.training`, and sets the learned state, whose names end in
+``_``; ``predict``, ``forecast`` and ``evaluate`` never refit and always use the scalers fitted
+on the training part. Scoring is done by :func:`lstmlab.evaluation.evaluate_model`, which takes
+the model explicitly; the saved format is :mod:`lstmlab.persist`'s.
 """
 
 from __future__ import annotations
 
-import copy
 import functools
 from collections.abc import Callable
 from pathlib import Path
@@ -20,43 +20,22 @@ import numpy as np
 import pandas as pd
 import torch
 
-from lstmlab._version import __version__
-from lstmlab.baselines import mean_log_return
 from lstmlab.config import ForecastConfig
-from lstmlab.data import (
-    Prepared,
-    Windows,
-    WindowSpec,
-    latest_window,
-    load_prices,
-    prepare,
-    windows_for,
-)
-from lstmlab.errors import ConfigError, LstmlabError, ModelFileError
-from lstmlab.evaluation import Evaluation, prediction_frame, score_forecasts, with_baselines
+from lstmlab.data import Prepared, Windows, latest_window, windows_for
+from lstmlab.data.load import as_prices
+from lstmlab.errors import ConfigError, NotFittedError
+from lstmlab.evaluation import Evaluation, evaluate_model, predict_prices
 from lstmlab.manifest import build_manifest
-from lstmlab.metrics import metrics_table
-from lstmlab.model import SequenceRegressor
+from lstmlab.pipeline import build_model, prepare_for, tensors, train_settings
 from lstmlab.runtime import resolve_device, torch_threads
-from lstmlab.training import HISTORY_COLUMNS, TensorSplit, TrainSettings, train
+from lstmlab.training import train
 from lstmlab.validation import require_int
 
 __all__ = ["BAND_QUANTILES", "Forecaster", "prepare_for"]
 
 BAND_QUANTILES = (0.05, 0.95)  # the uncertainty band of `forecast`: a 90% interval
-FORMAT = "lstmlab.forecaster/1"  # saved-model layout; bump when it changes incompatibly
-_CHUNK = 8192  # windows per forward pass when predicting
 
-
-def prepare_for(
-    config: ForecastConfig, prices: pd.DataFrame, fitted: WindowSpec | None = None
-) -> Prepared:
-    """:func:`lstmlab.data.prepare` with the data settings of ``config`` (``fitted``: scalers)."""
-    return prepare(
-        prices, target_column=config.target_column, target=config.target,
-        horizon=config.horizon, lookback=config.lookback, features=config.features,
-        split=config.split, scaler=config.scaler, fitted=fitted,
-    )
+EpochCallback = Callable[[dict[str, float]], None]
 
 
 def _threaded(method: Callable[..., Any]) -> Callable[..., Any]:
@@ -82,68 +61,47 @@ class Forecaster:
             raise ConfigError(f"config must be a ForecastConfig, got {type(config).__name__}")
         self.config = config or ForecastConfig()
 
-    # ------------------------------------------------------------------------------ fitting
     @_threaded
-    def fit(
-        self,
-        prices: Any,
-        *,
-        verbose: bool = True,
-        on_epoch: Callable[[dict[str, float]], None] | None = None,
-        start_state: dict[str, torch.Tensor] | None = None,
-    ) -> Forecaster:
+    def fit(self, prices: Any, *, prepared: Prepared | None = None, verbose: bool = True,
+            on_epoch: EpochCallback | None = None,
+            start_state: dict[str, torch.Tensor] | None = None) -> Forecaster:
         """Prepare windows from ``prices``, train, and keep the best-validation weights.
 
-        ``prices`` is anything :func:`lstmlab.load_prices` accepts. ``verbose`` prints one line
-        per epoch; ``on_epoch`` receives each epoch's history record as well. ``start_state``
-        (a ``state_dict`` of the same model) starts training from those weights instead of a
-        fresh initialisation: fine-tuning, as a backtest's ``refit="finetune"`` does.
+        ``prices`` is anything :func:`lstmlab.load_prices` accepts (a frame it returned is used
+        as is). ``prepared``: the windows of ``prices`` already made by
+        ``prepare_for(config, prices)``, to share them with the caller. ``verbose`` prints one
+        line per epoch; ``on_epoch`` receives each epoch's history record as well.
+        ``start_state`` (a ``state_dict`` of the same model) starts training from those weights
+        instead of a fresh initialisation: fine-tuning, as a backtest's ``refit="finetune"``
+        does.
         """
         cfg = self.config
         device = resolve_device(cfg.device)
-        frame = load_prices(prices)
-        prepared = prepare_for(cfg, frame)
+        frame = as_prices(prices)
+        prepared = prepared or prepare_for(cfg, frame)
         torch.manual_seed(cfg.seed)  # weight initialisation and dropout masks
-        model = self._build_model(len(prepared.features)).to(device)
+        model = build_model(cfg, len(prepared.features)).to(device)
         if start_state is not None:
             model.load_state_dict(start_state)
         callbacks = [cb for cb in (on_epoch, _printer(cfg.max_epochs) if verbose else None) if cb]
-        result = train(
-            model, _tensors(prepared.train, device), _tensors(prepared.val, device),
-            _settings(cfg), on_epoch=_chain(callbacks),
-        )
+        result = train(model, tensors(prepared.train, device), tensors(prepared.val, device),
+                       train_settings(cfg), on_epoch=_chain(callbacks))
         self.model_ = model.eval()
-        self.spec_: WindowSpec = prepared.spec
-        self.prepared_ = prepared
+        self.spec_ = prepared.spec
+        self.prepared_ = prepared  # set by fit only: a loaded forecaster has no windows
         self.history_ = result.history
-        self.best_epoch_ = result.best_epoch
-        self.stop_reason_ = result.stop_reason
+        self.best_epoch_: int | None = result.best_epoch
+        self.stop_reason_: str | None = result.stop_reason
         self.band_ = self._residual_band(prepared.val)
         self.manifest_ = build_manifest(cfg.seed, frame, prepared.split_dates, str(device))
         return self
 
-    def _build_model(self, input_size: int) -> SequenceRegressor:
-        cfg = self.config
-        return SequenceRegressor(
-            cfg.cell, input_size, cfg.hidden_size, cfg.horizon, cfg.num_layers, cfg.dropout
-        )
-
     def _check_fitted(self) -> None:
         if not hasattr(self, "model_"):
-            raise LstmlabError(
+            raise NotFittedError(
                 "this Forecaster is not fitted yet: call fit(prices) first, or load a saved "
                 "model with Forecaster.load(path)"
             )
-
-    # --------------------------------------------------------------------------- predicting
-    @torch.no_grad()
-    def _predict_prices(self, x: torch.Tensor, last_price: np.ndarray) -> np.ndarray:
-        """Forecasts in price units ``(N, horizon)`` for windows ``x (N, L, F)``."""
-        self.model_.eval()
-        device = next(self.model_.parameters()).device
-        outputs = [self.model_(chunk.to(device)).cpu() for chunk in x.split(_CHUNK)]
-        scaled = torch.cat(outputs).double().numpy()  # (N, h)
-        return self.spec_.to_prices(scaled, last_price)
 
     @_threaded
     def predict(self, prices: Any) -> pd.DataFrame:
@@ -154,15 +112,15 @@ class Forecaster:
         price units.
         """
         self._check_fitted()
-        windows = windows_for(load_prices(prices), self.spec_)
+        windows = windows_for(as_prices(prices), self.spec_)
         h = self.config.horizon
         columns = ["prediction"] if h == 1 else [f"prediction_{k}" for k in range(1, h + 1)]
-        values = self._predict_prices(windows.x, windows.last_price)
+        values = predict_prices(self.model_, self.spec_, windows.x, windows.last_price)
         return pd.DataFrame(values, index=windows.dates, columns=columns)
 
     def _residual_band(self, windows: Windows) -> list[list[float]]:
         """Quantiles of the validation log errors ``log(actual / forecast)`` per horizon step."""
-        forecast = self._predict_prices(windows.x, windows.last_price)
+        forecast = predict_prices(self.model_, self.spec_, windows.x, windows.last_price)
         log_error = np.log(windows.actual / forecast)  # (N, h)
         return np.quantile(log_error, BAND_QUANTILES, axis=0).T.tolist()  # h x [low, high]
 
@@ -180,12 +138,13 @@ class Forecaster:
         """
         self._check_fitted()
         require_int("steps", steps)
-        frame = load_prices(prices)
+        frame = as_prices(prices)
         column = self.config.target_column
         path: list[float] = []
         while len(path) < steps:
             last_price = frame[column].to_numpy(dtype=np.float64)[-1:]  # (1,)
-            block = self._predict_prices(latest_window(frame, self.spec_), last_price)[0]  # (h,)
+            window = latest_window(frame, self.spec_)  # (1, L, F)
+            block = predict_prices(self.model_, self.spec_, window, last_price)[0]  # (h,)
             path.extend(block.tolist())
             frame = _extend(frame, block)
         prediction = np.asarray(path[:steps])
@@ -205,140 +164,53 @@ class Forecaster:
         widen = np.sqrt(np.maximum(k / h, 1.0))[:, None]
         return rows[:, 0] * widen[:, 0], rows[:, 1] * widen[:, 0]
 
-    # --------------------------------------------------------------------------- evaluating
     @_threaded
-    def evaluate(
-        self, prices: Any, *, walk_forward: int = 0, walk_forward_epochs: int = 2
-    ) -> Evaluation:
+    def evaluate(self, prices: Any, *, prepared: Prepared | None = None, walk_forward: int = 0,
+                 walk_forward_epochs: int = 2) -> Evaluation:
         """Score the model and the baselines on validation and test, in price units.
 
-        The split is the config's, applied to ``prices``; the scalers are the fitted ones.
-        ``walk_forward=k`` adds a ``test_walk_forward`` split: the test period is predicted in
-        blocks of ``k`` days, and before each block a copy of the model is fine-tuned for
-        ``walk_forward_epochs`` epochs on every window whose targets are known by then (an
-        expanding window).
+        The split is the config's, applied to ``prices``; the scalers are the fitted ones
+        (``prepared``: the windows ``fit`` was given, to share them). See
+        :func:`lstmlab.evaluation.evaluate_model` for ``walk_forward``.
         """
         self._check_fitted()
-        frame = load_prices(prices)
-        prepared = prepare_for(self.config, frame, self.spec_)
-        series = frame[self.config.target_column].to_numpy(dtype=np.float64)
-        rows: dict[tuple[str, str], dict[str, float]] = {}
-        frames = []
-        for split in ("val", "test"):
-            windows = getattr(prepared, split)
-            model = self._predict_prices(windows.x, windows.last_price)
-            forecasts = self._with_baselines(model, series, windows, prepared)
-            rows.update(score_forecasts(split, windows.actual, windows.last_price, forecasts))
-            frames.append(prediction_frame(split, windows.dates, windows.actual, forecasts))
-        if walk_forward:
-            model = self._walk_forward(prepared, walk_forward, walk_forward_epochs)
-            forecasts = self._with_baselines(model, series, prepared.test, prepared)
-            test = prepared.test
-            rows.update(score_forecasts("test_walk_forward", test.actual, test.last_price,
-                                        forecasts))
-        return Evaluation(metrics=metrics_table(rows), predictions=pd.concat(frames))
+        frame = as_prices(prices)
+        if prepared is not None and prepared.spec is not self.spec_:
+            raise ConfigError("prepared windows must be the ones this forecaster was fitted on; "
+                              "leave prepared out to make them from prices")
+        prepared = prepared or prepare_for(self.config, frame, self.spec_)
+        return evaluate_model(self.model_, self.config, prepared, frame,
+                              walk_forward=walk_forward, walk_forward_epochs=walk_forward_epochs)
 
-    def _with_baselines(
-        self, model: np.ndarray, series: np.ndarray, windows: Windows, prepared: Prepared
-    ) -> dict[str, np.ndarray]:
-        cfg = self.config
-        train_end = int(prepared.train.origin[-1]) + cfg.horizon  # last training target row
-        return with_baselines(cfg.cell, model, series, windows.origin, cfg.horizon,
-                              cfg.baseline_window, mean_log_return(series, train_end))
-
-    def _walk_forward(self, prepared: Prepared, block: int, epochs: int) -> np.ndarray:
-        """Test forecasts ``(N, h)`` from a model fine-tuned before each block of ``block`` days."""
-        require_int("walk_forward", block)
-        original = self.model_
-        self.model_ = copy.deepcopy(original)
-        device = next(original.parameters()).device
-        test, h = prepared.test, self.config.horizon
-        # fine-tuning sees only known windows (no held-out loss, so no schedule, no restore)
-        settings = _settings(self.config, max_epochs=epochs, patience=0, lr_factor=1.0,
-                             restore_best=False)
-        out = []
-        try:
-            for start in range(0, len(test), block):
-                # test windows whose last target day is on or before the block's origin day
-                seen = slice(0, max(start - (h - 1), 0))
-                known = TensorSplit(
-                    torch.cat([prepared.train.x, prepared.val.x, test.x[seen]]).to(device),
-                    torch.cat([prepared.train.y, prepared.val.y, test.y[seen]]).to(device),
-                )
-                train(self.model_, known, known, settings)
-                part = slice(start, start + block)
-                out.append(self._predict_prices(test.x[part], test.last_price[part]))
-        finally:
-            self.model_ = original
-        return np.concatenate(out)
-
-    # ------------------------------------------------------------------------------ saving
     def save(self, path: str | Path) -> Path:
         """Write the model as one safetensors file (weights + JSON metadata), atomically."""
-        self._check_fitted()
-        meta = {
-            "format": FORMAT,
-            "lstmlab_version": __version__,
-            "config": self.config.to_dict(),
-            "spec": self.spec_.to_dict(),
-            "band": self.band_,
-            "manifest": self.manifest_,
-            "best_epoch": self.best_epoch_,
-            "stop_reason": self.stop_reason_,
-            "history": self.history_.to_dict(orient="list"),
-        }
-        state = {k: v.detach().cpu() for k, v in self.model_.state_dict().items()}
         from lstmlab import persist  # safetensors is only needed to save and load
 
-        return persist.save_model(path, state, meta)
+        self._check_fitted()
+        return persist.save_forecaster(path, persist.SavedForecaster(
+            self.config, self.spec_, self.model_, self.band_, self.history_, self.manifest_,
+            self.best_epoch_, self.stop_reason_))
 
     @classmethod
     def load(cls, path: str | Path, device: str = "cpu") -> Forecaster:
         """Load a model written by :meth:`save` onto ``device``, validating every part."""
         from lstmlab import persist
 
-        state, meta = persist.load_model(path)
-        if meta.get("format") != FORMAT:
-            raise ModelFileError(
-                f"{path}: saved-model format {meta.get('format')!r} is not supported by lstmlab "
-                f"{__version__} (expects {FORMAT!r}); retrain the model with this version"
-            )
-        try:
-            config = ForecastConfig.from_dict({**meta["config"], "device": device})
-            spec = WindowSpec.from_dict(meta["spec"])
-            self = cls(config)
-            model = self._build_model(len(spec.features))
-            model.load_state_dict(state, strict=True)
-            self.band_ = [[float(a), float(b)] for a, b in meta["band"]]
-            self.history_ = pd.DataFrame(meta["history"], columns=HISTORY_COLUMNS)
-        except (KeyError, TypeError, ValueError, RuntimeError) as exc:
-            raise ModelFileError(f"{path}: the saved model is inconsistent ({exc}); it may have "
-                                 "been edited or written by another program") from None
-        self.model_ = model.to(resolve_device(device)).eval()
-        self.spec_ = spec
-        self.manifest_ = meta["manifest"]
-        self.best_epoch_ = meta.get("best_epoch")
-        self.stop_reason_ = meta.get("stop_reason")
+        saved = persist.load_forecaster(path, device)
+        self = cls(saved.config)
+        self.model_, self.spec_, self.band_ = saved.model, saved.spec, saved.band
+        self.history_, self.manifest_ = saved.history, saved.manifest
+        self.best_epoch_, self.stop_reason_ = saved.best_epoch, saved.stop_reason
         return self
 
 
-def _tensors(windows: Windows, device: torch.device) -> TensorSplit:
-    return TensorSplit(windows.x.to(device), windows.y.to(device))
-
-
-def _settings(cfg: ForecastConfig, **overrides: Any) -> TrainSettings:
-    names = ("max_epochs", "batch_size", "optimizer", "learning_rate", "weight_decay",
-             "grad_clip", "patience", "lr_patience", "lr_factor", "seed")
-    return TrainSettings(**{**{n: getattr(cfg, n) for n in names}, **overrides})
-
-
-def _chain(callbacks: list[Callable[[dict[str, float]], None]]):
+def _chain(callbacks: list[EpochCallback]) -> EpochCallback | None:
     if not callbacks:
         return None
     return lambda record: [callback(record) for callback in callbacks]
 
 
-def _printer(max_epochs: int) -> Callable[[dict[str, float]], None]:
+def _printer(max_epochs: int) -> EpochCallback:
     width = len(str(max_epochs))
 
     def show(r: dict[str, float]) -> None:
@@ -355,4 +227,6 @@ def _extend(frame: pd.DataFrame, block: np.ndarray) -> pd.DataFrame:
                          columns=frame.columns, dtype=np.float64)
     for column in frame.columns:
         extra[column] = block if column != "volume" else float(frame[column].iloc[-1])
-    return pd.concat([frame, extra])
+    extended = pd.concat([frame, extra])
+    extended.attrs = frame.attrs  # still the checked frame: no need to load it again
+    return extended

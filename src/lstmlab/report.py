@@ -18,31 +18,15 @@ from typing import TYPE_CHECKING, Any
 
 from lstmlab.fileio import atomic_write_text
 from lstmlab.runs import Run, chart_stem, read_run
+from lstmlab.vocabulary import EVALUATED_SPLITS, METRICS, SPLIT_LABELS, SPLITS, display_name
 
 if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = ["build_report", "display_name", "render_page", "render_report", "section", "verdict"]
 
-_NAMES = {"rnn": "Simple RNN", "lstm": "LSTM", "gru": "GRU", "naive": "Naive (tomorrow = today)",
-          "drift": "Drift", "moving_average": "Moving average",
-          "mean_return": "Mean return"}
-# column -> (heading, format, which way is better: -1 lower, +1 higher, 0 not ranked)
-_COLUMNS = {
-    "rmse": ("RMSE", "{:,.2f}", -1), "mae": ("MAE", "{:,.2f}", -1),
-    "mape": ("MAPE", "{:.2f}%", -1), "smape": ("sMAPE", "{:.2f}%", -1),
-    "mase": ("MASE", "{:.3f}", -1), "r2": ("R²", "{:.3f}", 1),
-    "directional_accuracy": ("Direction", "{:.1%}", 1),
-    "direction_p_value": ("p (dir.)", "{:.3f}", 0),
-    "dm_stat": ("DM stat", "{:.2f}", 0), "dm_p_value": ("p (DM)", "{:.3f}", 0),
-}
 _CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
 _STYLE = (Path(__file__).with_name("report.css")).read_text(encoding="utf-8")
-
-
-def display_name(model: str) -> str:
-    """Human name of a cell or baseline (``lstm`` -> ``LSTM``, ``naive`` -> ``Naive (...)``)."""
-    return _NAMES.get(model, model.replace("_", " ").capitalize())
 
 
 def build_report(run_dir: str | os.PathLike[str]) -> Path:
@@ -108,9 +92,10 @@ def _summary(run: Run, metrics: pd.DataFrame) -> str:
     best = run.manifest["best_model"]
     rows = [("Data", f"{escape(str(run.manifest['source']))}: {data['rows']:,} trading days, "
                      f"{data['first']} to {data['last']} ({escape(data['target_column'])})")]
-    for part, label in (("train", "Train"), ("val", "Validation"), ("test", "Test")):
+    for part in SPLITS:
         info = split[part]
-        rows.append((label, f"{info['first']} to {info['last']} · {info['windows']:,} windows"))
+        rows.append((SPLIT_LABELS[part],
+                     f"{info['first']} to {info['last']} · {info['windows']:,} windows"))
     rows.append(("Models", ", ".join(display_name(c) for c in run.cells)))
     rows.append(("Best model", f"<strong>{display_name(best)}</strong> "
                                f"(lowest validation RMSE)"))
@@ -177,12 +162,12 @@ def _grid(figures: list[str]) -> str:
 
 
 def _metrics_tables(run: Run, metrics: pd.DataFrame) -> str:
-    columns = [c for c in _COLUMNS if c in metrics.columns]
+    columns = [c for c in METRICS if c in metrics.columns]
     tables = []
-    for split, label in (("test", "Test"), ("val", "Validation")):
+    for split in reversed(EVALUATED_SPLITS):  # test first: it is the headline
         rows = metrics[metrics["split"] == split]
         if len(rows):
-            tables.append(f"<h3>{label}</h3>" + _metrics_table(rows, columns, run))
+            tables.append(f"<h3>{SPLIT_LABELS[split]}</h3>" + _metrics_table(rows, columns, run))
     note = ("<p class=note>RMSE and MAE in price units; MASE is relative to the naive forecast "
             "(below 1 beats it); p (dir.) tests the direction hit rate against a coin, p (DM) the "
             "squared errors against the naive forecast. Best value per column in bold.</p>")
@@ -190,8 +175,8 @@ def _metrics_tables(run: Run, metrics: pd.DataFrame) -> str:
 
 
 def _metrics_table(rows: pd.DataFrame, columns: list[str], run: Run) -> str:
-    best_values = {c: _best(rows[c], _COLUMNS[c][2]) for c in columns if _COLUMNS[c][2]}
-    head = "".join(f"<th>{_COLUMNS[c][0]}</th>" for c in columns)
+    best_values = {c: _best(rows[c], METRICS[c].better) for c in columns if METRICS[c].better}
+    head = "".join(f"<th>{METRICS[c].heading}</th>" for c in columns)
     body = []
     for _, row in rows.iterrows():
         model = row["model"]
@@ -211,9 +196,9 @@ def _best(values: pd.Series, direction: int) -> float:
 
 
 def _cell(value: Any, column: str, best: float | None) -> str:
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+    text = METRICS[column].show(value)
+    if text == "–":
         return '<td class="na">–</td>'
-    text = _COLUMNS[column][1].format(value)
     return f"<td><strong>{text}</strong></td>" if value == best else f"<td>{text}</td>"
 
 

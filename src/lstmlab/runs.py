@@ -33,14 +33,14 @@ from typing import TYPE_CHECKING, Any
 from lstmlab._version import __version__
 from lstmlab.errors import ConfigError, ModelFileError
 from lstmlab.fileio import atomic_write_json, atomic_write_text
+from lstmlab.persist import FORMAT_VERSION
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["RUN_FORMAT", "Run", "chart_stem", "default_run_name", "new_run", "read_run",
+__all__ = ["Run", "chart_stem", "default_run_name", "new_run", "read_run",
            "run_path", "source_stem", "write_manifest", "write_table"]
 
-RUN_FORMAT = 1
 _KIND = "lstmlab-run"
 _WHAT_TO_PASS = "pass a folder written by `lstmlab train` or `lstmlab compare` (under runs/)"
 
@@ -108,8 +108,9 @@ def write_table(run_dir: Path, name: str, frame: pd.DataFrame, *, index: bool = 
 
 
 def write_manifest(run_dir: Path, manifest: dict[str, Any]) -> Path:
-    """Write ``manifest.json``, stamped with the run format and lstmlab version."""
-    stamped = {"kind": _KIND, "format_version": RUN_FORMAT, "lstmlab_version": __version__,
+    """Write ``manifest.json``, stamped with the format version (:mod:`lstmlab.persist`) and
+    the lstmlab version."""
+    stamped = {"kind": _KIND, "format_version": FORMAT_VERSION, "lstmlab_version": __version__,
                **manifest}
     return atomic_write_json(run_dir / "manifest.json", stamped)
 
@@ -160,11 +161,11 @@ def read_run(path: str | os.PathLike[str]) -> Run:
     if manifest.get("kind") != _KIND:
         raise ModelFileError(f"{folder / 'manifest.json'} is not an lstmlab run manifest; "
                              f"{_WHAT_TO_PASS}")
-    if manifest.get("format_version") != RUN_FORMAT:
+    if manifest.get("format_version") != FORMAT_VERSION:
         raise ModelFileError(
             f"run {folder} has run format {manifest.get('format_version')!r} (lstmlab "
             f"{manifest.get('lstmlab_version')}); this lstmlab {__version__} reads format "
-            f"{RUN_FORMAT}: use that lstmlab version or re-run the training"
+            f"{FORMAT_VERSION}: use that lstmlab version or re-run the training"
         )
     return Run(folder, manifest, _read_json(folder, "config.json"))
 

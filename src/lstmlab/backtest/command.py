@@ -118,7 +118,7 @@ def _configs(cells: str, **options: Any) -> dict[str, ForecastConfig]:
 
 def _test_start(prices: Any, config: ForecastConfig) -> str:
     """The first target date of the config's test split on ``prices``."""
-    from lstmlab.forecaster import prepare_for
+    from lstmlab.pipeline import prepare_for
 
     return prepare_for(config, prices).split_dates["test"]["first"]
 

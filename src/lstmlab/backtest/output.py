@@ -84,7 +84,7 @@ def draw_charts(folder: Path, backtest: Backtest) -> None:
     from lstmlab import charts
     from lstmlab.backtest.charts import cumulative_difference_chart, rolling_ratio_chart
     from lstmlab.backtest.scoring import cumulative_difference, rolling_ratio
-    from lstmlab.report import display_name
+    from lstmlab.vocabulary import display_name
 
     table, models = backtest.predictions, backtest.models
     refit_dates = pd.to_datetime(backtest.refits["refit_date"].unique())

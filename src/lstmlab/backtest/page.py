@@ -13,8 +13,9 @@ import math
 from html import escape
 from typing import TYPE_CHECKING
 
-from lstmlab.report import display_name, render_page, section
+from lstmlab.report import render_page, section
 from lstmlab.runs import Run, chart_stem
+from lstmlab.vocabulary import display_name
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import os
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ from lstmlab.data.sources import resolve_source
 from lstmlab.data.validate import validate_table
 from lstmlab.errors import DataError
 
-__all__ = ["load_prices", "read_table"]
+__all__ = ["as_prices", "load_prices", "read_table"]
 
 _DELIMITERS = (",", ";", "\t")
 
@@ -56,6 +57,27 @@ def load_prices(
     frame, notes = validate_table(parse_table(raw, where), where, fill)
     frame.attrs = {"source": where.name, "notes": [*_frame_notes(resolved), *notes]}
     return frame
+
+
+def as_prices(prices: Any, *, caller: str | None = None) -> pd.DataFrame:
+    """``prices`` itself when it is already a checked price frame, else :func:`load_prices` of it.
+
+    A checked frame is one that :func:`load_prices` returned, or a slice of one that is still
+    sorted by date: using it again costs nothing, so a command loads and checks its prices once,
+    at its entry point, and passes the frame down. Any other DataFrame is checked here. With
+    ``caller`` (a function of the data pipeline), a path or ticker is still loaded but with a
+    ``DeprecationWarning``: those functions take a frame from :func:`load_prices`.
+    """
+    if isinstance(prices, pd.DataFrame):
+        index = prices.index
+        checked = ("source" in prices.attrs and isinstance(index, pd.DatetimeIndex)
+                   and index.is_monotonic_increasing and index.is_unique)
+        return prices if checked else load_prices(prices)
+    if caller is not None:
+        warnings.warn(f"{caller}() takes the DataFrame that load_prices() returns; passing a "
+                      f"path or ticker is deprecated: call load_prices() once and pass the frame",
+                      DeprecationWarning, stacklevel=3)
+    return load_prices(prices)
 
 
 def _frame_name(frame: pd.DataFrame) -> str:

@@ -24,15 +24,14 @@ from typing import TYPE_CHECKING, Any
 from lstmlab.errors import LstmlabError
 from lstmlab.runs import Run, new_run, read_run, source_stem
 from lstmlab.sweep.grid import Series, config_labels, expand_sources, parse_grid
+from lstmlab.vocabulary import BRIEF_METRICS
 
 if TYPE_CHECKING:
     from lstmlab.config import ForecastConfig
 
-__all__ = ["STATUSES", "Trial", "TrialOptions", "TrialResult", "failed_result", "plan_trials",
+__all__ = ["Trial", "TrialOptions", "TrialResult", "failed_result", "plan_trials",
            "run_trial", "summarise"]
 
-STATUSES = ("ok", "failed", "stopped")  # stopped: ended early by the ASHA scheduler
-_TEST_METRICS = ("rmse", "mae", "mape", "mase", "r2", "directional_accuracy", "dm_p_value")
 
 EpochCallback = Callable[[str, Mapping[str, float]], None]
 
@@ -119,20 +118,16 @@ def run_trial(trial: Trial, sweep_dir: Path, options: TrialOptions,
     """Run ``trial`` into ``sweep_dir/runs/<run_name>`` and summarise it.
 
     If that run directory is already complete (an earlier sweep stopped after writing it but
-    before storing its result), it is summarised without training again.
+    before storing its result), it is summarised without training again. The model trains with
+    ``options.threads`` PyTorch threads (the trial's key does not depend on it).
     """
-    import torch
-
-    start, threads = time.perf_counter(), torch.get_num_threads()
-    torch.set_num_threads(options.threads)
+    start = time.perf_counter()
     folder = sweep_dir / "runs" / trial.run_name
     try:
         run = read_run(folder) if folder.is_dir() else _train(trial, folder, options, on_epoch)
         metrics = summarise(run, trial.config.cell)
     except Exception as err:  # every failure is recorded; the sweep goes on
         return failed_result(trial, err, time.perf_counter() - start)
-    finally:
-        torch.set_num_threads(threads)
     return TrialResult(trial.key, trial.series.name, trial.label, "ok",
                        seconds=time.perf_counter() - start,
                        run_dir=str(folder.relative_to(sweep_dir)), metrics=metrics,
@@ -145,7 +140,9 @@ def _train(trial: Trial, folder: Path, options: TrialOptions,
     from lstmlab.data import load_prices
 
     prices = load_prices(trial.series.source, data_dir=options.data_dir, fill=options.fill)
-    fitted = jobs.fit_models(prices, {trial.config.cell: trial.config}, on_epoch)
+    # the forecaster sets its config's thread count while it works: that is where --threads goes
+    config = trial.config.replace(num_threads=options.threads)
+    fitted = jobs.fit_models(prices, {config.cell: config}, on_epoch)
     asked = {"command": "sweep", "name": trial.run_name, "source": trial.series.source,
              "series": trial.series.name, "cells": [trial.config.cell], "label": trial.label,
              "trial": trial.key, "data_dir": options.data_dir, "fill": options.fill}
@@ -162,7 +159,7 @@ def summarise(run: Run, cell: str) -> dict[str, float]:
     test, naive = metrics.loc[("test", cell)], metrics.loc[("test", "naive")]
     figures = {"epochs": float(len(history)), "val_loss": float(history["val_loss"].min()),
                "val_rmse": float(metrics.loc[("val", cell), "rmse"])}
-    figures.update({f"test_{name}": float(test[name]) for name in _TEST_METRICS
+    figures.update({f"test_{name}": float(test[name]) for name in BRIEF_METRICS
                     if name in test.index})
     figures["naive_test_rmse"] = float(naive["rmse"])
     figures["test_ratio"] = figures["test_rmse"] / figures["naive_test_rmse"]
