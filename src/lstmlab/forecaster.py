@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -30,6 +30,9 @@ from lstmlab.pipeline import build_model, prepare_for, tensors, train_settings
 from lstmlab.runtime import resolve_device, torch_threads
 from lstmlab.training import train
 from lstmlab.validation import require_int
+
+if TYPE_CHECKING:
+    from lstmlab.backtest import Backtest
 
 __all__ = ["BAND_QUANTILES", "Forecaster", "prepare_for"]
 
@@ -181,6 +184,24 @@ class Forecaster:
         prepared = prepared or prepare_for(self.config, frame, self.spec_)
         return evaluate_model(self.model_, self.config, prepared, frame,
                               walk_forward=walk_forward, walk_forward_epochs=walk_forward_epochs)
+
+    def backtest(self, prices: Any, *, start: str, end: str | None = None,
+                 refit_every: int = 63, window: str = "expanding", train_size: int | None = None,
+                 refit: str = "full", step: int = 1, jobs: int = 0, address: str | None = None,
+                 store: str | Path | None = None) -> Backtest:
+        """Rolling-origin backtest of this forecaster's config on ``prices``.
+
+        From ``start`` on, a fresh copy is fitted every ``refit_every`` trading days on the days
+        before only (``window="rolling"``: the last ``train_size`` of them; ``refit="finetune"``
+        continues the previous copy) and forecasts every ``step``-th origin up to the next
+        refit; see :mod:`lstmlab.backtest` for ``jobs``, ``address`` and ``store``. This
+        forecaster itself is neither needed fitted nor changed.
+        """
+        from lstmlab.backtest import BacktestSettings, run_backtest
+
+        settings = BacktestSettings(start, end, refit_every, window, train_size, refit, step)
+        return run_backtest(as_prices(prices), {self.config.cell: self.config}, settings,
+                            jobs=jobs, address=address, store=Path(store) if store else None)
 
     def save(self, path: str | Path) -> Path:
         """Write the model as one safetensors file (weights + JSON metadata), atomically."""

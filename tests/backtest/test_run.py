@@ -88,6 +88,15 @@ def test_seeds_are_averaged_and_finetuning_chains_the_blocks(short_prices):
     assert not np.allclose(full.loc[~first, "lstm"], table.loc[~first, "lstm_seed1"])
 
 
+def test_forecaster_backtest_is_the_same_backtest(short_prices):
+    start = str(short_prices.index[340].date())
+    mine = Forecaster(TINY).backtest(short_prices, start=start, refit_every=30, jobs=1)
+    direct = run_backtest(short_prices, {"lstm": TINY}, BacktestSettings(start, refit_every=30),
+                          jobs=1)
+    pd.testing.assert_frame_equal(mine.predictions, direct.predictions)
+    assert mine.settings == direct.settings
+
+
 def test_no_config_is_an_error(short_prices):
     with pytest.raises(ConfigError, match="at least one model config"):
         run_backtest(short_prices, {}, BacktestSettings("2013-12-02"))
