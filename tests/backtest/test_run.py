@@ -17,7 +17,7 @@ from lstmlab.forecaster import Forecaster
 from .conftest import TINY
 from .test_refit import _perturbed_after
 
-FORECASTS = ["lstm", "naive", "drift", "moving_average"]
+FORECASTS = ["lstm", "selected", "naive", "drift", "moving_average", "mean_return"]
 
 
 def test_no_forecast_reads_a_price_after_its_origin(short_prices):
@@ -86,6 +86,23 @@ def test_seeds_are_averaged_and_finetuning_chains_the_blocks(short_prices):
     np.testing.assert_allclose(full.loc[first, "lstm"], table.loc[first, "lstm_seed1"],
                                rtol=1e-6)
     assert not np.allclose(full.loc[~first, "lstm"], table.loc[~first, "lstm_seed1"])
+
+
+def test_selected_is_the_candidate_with_the_lowest_validation_rmse_of_each_block(short_prices):
+    settings = BacktestSettings(str(short_prices.index[300].date()), refit_every=50)
+    result = run_backtest(short_prices, {"rnn": TINY.replace(cell="rnn"), "lstm": TINY},
+                          settings, jobs=1)
+    selection = result.selection.set_index("refit")
+    scores = selection.filter(like="val_rmse_")
+    assert list(scores.columns) == [f"val_rmse_{name}" for name in
+                                    ("naive", "drift", "moving_average", "mean_return", "rnn",
+                                     "lstm")]
+    assert (selection["selected"] == scores.idxmin(axis=1).str.removeprefix("val_rmse_")).all()
+    table = result.predictions
+    for refit, chosen in selection["selected"].items():
+        rows = table["refit"] == refit
+        np.testing.assert_array_equal(table.loc[rows, "selected"], table.loc[rows, chosen])
+    assert "selected" in result.models
 
 
 def test_forecaster_backtest_is_the_same_backtest(short_prices):

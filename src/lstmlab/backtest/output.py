@@ -8,6 +8,7 @@ Layout of ``runs/<name>/`` after ``lstmlab backtest``::
                        each model, each baseline
     metrics.csv        per step, pooled and per refit block: n, RMSE, MAE, ratio to naive, tests
     refits.csv         one row per (refit, cell, seed): dates, epochs, fit seconds, stored or not
+    selection.csv      one row per refit: each candidate's validation RMSE, the one selected
     charts/rolling-ratio.*, charts/cumulative-difference.*
     report.html        the self-contained report (:mod:`lstmlab.backtest.page`)
 
@@ -51,6 +52,7 @@ def write_backtest_run(folder: Path, prices: pd.DataFrame, backtest: Backtest,
     write_table(folder, "predictions.csv", backtest.predictions)
     write_table(folder, "metrics.csv", backtest.metrics)
     write_table(folder, "refits.csv", backtest.refits)
+    write_table(folder, "selection.csv", backtest.selection)
     if charts:
         draw_charts(folder, backtest)
     configs = {cell: config.to_dict() for cell, config in backtest.configs.items()}

@@ -100,6 +100,7 @@ def _blocks(run: Run, metrics: pd.DataFrame) -> pd.DataFrame:
     wide = rows.pivot(index="refit", columns="model")
     refits = run.table("refits.csv").drop_duplicates("refit").set_index("refit")
     table = refits[["refit_date"]].join(wide["n"].iloc[:, :1].set_axis(["origins"], axis=1))
+    table["selected on validation"] = run.table("selection.csv").set_index("refit")["selected"]
     for model in run.manifest["forecast_columns"]:
         name = display_name(model)
         table[f"{name} ratio"] = wide["rmse_ratio"][model]

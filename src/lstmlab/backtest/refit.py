@@ -21,6 +21,7 @@ import numpy as np
 from lstmlab.backtest.plan import Block
 from lstmlab.baselines import mean_log_return
 from lstmlab.errors import ModelFileError
+from lstmlab.evaluation import predict_prices
 from lstmlab.manifest import data_sha256
 
 if TYPE_CHECKING:
@@ -31,7 +32,8 @@ if TYPE_CHECKING:
 
 __all__ = ["RefitResult", "RefitTask", "load_refit", "run_refit", "save_refit"]
 
-_FORMAT = "lstmlab.backtest.refit/2"
+_FORMAT = "lstmlab.backtest.refit/3"
+_ARRAYS = ("origins", "forecasts", "val_origins", "val_forecasts")  # stored beside the weights
 
 
 @dataclass(frozen=True)
@@ -63,7 +65,9 @@ class RefitTask:
 @dataclass
 class RefitResult:
     """What one refit produced: forecasts ``(N, h)`` in price units at ``origins`` (rows of the
-    whole frame), the fit's own seconds, its training summary and its weights."""
+    whole frame), the same on its own validation windows (``val_origins``, ``val_forecasts``,
+    for choosing among models and baselines), the fit's own seconds, its training summary and
+    its weights."""
 
     key: str
     block: int
@@ -71,6 +75,8 @@ class RefitResult:
     seed: int
     origins: np.ndarray
     forecasts: np.ndarray
+    val_origins: np.ndarray
+    val_forecasts: np.ndarray
     fit_seconds: float
     summary: dict[str, Any]
     state: dict[str, torch.Tensor] = field(repr=False)
@@ -95,6 +101,8 @@ def run_refit(task: RefitTask, start_state: dict[str, torch.Tensor] | None = Non
     fit_seconds = time.perf_counter() - start
     origins = np.asarray(block.origins, dtype=np.int64)  # (N,) rows of the whole frame
     forecasts = _forecast_origins(forecaster, prices, origins - block.fit_start)
+    val = forecaster.prepared_.val
+    val_forecasts = predict_prices(forecaster.model_, forecaster.spec_, val.x, val.last_price)
     history = forecaster.history_
     close = past[config.target_column].to_numpy(dtype=np.float64)
     train_end = int(forecaster.prepared_.train.origin[-1]) + config.horizon  # last train target
@@ -105,7 +113,7 @@ def run_refit(task: RefitTask, start_state: dict[str, torch.Tensor] | None = Non
                "fit_first": f"{past.index[0]:%Y-%m-%d}", "fit_last": f"{past.index[-1]:%Y-%m-%d}"}
     state = {k: v.detach().cpu().clone() for k, v in forecaster.model_.state_dict().items()}
     return RefitResult(task.key, block.id, config.cell, config.seed, origins, forecasts,
-                       fit_seconds, summary, state)
+                       val.origin + block.fit_start, val_forecasts, fit_seconds, summary, state)
 
 
 def _forecast_origins(forecaster: Any, prices: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
@@ -118,10 +126,7 @@ def _forecast_origins(forecaster: Any, prices: pd.DataFrame, rows: np.ndarray) -
     first = int(windows.origin[0])
     pick = torch.from_numpy(rows - first)  # (N,) positions among the frame's windows
     x = windows.x.index_select(0, pick)  # (N, L, F)
-    model = forecaster.model_.eval()
-    with torch.no_grad():
-        scaled = model(x.to(next(model.parameters()).device)).cpu().double().numpy()  # (N, h)
-    return forecaster.spec_.to_prices(scaled, windows.last_price[rows - first])
+    return predict_prices(forecaster.model_, forecaster.spec_, x, windows.last_price[rows - first])
 
 
 def save_refit(folder: Path, result: RefitResult) -> Path:
@@ -131,8 +136,8 @@ def save_refit(folder: Path, result: RefitResult) -> Path:
     from lstmlab import persist
 
     tensors = {**{f"model.{k}": v for k, v in result.state.items()},
-               "origins": torch.from_numpy(result.origins),
-               "forecasts": torch.from_numpy(result.forecasts)}
+               **{name: torch.from_numpy(np.ascontiguousarray(getattr(result, name)))
+                  for name in _ARRAYS}}
     meta = {"config": {"cell": result.cell, "seed": result.seed, "format": _FORMAT},
             "manifest": {"key": result.key, "block": result.block,
                          "fit_seconds": result.fit_seconds, "summary": result.summary}}
@@ -152,6 +157,7 @@ def load_refit(folder: Path, key: str) -> RefitResult | None:
         return None  # a damaged entry is simply refitted (and overwritten)
     info = meta["manifest"]
     state = {k.removeprefix("model."): v for k, v in tensors.items() if k.startswith("model.")}
+    arrays = {name: tensors[name].numpy() for name in _ARRAYS}
     return RefitResult(key, int(info["block"]), meta["config"]["cell"], int(meta["config"]["seed"]),
-                       tensors["origins"].numpy(), tensors["forecasts"].numpy(),
-                       float(info["fit_seconds"]), info["summary"], state, cached=True)
+                       **arrays, fit_seconds=float(info["fit_seconds"]), summary=info["summary"],
+                       state=state, cached=True)
