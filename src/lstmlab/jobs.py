@@ -8,7 +8,7 @@ job can be called and tested from Python too. Training jobs write a run director
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from lstmlab.fileio import atomic_write_json
 from lstmlab.report import build_report
 from lstmlab.runs import Run, chart_stem, write_manifest, write_table
-from lstmlab.vocabulary import SPLITS, display_name
+from lstmlab.vocabulary import SPLITS, ProgressCallback, display_name
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -27,9 +27,9 @@ if TYPE_CHECKING:
     from lstmlab.evaluation import Evaluation
     from lstmlab.forecaster import Forecaster
 
-__all__ = ["Fitted", "Forecast", "describe_data", "fit_models", "forecast_run", "write_run"]
+__all__ = ["Fitted", "Forecast", "describe_data", "fit_models", "forecast_run", "interrupted",
+           "write_run"]
 
-EpochCallback = Callable[[str, Mapping[str, float]], None]
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,7 @@ def _split_summary(prepared: Prepared) -> dict[str, dict[str, Any]]:
 
 
 def fit_models(prices: pd.DataFrame, configs: Mapping[str, ForecastConfig],
-               on_epoch: EpochCallback | None = None, *, jobs: int = 1) -> list[Fitted]:
+               on_epoch: ProgressCallback | None = None, *, jobs: int = 1) -> list[Fitted]:
     """Fit and evaluate one forecaster per cell on the same prices; results in config order.
 
     The cells are independent, so with ``jobs`` other than 1 they train at once in worker
@@ -81,7 +81,8 @@ def fit_models(prices: pd.DataFrame, configs: Mapping[str, ForecastConfig],
         return run_parallel(_fit_one, pieces, jobs=jobs)
 
 
-def _fit_one(piece: tuple[str, ForecastConfig, pd.DataFrame, EpochCallback | None]) -> Fitted:
+def _fit_one(piece: tuple[str, ForecastConfig, pd.DataFrame, ProgressCallback | None]
+             ) -> Fitted:
     from lstmlab.forecaster import Forecaster
     from lstmlab.pipeline import prepare_for
 
@@ -126,11 +127,18 @@ def write_run(folder: Path, prices: pd.DataFrame, fitted: list[Fitted],
         "split": _split_summary(prepared), "models": models,
         "best_model": _best_model(metrics, list(models)),
         "seconds": {item.cell: round(item.seconds, 2) for item in fitted},
+        "interrupted": interrupted(fitted),
         "reproducibility": {item.cell: item.forecaster.manifest_ for item in fitted},
     }
     write_manifest(folder, manifest)
     build_report(folder)
     return manifest
+
+
+def interrupted(fitted: list[Fitted]) -> dict[str, int]:
+    """The cells whose training Ctrl-C stopped, with the epochs they completed."""
+    return {item.cell: len(item.forecaster.history_) for item in fitted
+            if item.forecaster.stop_reason_ == "interrupted"}
 
 
 def _combined_metrics(fitted: list[Fitted]) -> pd.DataFrame:
@@ -200,18 +208,23 @@ class Forecast:
     band: str
 
 
-def forecast_run(run: Run, prices: pd.DataFrame, steps: int, cell: str | None = None) -> Forecast:
+def forecast_run(run: Run, prices: pd.DataFrame, steps: int, cell: str | None = None, *,
+                 calendar: str | None = None) -> Forecast:
     """Forecast ``steps`` trading days past ``prices`` with a run's model; save table and chart.
+
+    The days are the sessions of the exchange ``calendar`` (default: XNYS, see
+    :mod:`lstmlab.trading_days`).
 
     Writes ``forecast-<cell>.csv`` and ``charts/forecast-<cell>.*`` into the run, then rebuilds
     its report. The model is loaded on the CPU, wherever it was trained.
     """
     from lstmlab import charts
     from lstmlab.forecaster import BAND_QUANTILES, Forecaster
+    from lstmlab.trading_days import DEFAULT_CALENDAR
 
     cell = cell or run.manifest["best_model"]
     forecaster = Forecaster.load(run.model_path(cell), device="cpu")
-    table = forecaster.forecast(prices, steps)
+    table = forecaster.forecast(prices, steps, calendar=calendar or DEFAULT_CALENDAR)
     write_table(run.path, f"forecast-{cell}.csv", table, index=True)
     column = forecaster.config.target_column
     figure = charts.forecast_chart(prices[column], table, title=(

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from lstmlab.config import parse_cells
+from lstmlab.cli_shell import Calendar, DataDir, Fill, Quiet, Verbose, check_cells, user_errors
+from lstmlab.vocabulary import parse_cells
 
 if TYPE_CHECKING:
     from lstmlab.backtest import Backtest, RefitResult
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
 __all__ = ["backtest_command"]
 
 
+@user_errors
 def backtest_command(
     source: Annotated[str, typer.Argument(help="Ticker (e.g. TSLA) or path of a price CSV.",
                                           show_default=False)],
@@ -39,7 +41,8 @@ def backtest_command(
     refit: Annotated[str, typer.Option(
         help="full (a new model per refit) or finetune (continue the previous one).")] = "full",
     step: Annotated[int, typer.Option(min=1, help="Trading days between forecast origins.")] = 1,
-    cells: Annotated[str, typer.Option(help="Comma-separated cells: rnn, lstm, gru.")] = "lstm",
+    cells: Annotated[str, typer.Option(help="Comma-separated cells: rnn, lstm, gru.",
+                                       callback=check_cells)] = "lstm",
     seeds: Annotated[int, typer.Option(
         min=1, help="Seeds per cell (the cell's forecast is their mean).")] = 1,
     jobs: Annotated[int, typer.Option(
@@ -59,15 +62,11 @@ def backtest_command(
         help="TRAIN,VAL,TEST fractions; each refit splits its past TRAIN:VAL.")] = None,
     seed: Annotated[int | None, typer.Option(help="First seed.")] = None,
     charts: Annotated[bool, typer.Option(help="Draw the two charts.")] = True,
-    data_dir: Annotated[Path | None, typer.Option(help="Folder searched first for <TICKER>.csv."
-                                                  )] = None,
-    fill: Annotated[str | None, typer.Option(help="Missing values: 'ffill' or 'drop'.")] = None,
+    data_dir: DataDir = None, fill: Fill = None, calendar: Calendar = None,
     out: Annotated[Path, typer.Option(help="Folder that receives the run directory.")
                    ] = Path("runs"),
     name: Annotated[str | None, typer.Option(help="Run directory name.")] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the run path.")
-                     ] = False,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show tracebacks.")] = False,
+    quiet: Quiet = False, verbose: Verbose = False,
 ) -> None:
     """Backtest over many forecast origins: refit every REFIT_EVERY days on the past only,
     forecast each origin, and score the pooled forecasts against the baselines."""
@@ -76,24 +75,26 @@ def backtest_command(
     from lstmlab.backtest.plan import BacktestSettings, plan_blocks
     from lstmlab.backtest.run import run_backtest
     from lstmlab.data import load_prices
+    from lstmlab.trading_days import DEFAULT_CALENDAR
 
+    calendar = calendar or DEFAULT_CALENDAR
     began = time.perf_counter()
     configs = _configs(cells, max_epochs=epochs, hidden_size=hidden_size, lookback=lookback,
                        horizon=horizon, target=target, split=split, seed=seed)
-    prices = load_prices(source, data_dir=data_dir, fill=fill)
+    prices = load_prices(source, data_dir=data_dir, fill=fill, calendar=calendar)
     first = next(iter(configs.values()))
     settings = BacktestSettings(start or _test_start(prices, first), end, refit_every, window,
                                 train_size, refit, step)
-    plan_blocks(prices, first, settings)  # every setting checked before the progress bar
+    plan_blocks(prices, first, settings, calendar)  # every setting checked before any work
     target_dir = runs.run_path(out, name or runs.default_run_name(source, "backtest"),
                                unique=name is None)
     with _progress(quiet) as (on_start, on_refit):
         result = run_backtest(prices, configs, settings,
                               seeds=[first.seed + i for i in range(seeds)], jobs=jobs,
                               address=address, store=store or out / ".refits",
-                              on_start=on_start, on_refit=on_refit)
+                              calendar=calendar, on_start=on_start, on_refit=on_refit)
     asked = {"command": "backtest", "name": target_dir.name, "source": source,
-             "data_dir": str(data_dir) if data_dir else None, "fill": fill,
+             "data_dir": str(data_dir) if data_dir else None, "fill": fill, "calendar": calendar,
              "cells": list(configs), "seeds": seeds, "jobs": jobs, "address": address}
     with runs.new_run(target_dir) as folder:
         write_backtest_run(folder, prices, result, asked,
@@ -128,27 +129,24 @@ Callbacks = tuple[Callable[[int, int], None] | None, Callable[["RefitResult"], N
 
 @contextmanager
 def _progress(quiet: bool) -> Iterator[Callbacks]:
-    """A progress bar over the refits, on stderr; yields (on_start, on_refit)."""
-    if quiet:
-        yield None, None
-        return
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    """The shell's progress bar over the refits; yields (on_start, on_refit)."""
+    from lstmlab.cli_shell import console, progress
 
-    console = Console(stderr=True, highlight=False)
-    with Progress(TextColumn("refits"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  TextColumn("{task.fields[last]}"), console=console) as progress:
-        task = progress.add_task("refits", total=None, last="")
+    with progress(["refits"], 0, "refits", quiet, position="done") as on_progress:
+        if on_progress is None:
+            yield None, None
+            return
+        state = {"done": 0, "total": 0}
 
         def on_start(total: int, stored: int) -> None:
             if stored:
-                console.print(f"resuming: {stored} of {total} refits are stored already")
-            progress.update(task, total=total)
+                console(stderr=True).print(f"resuming: {stored} of {total} refits are stored "
+                                           f"already")
+            state["total"] = total
 
         def on_refit(result: RefitResult) -> None:
-            how = "stored" if result.cached else f"{result.fit_seconds:.1f} s"
-            progress.update(task, advance=1, last=f"block {result.block} {result.cell} "
-                                                  f"seed {result.seed}: {how}")
+            state["done"] += 1
+            on_progress("refits", {**state})
 
         yield on_start, on_refit
 

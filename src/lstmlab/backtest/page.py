@@ -1,8 +1,9 @@
 """The HTML report of a backtest run, built from its run directory alone.
 
-It uses the page shell of :mod:`lstmlab.report` (one self-contained file, no network, no
-script): a summary with each model's pooled verdict against the naive forecast, the two charts,
-the pooled and per-refit metrics, the refits and the configuration.
+It uses the templates of :mod:`lstmlab.pages` (``backtest.html.j2`` in the page shell: one
+self-contained file, no network, no script, everything autoescaped): a summary with each
+model's pooled verdict against the naive forecast, the two charts, the pooled and per-refit
+metrics, the refits and the configuration.
 """
 
 from __future__ import annotations
@@ -10,10 +11,9 @@ from __future__ import annotations
 import base64
 import json
 import math
-from html import escape
 from typing import TYPE_CHECKING
 
-from lstmlab.report import render_page, section
+from lstmlab.pages import Cell, Row, Table
 from lstmlab.runs import Run, chart_stem
 from lstmlab.vocabulary import display_name
 
@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 __all__ = ["render_backtest", "verdict_sentence"]
 
 _LEVEL = 0.05  # significance level of every verdict sentence
+_HEADINGS = {"rmse_ratio": "ratio", "dm_stat": "DM stat", "dm_p_value": "p (DM)",
+             "cw_stat": "CW stat", "cw_p_value": "p (CW)", "pt_p_value": "p (PT)"}
 _CHARTS = (
     ("rolling-ratio", "Rolling 63-day RMSE of each model divided by the naive forecast's; below "
                       "1 the model had the smaller errors over that quarter. Grey lines: refits."),
@@ -53,44 +55,42 @@ def verdict_sentence(model: str, scores: dict[str, float]) -> str:
 
 
 def render_backtest(run: Run) -> str:
-    """The report of backtest ``run`` as one HTML page."""
-    metrics = run.table("metrics.csv")
-    m = run.manifest
-    sections = [
-        section("summary", "Summary", _summary(run)),
-        section("charts", "Over time", "".join(_figure(run, k, c) for k, c in _CHARTS)),
-        section("metrics", "Pooled metrics per step", _table(
-            metrics[metrics["scope"] == "pooled"].drop(columns=["scope", "refit"]))),
-        section("blocks", "Per refit block (step 1)", _table(_blocks(run, metrics))),
-        section("refits", "Refits", _table(run.table("refits.csv"))),
-        section("config", "Configuration", _configuration(run)),
-    ]
-    body = "".join(s for s in sections if s)
-    nav = [(key, label) for key, label in (("summary", "Summary"), ("charts", "Charts"),
+    """The report of backtest ``run`` as one HTML page (template ``backtest.html.j2``)."""
+    from lstmlab.pages import render
+
+    metrics, m = run.table("metrics.csv"), run.manifest
+    pooled = metrics[metrics["scope"] == "pooled"].drop(columns=["scope", "refit"])
+    figures = [f for kind, caption in _CHARTS if (f := _figure(run, kind, caption))]
+    nav = [("summary", "Summary"), *([("charts", "Charts")] if figures else []),
            ("metrics", "Metrics"), ("blocks", "Blocks"), ("refits", "Refits"),
-           ("config", "Configuration")) if f'id="{key}"' in body]
-    subtitle = f"lstmlab {m['lstmlab_version']} · {m['created'].replace('T', ' ')} · {m['name']}"
-    return render_page(f"lstmlab backtest: {m['source']}", subtitle, body, nav)
+           ("config", "Configuration")]
+    shown = {key: run.config.get(key) for key in ("settings", "seeds", "configs")}
+    return render(
+        "backtest.html.j2", title=f"lstmlab backtest: {m['source']}",
+        subtitle=f"lstmlab {m['lstmlab_version']} · {m['created'].replace('T', ' ')} · "
+                 f"{m['name']}",
+        nav=nav, facts=_facts(run), figures=figures,
+        verdicts=[verdict_sentence(model, scores) for model, scores in m["headline"].items()],
+        pooled=_table(pooled.rename(columns=_HEADINGS)),
+        blocks=_table(_blocks(run, metrics)), refits=_table(run.table("refits.csv")),
+        configuration=json.dumps(shown, indent=2),
+    )
 
 
-def _summary(run: Run) -> str:
+def _facts(run: Run) -> list[tuple[str, str]]:
     m = run.manifest
     s, period = m["settings"], m["period"]
     window = "expanding window" if s["window"] == "expanding" else (
         f"rolling window of {s['train_size']:,} trading days")
-    rows = [
-        ("Data", f"{escape(str(m['source']))}: {m['data']['rows']:,} trading days, "
-                 f"{m['data']['first']} to {m['data']['last']}"),
+    return [
+        ("Data", f"{m['source']}: {m['data']['rows']:,} trading days, {m['data']['first']} to "
+                 f"{m['data']['last']}"),
         ("Period", f"origins {period['first_origin']} to the last target {period['last_target']}"
                    f" · {period['origins']:,} origins, every {s['step']} day(s)"),
         ("Refits", f"{m['refits']} ({s['refit']}), every {s['refit_every']} trading days, "
                    f"{window}; each fitted only on the days before its refit date"),
         ("Time", f"{m['seconds']['wall']:,.1f} s wall, {m['seconds']['fits']:,.1f} s in fits"),
     ]
-    items = "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in rows)
-    verdicts = "".join(f'<p class="verdict">{escape(verdict_sentence(model, scores))}</p>'
-                       for model, scores in m["headline"].items())
-    return f'<dl class="facts">{items}</dl>{verdicts}'
 
 
 def _blocks(run: Run, metrics: pd.DataFrame) -> pd.DataFrame:
@@ -104,38 +104,28 @@ def _blocks(run: Run, metrics: pd.DataFrame) -> pd.DataFrame:
     for model in run.manifest["forecast_columns"]:
         name = display_name(model)
         table[f"{name} ratio"] = wide["rmse_ratio"][model]
-        table[f"{name} DM p"] = wide["dm_p_value"][model]
-        table[f"{name} CW p"] = wide["cw_p_value"][model]
+        table[f"{name} p (DM)"] = wide["dm_p_value"][model]
+        table[f"{name} p (CW)"] = wide["cw_p_value"][model]
     for baseline in run.manifest["baselines"]:
         if baseline != "naive":
             table[f"{display_name(baseline)} ratio"] = wide["rmse_ratio"][baseline]
     return table.reset_index()
 
 
-def _figure(run: Run, kind: str, caption: str) -> str:
+def _figure(run: Run, kind: str, caption: str) -> dict[str, str] | None:
     png = chart_stem(run.path, kind).with_suffix(".png")
     if not png.is_file():
-        return ""
-    data = base64.b64encode(png.read_bytes()).decode("ascii")
-    return (f'<figure><img src="data:image/png;base64,{data}" alt="{escape(caption)}">'
-            f"<figcaption>{escape(caption)}</figcaption></figure>")
+        return None
+    return {"png": base64.b64encode(png.read_bytes()).decode("ascii"), "caption": caption}
 
 
-def _table(frame: pd.DataFrame) -> str:
-    if frame.empty:
-        return ""
-    head = "".join(f"<th>{escape(str(c))}</th>" for c in frame.columns)
-    body = "".join("<tr>" + "".join(f"<td>{escape(_text(v))}</td>" for v in row) + "</tr>"
-                   for row in frame.itertuples(index=False))
-    return f'<table class="metrics"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+def _table(frame: pd.DataFrame) -> Table:
+    """``frame`` as a :class:`lstmlab.pages.Table`, numbers to four significant digits."""
+    rows = [Row([Cell(_text(v)) for v in row]) for row in frame.itertuples(index=False)]
+    return Table([(str(c), "") for c in frame.columns], rows)
 
 
 def _text(value: object) -> str:
     if isinstance(value, float):
         return "–" if not math.isfinite(value) else f"{value:,.4g}"
     return display_name(value) if isinstance(value, str) else str(value)
-
-
-def _configuration(run: Run) -> str:
-    shown = {key: run.config.get(key) for key in ("settings", "seeds", "configs")}
-    return f"<pre>{escape(json.dumps(shown, indent=2))}</pre>"

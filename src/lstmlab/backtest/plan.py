@@ -23,6 +23,7 @@ from lstmlab.config import ForecastConfig
 from lstmlab.data.features import feature_matrix
 from lstmlab.data.split import plan_split
 from lstmlab.errors import ConfigError, DataError
+from lstmlab.trading_days import DEFAULT_CALENDAR, check_calendar, missing_sessions
 from lstmlab.validation import require_int
 
 __all__ = ["MAX_GAP", "REFITS", "WINDOWS", "BacktestSettings", "Block", "inner_split",
@@ -100,17 +101,19 @@ def inner_split(config: ForecastConfig) -> tuple[float, float, float]:
     return train / (train + val), val / (train + val), 0.0
 
 
-def plan_blocks(prices: pd.DataFrame, config: ForecastConfig,
-                settings: BacktestSettings) -> list[Block]:
+def plan_blocks(prices: pd.DataFrame, config: ForecastConfig, settings: BacktestSettings,
+                calendar: str = DEFAULT_CALENDAR) -> list[Block]:
     """The refit blocks of a backtest of ``config`` on ``prices``, checked before any training.
 
     Raises :class:`ConfigError` for settings the data cannot satisfy (a start with too little
     history, a rolling window shorter than what one fit needs, an empty period) and
-    :class:`DataError` for a gap of more than :data:`MAX_GAP` trading days in the period.
+    :class:`DataError` for a gap of more than :data:`MAX_GAP` trading days (sessions of
+    ``calendar``, see :mod:`lstmlab.trading_days`) in the period.
     """
     index, h = prices.index, config.horizon
     first_target, last_target = _period(index, settings, h)
-    _check_gaps(index, first_target, last_target, prices.attrs.get("source", "the prices"))
+    _check_gaps(index[max(first_target - 1, 0) : last_target + 1], calendar,
+                prices.attrs.get("source", "the prices"))
     _, warmup = feature_matrix(prices.iloc[:1 + config.lookback], config.features,
                                config.target_column)
     needed = _rows_needed(index, config, warmup)
@@ -179,17 +182,26 @@ def _check_history(index: pd.DatetimeIndex, settings: BacktestSettings, first_ta
                           f"but {reason}; start on or after {earliest}")
 
 
-def _check_gaps(index: pd.DatetimeIndex, first: int, last: int, source: str) -> None:
+def _check_gaps(index: pd.DatetimeIndex, calendar: str, source: str) -> None:
     """Refuse a period with more than MAX_GAP trading days missing between two rows."""
-    days = index[max(first - 1, 0) : last + 1].values.astype("datetime64[D]")
-    missing = np.busday_count(days[:-1], days[1:]) - 1  # weekdays strictly between two rows
+    missing = _missing_between(index, calendar)  # (n - 1,) trading days between rows i, i+1
     gaps = np.flatnonzero(missing > MAX_GAP)
     if gaps.size:
-        shown = "; ".join(f"{pd.Timestamp(days[i]).date()} to {pd.Timestamp(days[i + 1]).date()} "
-                          f"({missing[i]} trading days missing)" for i in gaps[:5])
+        shown = "; ".join(f"{index[i].date()} to {index[i + 1].date()} ({missing[i]} trading "
+                          f"days missing)" for i in gaps[:5])
         raise DataError(f"{source} has {gaps.size} gap(s) longer than {MAX_GAP} trading days "
                         f"inside the backtest period: {shown}; fill those prices, or start the "
                         f"backtest after the gap")
+
+
+def _missing_between(index: pd.DatetimeIndex, calendar: str) -> np.ndarray:
+    """Per pair of consecutive rows, the sessions of ``calendar`` strictly between them
+    (weekdays when the calendar is ``none``)."""
+    if check_calendar(calendar) == "none":
+        days = index.values.astype("datetime64[D]")
+        return np.busday_count(days[:-1], days[1:]) - 1
+    after = index.searchsorted(missing_sessions(index, calendar))  # row after each missing day
+    return np.bincount(after, minlength=len(index))[1:]
 
 
 def _first_at_or_after(origins: range, row: int) -> int:
