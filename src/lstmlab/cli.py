@@ -28,6 +28,7 @@ from lstmlab.cli_shell import (
     unwritable,
     user_errors,
 )
+from lstmlab.explain.command import explain_command
 from lstmlab.memory.command import memory_command
 from lstmlab.sweep.command import sweep_command
 
@@ -265,6 +266,7 @@ def report(run_dir: RunDir, quiet: Quiet = False, verbose: Verbose = False) -> N
 app.command("memory")(memory_command)  # the long-memory lab; it prints its own errors
 app.command("sweep")(sweep_command)  # many tickers x configurations on Ray
 app.command("backtest")(backtest_command)  # many forecast origins, refits on the past only
+app.command("explain")(explain_command)  # the "flow of the memory" page
 
 
 def main() -> None:

@@ -28,7 +28,7 @@ __all__ = ["build_report", "display_name", "render_report", "verdict"]
 
 _NAV = {"summary": "Summary", "prices": "Prices", "losses": "Losses",
         "predictions": "Predictions", "metrics": "Metrics", "forecast": "Forecast",
-        "config": "Configuration"}
+        "explain": "Inside", "config": "Configuration"}
 
 
 def build_report(run_dir: str | os.PathLike[str]) -> Path:
@@ -45,10 +45,11 @@ def render_report(run: Run) -> str:
     """The report of ``run`` as one HTML page."""
     metrics = run.table("metrics.csv")
     figures = _figures(run)
+    explain_pages = sorted(p.name for p in run.path.glob("explain*.html"))  # `lstmlab explain`
     present = {"summary": True, "prices": figures["prices"],
                "losses": figures["loss"] or figures["losses"],
                "predictions": figures["predictions"] or figures["residuals"], "metrics": True,
-               "forecast": figures["forecasts"], "config": True}
+               "forecast": figures["forecasts"], "explain": explain_pages, "config": True}
     shown = [key for key, has in present.items() if has]
     created = str(run.manifest.get("created", "")).replace("T", " ")
     name = run.manifest.get("name", run.path.name)
@@ -60,6 +61,7 @@ def render_report(run: Run) -> str:
         facts=_facts(run), verdict=verdict(metrics, run.manifest["best_model"]),
         metric_tables=_metric_tables(run, metrics), config_table=_config_table(run),
         manifest=json.dumps(run.manifest.get("reproducibility", {}), indent=2),
+        explain_pages=explain_pages,
     )
 
 
