@@ -116,13 +116,15 @@ def main() -> None:
           f"pair; overhead target <= {OVERHEAD_TARGET}; speed-up target >= 0.9 C = "
           f"{0.9 * capacity:.2f}{' and >= 1.7' if capacity >= 1.9 else ''}; load average "
           f"{os.getloadavg()[0]:.1f}", flush=True)
+    figures = (f"backtest overhead: {overhead:.2f}, parallel speed-up: {speedup:.2f} of "
+               f"capacity {capacity:.2f}")
+    print(figures, flush=True)  # again as the last line, after the other tickers
     for ticker in args.tickers[1:]:
         other, origin = _prices(ticker, args.data_dir)
         wall, result = timed_backtest(other, config, settings, 2, ticker, args.keep)
         print(f"{ticker}: {origin}\n{_line(ticker, 2, wall, result)}", flush=True)
     print(f"load average {os.getloadavg()[0]:.1f} at the end")
-    print(f"backtest overhead: {overhead:.2f}, parallel speed-up: {speedup:.2f} of capacity "
-          f"{capacity:.2f}")
+    print(figures)
 
 
 if __name__ == "__main__":

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
     from lstmlab.config import ForecastConfig
 
-__all__ = ["RefitResult", "RefitTask", "load_refit", "run_refit", "save_refit"]
+__all__ = ["RefitResult", "RefitTask", "load_refit", "run_refit", "save_refit", "stored_path"]
 
 _FORMAT = "lstmlab.backtest.refit/3"
 _ARRAYS = ("origins", "forecasts", "val_origins", "val_forecasts")  # stored beside the weights
@@ -129,6 +129,11 @@ def _forecast_origins(forecaster: Any, prices: pd.DataFrame, rows: np.ndarray) -
     return predict_prices(forecaster.model_, forecaster.spec_, x, windows.last_price[rows - first])
 
 
+def stored_path(folder: Path, key: str) -> Path:
+    """Where the refit with ``key`` is stored in ``folder``."""
+    return folder / f"{key}.safetensors"
+
+
 def save_refit(folder: Path, result: RefitResult) -> Path:
     """Store ``result`` as ``folder/<key>.safetensors`` (weights, forecasts and summary)."""
     import torch
@@ -141,14 +146,14 @@ def save_refit(folder: Path, result: RefitResult) -> Path:
     meta = {"config": {"cell": result.cell, "seed": result.seed, "format": _FORMAT},
             "manifest": {"key": result.key, "block": result.block,
                          "fit_seconds": result.fit_seconds, "summary": result.summary}}
-    return persist.save_model(folder / f"{result.key}.safetensors", tensors, meta)
+    return persist.save_model(stored_path(folder, result.key), tensors, meta)
 
 
 def load_refit(folder: Path, key: str) -> RefitResult | None:
     """The stored result of task ``key``, or None when there is none (or it is unreadable)."""
     from lstmlab import persist
 
-    path = folder / f"{key}.safetensors"
+    path = stored_path(folder, key)
     if not path.is_file():
         return None
     try:

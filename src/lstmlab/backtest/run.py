@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lstmlab.backtest.plan import BacktestSettings, Block, plan_blocks
-from lstmlab.backtest.refit import RefitResult, RefitTask
+from lstmlab.backtest.refit import RefitResult, RefitTask, stored_path
 from lstmlab.backtest.result import Backtest
 from lstmlab.trading_days import DEFAULT_CALENDAR
 
@@ -65,7 +65,7 @@ def run_backtest(prices: pd.DataFrame, configs: Mapping[str, ForecastConfig],
     blocks, chains = plan_tasks(prices, configs, settings, seeds, calendar)
     tasks = [task for chain in chains for task in chain]
     if on_start:
-        stored = sum(1 for t in tasks if store and (store / f"{t.key}.safetensors").is_file())
+        stored = sum(1 for t in tasks if store and stored_path(store, t.key).is_file())
         on_start(len(tasks), stored)
     results = run_refits(chains, store=store, jobs=jobs, address=address, on_refit=on_refit)
     return assemble(prices, configs, settings, blocks, seeds, results)
