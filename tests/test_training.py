@@ -7,7 +7,14 @@ import torch
 from torch import nn
 
 from lstmlab.errors import TrainingError
-from lstmlab.training import HISTORY_COLUMNS, TensorSplit, TrainSettings, evaluate_loss, train
+from lstmlab.training import (
+    HISTORY_COLUMNS,
+    TensorSplit,
+    TrainSettings,
+    evaluate_loss,
+    train,
+    train_loss_windows,
+)
 
 
 def _linear_problem(n: int = 256, seed: int = 0) -> tuple[TensorSplit, TensorSplit]:
@@ -118,3 +125,32 @@ def test_restore_best_false_keeps_last_weights():
     assert result.best_epoch == 1
     last = result.history["val_loss"].iloc[-1]
     assert math.isclose(evaluate_loss(model, val_split), last, rel_tol=1e-6)
+
+
+def test_a_train_loss_sample_is_an_estimate_and_leaves_training_unchanged():
+    train_split, val_split = _linear_problem()
+    settings = TrainSettings(max_epochs=4, patience=0)
+    exact_model, sampled_model = _model(), _model()
+    exact = train(exact_model, train_split, val_split, settings).history
+    sampled = train(sampled_model, train_split, val_split,
+                    TrainSettings(max_epochs=4, patience=0, train_loss_sample=32)).history
+    # the same batches, hence the same weights and validation losses
+    assert sampled["val_loss"].tolist() == exact["val_loss"].tolist()
+    for a, b in zip(exact_model.parameters(), sampled_model.parameters(), strict=True):
+        assert torch.equal(a, b)
+    assert exact["train_loss_sample"].tolist() == [0] * 4  # labelled: whole split
+    assert sampled["train_loss_sample"].tolist() == [32] * 4  # labelled: an estimate
+    measured = train_loss_windows(train_split, 32, settings.seed)
+    assert measured.x.shape[0] == 32
+    assert sampled["train_loss"].iloc[-1] == pytest.approx(
+        evaluate_loss(sampled_model, measured), rel=1e-6)
+    assert sampled["train_loss"].iloc[-1] != exact["train_loss"].iloc[-1]
+    # an estimate of the same mean: close to the exact loss
+    assert sampled["train_loss"].iloc[-1] == pytest.approx(exact["train_loss"].iloc[-1], rel=0.5)
+
+
+def test_a_sample_as_large_as_the_split_is_the_whole_split():
+    train_split, _ = _linear_problem(n=40)
+    assert train_loss_windows(train_split, 40, 0) is train_split
+    assert train_loss_windows(train_split, 0, 0) is train_split
+    assert train_loss_windows(train_split, 10, 0).x.shape[0] == 10

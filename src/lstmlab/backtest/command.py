@@ -61,6 +61,10 @@ def backtest_command(
     split: Annotated[str | None, typer.Option(
         help="TRAIN,VAL,TEST fractions; each refit splits its past TRAIN:VAL.")] = None,
     seed: Annotated[int | None, typer.Option(help="First seed.")] = None,
+    train_loss_sample: Annotated[int, typer.Option(
+        min=0, help="Training windows each epoch's train loss is estimated on (0: all of them, "
+                    "exact; the curve is not used to stop, so refits need no exact one).")
+                                 ] = 256,
     charts: Annotated[bool, typer.Option(help="Draw the two charts.")] = True,
     data_dir: DataDir = None, fill: Fill = None, calendar: Calendar = None,
     out: Annotated[Path, typer.Option(help="Folder that receives the run directory.")
@@ -80,7 +84,8 @@ def backtest_command(
     calendar = calendar or DEFAULT_CALENDAR
     began = time.perf_counter()
     configs = _configs(cells, max_epochs=epochs, hidden_size=hidden_size, lookback=lookback,
-                       horizon=horizon, target=target, split=split, seed=seed)
+                       horizon=horizon, target=target, split=split, seed=seed,
+                       train_loss_sample=train_loss_sample)
     prices = load_prices(source, data_dir=data_dir, fill=fill, calendar=calendar)
     first = next(iter(configs.values()))
     settings = BacktestSettings(start or _test_start(prices, first), end, refit_every, window,
