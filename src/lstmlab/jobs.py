@@ -44,11 +44,15 @@ class Fitted:
     seconds: float
 
 
-def describe_data(prices: pd.DataFrame, config: ForecastConfig) -> dict[str, Any]:
-    """Rows, date range, notes on what loading did, and each split's dates and window count."""
+def describe_data(prices: pd.DataFrame, config: ForecastConfig,
+                  covariates: Mapping[str, pd.DataFrame] | None = None) -> dict[str, Any]:
+    """Rows, date range, notes on what loading did, and each split's dates and window count.
+
+    ``covariates``: the frames of the config's covariate sources (``load_covariates``).
+    """
     from lstmlab.pipeline import prepare_for
 
-    prepared = prepare_for(config, prices)
+    prepared = prepare_for(config, prices, covariates=covariates)
     return {
         "rows": len(prices),
         "first": f"{prices.index[0]:%Y-%m-%d}",
@@ -66,8 +70,11 @@ def _split_summary(prepared: Prepared) -> dict[str, dict[str, Any]]:
 
 
 def fit_models(prices: pd.DataFrame, configs: Mapping[str, ForecastConfig],
-               on_epoch: ProgressCallback | None = None, *, jobs: int = 1) -> list[Fitted]:
-    """Fit and evaluate one forecaster per cell on the same prices; results in config order.
+               on_epoch: ProgressCallback | None = None,
+               covariates: Mapping[str, pd.DataFrame] | None = None, *,
+               jobs: int = 1) -> list[Fitted]:
+    """Fit and evaluate one forecaster per cell on the same prices (and the same covariate
+    frames, loaded once by the caller); results in config order.
 
     The cells are independent, so with ``jobs`` other than 1 they train at once in worker
     processes, one thread each (``jobs=0``: one per core; see :mod:`lstmlab.parallel`);
@@ -77,19 +84,19 @@ def fit_models(prices: pd.DataFrame, configs: Mapping[str, ForecastConfig],
 
     local = workers_for(jobs, len(configs)) <= 1
     with relay(on_epoch, local) as report:
-        pieces = [(cell, config, prices, report) for cell, config in configs.items()]
+        pieces = [(cell, config, prices, covariates, report) for cell, config in configs.items()]
         return run_parallel(_fit_one, pieces, jobs=jobs)
 
 
-def _fit_one(piece: tuple[str, ForecastConfig, pd.DataFrame, ProgressCallback | None]
-             ) -> Fitted:
+def _fit_one(piece: tuple[str, ForecastConfig, pd.DataFrame, Mapping[str, pd.DataFrame] | None,
+                          ProgressCallback | None]) -> Fitted:
     from lstmlab.forecaster import Forecaster
     from lstmlab.pipeline import prepare_for
 
-    cell, config, prices, on_epoch = piece
+    cell, config, prices, covariates, on_epoch = piece
     report = (lambda record: on_epoch(cell, record)) if on_epoch else None
     start = time.perf_counter()
-    prepared = prepare_for(config, prices)
+    prepared = prepare_for(config, prices, covariates=covariates)
     forecaster = Forecaster(config).fit(prices, prepared=prepared, verbose=False,
                                         on_epoch=report)
     evaluation = forecaster.evaluate(prices, prepared=prepared)
@@ -209,11 +216,12 @@ class Forecast:
 
 
 def forecast_run(run: Run, prices: pd.DataFrame, steps: int, cell: str | None = None, *,
-                 calendar: str | None = None) -> Forecast:
+                 calendar: str | None = None, data_dir: str | None = None) -> Forecast:
     """Forecast ``steps`` trading days past ``prices`` with a run's model; save table and chart.
 
     The days are the sessions of the exchange ``calendar`` (default: XNYS, see
-    :mod:`lstmlab.trading_days`).
+    :mod:`lstmlab.trading_days`). A model with past covariates loads their latest prices
+    (``data_dir``: where tickers are looked up).
 
     Writes ``forecast-<cell>.csv`` and ``charts/forecast-<cell>.*`` into the run, then rebuilds
     its report. The model is loaded on the CPU, wherever it was trained.
@@ -224,7 +232,11 @@ def forecast_run(run: Run, prices: pd.DataFrame, steps: int, cell: str | None = 
 
     cell = cell or run.manifest["best_model"]
     forecaster = Forecaster.load(run.model_path(cell), device="cpu")
-    table = forecaster.forecast(prices, steps, calendar=calendar or DEFAULT_CALENDAR)
+    from lstmlab.data.covariates import load_covariates
+
+    covariates = load_covariates([n for n, _ in forecaster.config.covariates], data_dir=data_dir)
+    table = forecaster.forecast(prices, steps, calendar=calendar or DEFAULT_CALENDAR,
+                                covariates=covariates)
     write_table(run.path, f"forecast-{cell}.csv", table, index=True)
     column = forecaster.config.target_column
     figure = charts.forecast_chart(prices[column], table, title=(

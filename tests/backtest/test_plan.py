@@ -68,6 +68,12 @@ def test_bad_settings_are_refused_before_any_training(short_prices, settings, me
         plan_blocks(short_prices, TINY, BacktestSettings(**settings))
 
 
+def test_covariates_are_refused_with_a_clear_message(short_prices):
+    config = TINY.replace(covariates={"SPY": ("log_return",)})
+    with pytest.raises(ConfigError, match="backtests take the price series alone for now"):
+        plan_blocks(short_prices, config, BacktestSettings("2013-12-02"))
+
+
 def test_a_gap_longer_than_ten_trading_days_is_named(short_prices):
     gap = short_prices.drop(short_prices.index[300:315])  # 15 trading days missing
     with pytest.raises(DataError) as caught:

@@ -110,6 +110,10 @@ def plan_blocks(prices: pd.DataFrame, config: ForecastConfig, settings: Backtest
     :class:`DataError` for a gap of more than :data:`MAX_GAP` trading days (sessions of
     ``calendar``, see :mod:`lstmlab.trading_days`) in the period.
     """
+    if config.covariates:
+        raise ConfigError("backtests take the price series alone for now; drop the config's "
+                          f"covariates ({', '.join(name for name, _ in config.covariates)}) "
+                          "or score them with `lstmlab compare`")
     index, h = prices.index, config.horizon
     first_target, last_target = _period(index, settings, h)
     _check_gaps(index[max(first_target - 1, 0) : last_target + 1], calendar,
