@@ -88,8 +88,16 @@ def run_refit(task: RefitTask, start_state: dict[str, torch.Tensor] | None = Non
     """Fit ``task.config`` on the rows before the refit, then forecast the block's origins.
 
     ``start_state`` (fine-tuning) holds the weights training starts from. The forecasts of all
-    origins come from one batched forward pass.
+    origins come from one batched forward pass. Everything runs with the config's PyTorch
+    threads (one by default), as the forecaster's own methods do.
     """
+    from lstmlab.runtime import torch_threads
+
+    with torch_threads(task.config.num_threads):
+        return _refit(task, start_state)
+
+
+def _refit(task: RefitTask, start_state: dict[str, torch.Tensor] | None) -> RefitResult:
     from lstmlab.backtest.plan import inner_split
     from lstmlab.forecaster import Forecaster
 
