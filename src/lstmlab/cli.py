@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from lstmlab._version import __version__
+from lstmlab.backtest.command import backtest_command
 from lstmlab.cli_shell import (
     Calendar,
     CalendarFeatures,
@@ -147,8 +148,9 @@ def data(source: Source, data_dir: DataDir = None, fill: Fill = None,
 
 def _train_job(command: str, source: str, configs: dict[str, ForecastConfig], *,
                data_dir: Path | None, fill: str | None, calendar: str | None, out: Path,
-               name: str | None, quiet: bool, seeds: int = 1) -> None:
-    """Load, fit every config, write the run directory, print the results."""
+               name: str | None, quiet: bool, seeds: int = 1, workers: int = 1) -> None:
+    """Load, fit every config (``seeds`` seeds each; ``workers`` processes at once, 0: one per
+    core), write the run directory, print the results."""
     from lstmlab import jobs, runs
     from lstmlab.cli_output import print_data_line, print_run
     from lstmlab.cli_shell import progress, status
@@ -168,8 +170,10 @@ def _train_job(command: str, source: str, configs: dict[str, ForecastConfig], *,
                  "fill": fill, "calendar": calendar, "seeds": seeds}
         print_data_line(source, summary, quiet)
         max_epochs = max(c.max_epochs for c in configs.values())
-        with progress(list(configs), max_epochs, "epochs", quiet) as on_epoch:
-            fitted = jobs.fit_models(prices, configs, on_epoch, covariates, seeds=seeds)
+        with progress(list(configs), max_epochs, "epochs", quiet,
+                      ordered=workers == 1) as on_epoch:
+            fitted = jobs.fit_models(prices, configs, on_epoch, covariates, seeds=seeds,
+                                     jobs=workers)
         with status("writing models, charts and the report", quiet):
             jobs.write_run(folder, prices, fitted, asked)
     print_run(runs.read_run(target), quiet)
@@ -259,11 +263,15 @@ def compare(source: Source,
             epochs: Epochs = None, hidden_size: Hidden = None, layers: Layers = None,
             lookback: Lookback = None, horizon: Horizon = None, target: Target = None,
             split: Split = None, seed: Seed = None, seeds: Seeds = 1, device: Device = None,
+            jobs: Annotated[int, typer.Option(
+                min=0, help="Cells trained at once, one process and thread each (0: one per "
+                            "core; 1: one after another in this process).")] = 0,
             data_dir: DataDir = None, fill: Fill = None, calendar: Calendar = None,
             covariate: Covariate = None, calendar_features: CalendarFeatures = False,
             out: Out = Path("runs"), name: Name = None, quiet: Quiet = False,
             verbose: Verbose = False) -> None:
-    """Train each cell on the same data and seed, score them against the baselines.
+    """Train each cell on the same data and seed (at once, one process each), score them
+    against the baselines.
 
     Prints the test metrics and writes a run directory with every chart and the HTML report.
     """
@@ -273,7 +281,7 @@ def compare(source: Source,
                              **_inputs(covariate, calendar_features, calendar))
                for cell in cells.split(",")}
     _train_job("compare", source, configs, data_dir=data_dir, fill=fill, calendar=calendar,
-               out=out, name=name, quiet=quiet, seeds=seeds)
+               out=out, name=name, quiet=quiet, seeds=seeds, workers=jobs)
 
 
 @app.command()
@@ -344,6 +352,7 @@ def export(run_dir: RunDir,
 
 app.add_typer(memory_app, name="memory")  # the long-memory lab; it prints its own errors
 app.command("sweep")(sweep_command)  # many tickers x configurations on Ray
+app.command("backtest")(backtest_command)  # many forecast origins, refits on the past only
 app.command("explain")(explain_command)  # the "flow of the memory" page
 
 

@@ -74,33 +74,46 @@ def _split_summary(prepared: Prepared) -> dict[str, dict[str, Any]]:
 
 def fit_models(prices: pd.DataFrame, configs: Mapping[str, ForecastConfig],
                on_epoch: ProgressCallback | None = None,
-               covariates: Mapping[str, pd.DataFrame] | None = None,
-               seeds: int = 1) -> list[Fitted]:
-    """Fit and evaluate one forecaster per cell, in order, on the same prices (and the same
-    covariate frames, loaded once by the caller).
+               covariates: Mapping[str, pd.DataFrame] | None = None, *,
+               seeds: int = 1, jobs: int = 1) -> list[Fitted]:
+    """Fit and evaluate one forecaster per cell on the same prices (and the same covariate
+    frames, loaded once by the caller); results in config order.
 
     ``seeds > 1`` trains that many seeds of each config (:mod:`lstmlab.seeds`): the first is the
-    cell's model; the spread across seeds and the seed ensemble's scores come with it.
+    cell's model; the spread across seeds and the seed ensemble's scores come with it. The cells
+    are independent, so with ``jobs`` other than 1 they train at once in worker processes, one
+    thread each (``jobs=0``: one per core; see :mod:`lstmlab.parallel`); ``on_epoch`` still sees
+    every epoch of every cell, here.
     """
+    from lstmlab.parallel import relay, run_parallel, workers_for
+
+    local = workers_for(jobs, len(configs)) <= 1
+    with relay(on_epoch, local) as report:
+        pieces = [(cell, config, prices, covariates, report, seeds)
+                  for cell, config in configs.items()]
+        return run_parallel(_fit_cell, pieces, jobs=jobs)
+
+
+def _fit_cell(piece: tuple[str, ForecastConfig, pd.DataFrame,
+                           Mapping[str, pd.DataFrame] | None, ProgressCallback | None, int]
+              ) -> Fitted:
+    """One cell of :func:`fit_models`: its seeds, their ensemble and spread."""
     import pandas as pd
 
     from lstmlab.pipeline import prepare_for
 
-    fitted = []
-    for cell, config in configs.items():
-        report = (lambda record, cell=cell: on_epoch(cell, record)) if on_epoch else None
-        start = time.perf_counter()
-        prepared = prepare_for(config, prices, covariates=covariates)
-        runs = [_fit_one(seeded, prices, prepared, report, covariates)
-                for seeded in seed_configs(config, seeds)]
-        (forecaster, evaluation), spread = runs[0], None
-        if seeds > 1:
-            ensemble = ensemble_metrics([f for f, _ in runs], prepared, prices)
-            evaluation = replace(evaluation, metrics=pd.concat([evaluation.metrics, ensemble]))
-            spread = seed_spread([e for _, e in runs], cell)
-        fitted.append(Fitted(cell, forecaster, prepared, evaluation,
-                             time.perf_counter() - start, spread))
-    return fitted
+    cell, config, prices, covariates, on_epoch, seeds = piece
+    report = (lambda record: on_epoch(cell, record)) if on_epoch else None
+    start = time.perf_counter()
+    prepared = prepare_for(config, prices, covariates=covariates)
+    runs = [_fit_one(seeded, prices, prepared, report, covariates)
+            for seeded in seed_configs(config, seeds)]
+    (forecaster, evaluation), spread = runs[0], None
+    if seeds > 1:
+        ensemble = ensemble_metrics([f for f, _ in runs], prepared, prices)
+        evaluation = replace(evaluation, metrics=pd.concat([evaluation.metrics, ensemble]))
+        spread = seed_spread([e for _, e in runs], cell)
+    return Fitted(cell, forecaster, prepared, evaluation, time.perf_counter() - start, spread)
 
 
 def _fit_one(config: ForecastConfig, prices: pd.DataFrame, prepared: Prepared,

@@ -41,6 +41,10 @@ _NAV = {"summary": "Summary", "prices": "Prices", "losses": "Losses",
 def build_report(run_dir: str | os.PathLike[str]) -> Path:
     """(Re)write ``report.html`` in ``run_dir`` from the run's files; return its path."""
     run = read_run(run_dir)
+    if run.manifest.get("command") == "backtest":
+        from lstmlab.backtest.page import render_backtest
+
+        return atomic_write_text(run.path / "report.html", render_backtest(run))
     return atomic_write_text(run.path / "report.html", render_report(run))
 
 

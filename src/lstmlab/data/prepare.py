@@ -308,6 +308,8 @@ def _windows(
 
 
 def _date_span(index: pd.DatetimeIndex, windows: Windows, horizon: int) -> dict[str, str]:
+    if len(windows) == 0:  # a test fraction of 0: no test part
+        return {"first": "", "last": ""}
     last = index[windows.origin[-1] + horizon]
     return {"first": _iso(windows.dates[0]), "last": _iso(last)}
 
