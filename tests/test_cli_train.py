@@ -55,8 +55,9 @@ def test_compare_writes_a_complete_run_and_prints_metrics(compared):
     assert run.cells == ["rnn", "lstm"]
     assert run.manifest["best_model"] in ("rnn", "lstm")
     metrics = run.table("metrics.csv")
-    assert set(metrics["model"]) == {"rnn", "lstm", "naive", "drift", "moving_average"}
-    assert metrics.groupby("split").size().to_dict() == {"test": 5, "val": 5}
+    assert set(metrics["model"]) == {"rnn", "lstm", "naive", "drift", "moving_average",
+                                     "mean_return"}
+    assert metrics.groupby("split").size().to_dict() == {"test": 6, "val": 6}
     history = run.table("history.csv")
     assert history.groupby("model").size().to_dict() == {"lstm": 2, "rnn": 2}
     html = (run_dir / "report.html").read_text()

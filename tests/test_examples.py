@@ -18,5 +18,5 @@ def test_tesla_example_writes_charts_and_prints_baselines(tsla_csv, tmp_path):
     for stem in ("loss_rnn", "loss_lstm", "loss_overlay", "predictions", "residuals"):
         assert (out / f"{stem}.png").stat().st_size > 0
         assert (out / f"{stem}.svg").exists()
-    for model in ("rnn", "lstm", "naive", "drift", "moving_average"):
+    for model in ("rnn", "lstm", "naive", "drift", "moving_average", "mean_return"):
         assert model in result.stdout

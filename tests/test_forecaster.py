@@ -52,10 +52,12 @@ def test_evaluate_scores_model_and_baselines_on_same_points(fitted, prices):
     evaluation = fitted.evaluate(prices)
     metrics = evaluation.metrics
     for split in ("val", "test"):
-        assert list(metrics.loc[split].index) == ["lstm", "naive", "drift", "moving_average"]
+        assert list(metrics.loc[split].index) == ["lstm", "naive", "drift", "moving_average",
+                                                  "mean_return"]
         assert metrics.loc[(split, "naive"), "mase"] == pytest.approx(1.0)
     frame = evaluation.predictions
-    assert list(frame.columns) == ["split", "actual", "lstm", "naive", "drift", "moving_average"]
+    assert list(frame.columns) == ["split", "actual", "lstm", "naive", "drift", "moving_average",
+                                   "mean_return"]
     # naive on day d is the close of the previous trading day
     close = prices["close"]
     previous = close.shift(1).reindex(frame.index)

@@ -8,12 +8,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
+from lstmlab.errors import DataError
 from lstmlab.metrics import (
     METRIC_NAMES,
-    diebold_mariano,
     directional_accuracy,
     forecast_metrics,
+    lag_check,
+    mase,
     metrics_table,
+    oos_r2,
 )
 
 # actual, predicted and previous (naive) prices on five points
@@ -75,45 +78,6 @@ def test_direction_p_value_is_the_exact_binomial_test():
     assert m["direction_p_value"] < 0.01
 
 
-def test_dm_statistic_matches_direct_computation():
-    stat, p = diebold_mariano(ACTUAL - PREDICTED, ACTUAL - PREVIOUS)
-    # d = [-0.75, -0.75, 0, 0, -3.75], mean -1.05, gamma_0 = 9.675 / 5
-    dm = -1.05 / math.sqrt(9.675 / 5 / 5)
-    expected = dm * math.sqrt((5 + 1 - 2) / 5)
-    assert stat == pytest.approx(expected)
-    assert p == pytest.approx(2 * stats.t.sf(abs(expected), df=4))
-
-
-def test_dm_one_step_equals_one_sample_t_test_of_loss_differential():
-    # for h = 1 the HLN factor turns the 1/T variance into the 1/(T-1) one of a t-test
-    rng = np.random.default_rng(0)
-    e_a, e_b = rng.normal(0, 1, 30), rng.normal(0, 1.3, 30)
-    stat, p = diebold_mariano(e_a, e_b)
-    reference = stats.ttest_1samp(e_a**2 - e_b**2, 0.0)
-    assert stat == pytest.approx(reference.statistic)
-    assert p == pytest.approx(reference.pvalue)
-
-
-def test_dm_multi_step_uses_autocovariances():
-    rng = np.random.default_rng(1)
-    e_a, e_b = rng.normal(0, 1, 12), rng.normal(0, 1, 12)
-    d = e_a**2 - e_b**2
-    n, h, mean = 12, 3, d.mean()
-    gamma = [sum((d[t] - mean) * (d[t - k] - mean) for t in range(k, n)) / n for k in range(h)]
-    dm = mean / math.sqrt((gamma[0] + 2 * (gamma[1] + gamma[2])) / n)
-    expected = dm * math.sqrt((n + 1 - 2 * h + h * (h - 1) / n) / n)
-    stat, p = diebold_mariano(e_a, e_b, horizon=3)
-    assert stat == pytest.approx(expected)
-    assert p == pytest.approx(2 * stats.t.sf(abs(expected), df=n - 1))
-
-
-def test_dm_sign_and_degenerate_cases():
-    e = np.array([1.0, -2.0, 0.5, 1.5])
-    assert diebold_mariano(e * 2, e)[0] > 0  # a worse than b
-    assert all(math.isnan(v) for v in diebold_mariano(e, -e))  # equal squared errors
-    assert diebold_mariano(np.ones(4), np.full(4, 2.0)) == (-math.inf, 0.0)
-
-
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -127,13 +91,6 @@ def test_dm_sign_and_degenerate_cases():
 def test_bad_inputs_raise_value_error_naming_the_problem(args, message):
     with pytest.raises(ValueError, match=message):
         forecast_metrics(*args)
-
-
-def test_dm_rejects_bad_horizon():
-    with pytest.raises(ValueError, match="horizon must be a whole number >= 1, got 0"):
-        diebold_mariano([1.0, 2.0], [2.0, 1.0], horizon=0)
-    with pytest.raises(ValueError, match="more points than the horizon, got 2 point"):
-        diebold_mariano([1.0, 2.0], [2.0, 1.0], horizon=2)
 
 
 def test_undefined_ratios_are_nan():
@@ -177,3 +134,41 @@ def test_scaling_prices_scales_only_the_errors_in_price_units(seed, scale):
         expected = base[key] * scale if key in ("rmse", "mae") else base[key]
         assert scaled[key] == pytest.approx(expected, rel=1e-7, nan_ok=True), key
     assert forecast_metrics(actual, previous, previous)["mase"] == 1.0
+
+
+def test_mase_scales_by_the_in_sample_one_step_naive_error():
+    # training moves |12-10|, |11-12|, |15-11|: in-sample naive MAE 7 / 3 (Hyndman & Koehler)
+    train = np.array([10.0, 12.0, 11.0, 15.0])
+    assert mase(ACTUAL, PREDICTED, train) == pytest.approx(0.7 / (7 / 3))
+    assert math.isnan(mase(ACTUAL, PREDICTED, np.full(4, 3.0)))  # training never moves
+    with pytest.raises(DataError, match="at least 2 training prices"):
+        mase(ACTUAL, PREDICTED, [1.0])
+
+
+def test_oos_r2_against_zero_and_mean_return_benchmarks():
+    returns = np.array([0.01, -0.02, 0.03, 0.0])
+    predicted = np.array([0.005, -0.01, 0.01, 0.005])
+    # SSE = 0.005^2 + 0.01^2 + 0.02^2 + 0.005^2 = 0.00055; against zero: 0.0014
+    assert oos_r2(returns, predicted, 0.0) == pytest.approx(1 - 0.00055 / 0.0014)
+    # against a training mean of 0.01: 0 + 0.03^2 + 0.02^2 + 0.01^2 = 0.0014 as well
+    assert oos_r2(returns, predicted, 0.01) == pytest.approx(1 - 0.00055 / 0.0014)
+    assert oos_r2(returns, np.zeros(4), 0.0) == 0.0  # the benchmark itself scores 0
+    assert math.isnan(oos_r2(returns, predicted, returns))  # an exact benchmark
+
+
+def test_lag_check_flags_the_naive_forecast_and_not_a_perfect_one():
+    rng = np.random.default_rng(7)
+    prices = 100 * np.exp(np.cumsum(rng.normal(0, 0.02, 200)))
+    naive = lag_check(prices[1:], prices[:-1])  # yesterday's price as today's forecast
+    assert naive.previous == pytest.approx(1.0)
+    assert naive.verdict == "this forecast mostly repeats yesterday's move"
+    perfect = lag_check(prices, prices)
+    assert perfect.same == pytest.approx(1.0)
+    assert perfect.verdict == "this forecast's changes mostly follow the same day's move"
+    noise = lag_check(prices, prices[0] + rng.normal(0, 1, 200))
+    assert noise.verdict == "this forecast does not mostly repeat yesterday's move"
+    flat = lag_check(prices, np.full(200, 5.0))
+    assert math.isnan(flat.previous)
+    assert flat.verdict.endswith("there is no lag to check")
+    with pytest.raises(DataError, match="at least 4 consecutive days, got 3"):
+        lag_check(prices[:3], prices[:3])

@@ -8,6 +8,11 @@ Principles and Practice*, section 5.2):
   the series to the origin, ``y_o + k * (y_o - y_0) / o`` for step ``k``; at origin 0 it is naive.
 - ``moving_average``: the mean of the last ``ma_window`` prices up to and including the origin, for
   every step; origins earlier than ``ma_window - 1`` average the prices they have.
+- ``mean_return``: the origin price grown at the training period's mean log return,
+  ``y_o * exp(k * mu_train)`` (the "historical average" forecast of Campbell & Thompson 2008).
+  A model whose scaled output is zero forecasts about this, since the target scaler centres the
+  training returns on their mean: it is the bar a return model must clear to show it learned
+  anything beyond the training drift.
 
 The interval baseline, :func:`volatility_band`, is the naive forecast with a band from the recent
 volatility of log returns: ``y_o * exp(+-z_{1 - alpha/2} * sigma_o * sqrt(k))`` for step ``k``,
@@ -21,9 +26,9 @@ import numpy as np
 
 from lstmlab.validation import require_int
 
-__all__ = ["BASELINE_NAMES", "baseline_forecasts", "volatility_band"]
+__all__ = ["BASELINE_NAMES", "baseline_forecasts", "mean_log_return", "volatility_band"]
 
-BASELINE_NAMES: tuple[str, ...] = ("naive", "drift", "moving_average")
+BASELINE_NAMES: tuple[str, ...] = ("naive", "drift", "moving_average", "mean_return")
 
 
 def _check_series(prices: np.ndarray, origins: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -49,22 +54,38 @@ def _check_series(prices: np.ndarray, origins: np.ndarray) -> tuple[np.ndarray, 
     return prices, origins.astype(np.int64)
 
 
+def mean_log_return(prices: np.ndarray, last_row: int) -> float:
+    """Mean one-step log return of ``prices[0 .. last_row]`` (the training part), ``mu_train``."""
+    last_row = require_int("last_row", last_row, error=ValueError)
+    prices, _ = _check_series(prices, np.array([last_row]))
+    seen = prices[: last_row + 1]
+    if np.any(seen <= 0):
+        raise ValueError(f"the mean-return baseline needs positive prices; row "
+                         f"{int(np.flatnonzero(seen <= 0)[0])} is {seen[seen <= 0][0]}")
+    return float(np.diff(np.log(seen)).mean())
+
+
 def baseline_forecasts(
-    prices: np.ndarray, origins: np.ndarray, horizon: int, *, ma_window: int = 20
+    prices: np.ndarray, origins: np.ndarray, horizon: int, *, ma_window: int = 20,
+    mean_return: float,
 ) -> dict[str, np.ndarray]:
-    """Naive, drift and moving-average forecasts for ``horizon`` steps after each origin.
+    """The baselines of :data:`BASELINE_NAMES` for ``horizon`` steps after each origin.
 
     Args:
         prices: the full target-column series, shape (T,).
         origins: row positions in ``prices`` of the last known value of each window, shape (N,).
         horizon: number of steps ahead to forecast.
         ma_window: number of prices the moving average covers, ending at the origin.
+        mean_return: ``mu_train``, the training period's mean one-step log return
+            (:func:`mean_log_return`).
 
     Returns:
-        ``{"naive", "drift", "moving_average"}`` mapped to float64 arrays of shape (N, horizon).
+        :data:`BASELINE_NAMES` mapped to float64 arrays of shape (N, horizon).
     """
     horizon = require_int("horizon", horizon)
     ma_window = require_int("ma_window", ma_window)
+    if not np.isfinite(mean_return):
+        raise ValueError(f"mean_return must be a finite mean log return, got {mean_return!r}")
     prices, origins = _check_series(prices, origins)
     last = prices[origins]  # (N,)
     steps = np.arange(1, horizon + 1, dtype=np.float64)  # (h,)
@@ -82,6 +103,7 @@ def baseline_forecasts(
         "naive": np.repeat(last[:, None], horizon, axis=1),
         "drift": last[:, None] + slope[:, None] * steps[None, :],
         "moving_average": np.repeat(window_mean[:, None], horizon, axis=1),
+        "mean_return": last[:, None] * np.exp(mean_return * steps[None, :]),
     }
 
 

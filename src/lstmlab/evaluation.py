@@ -7,12 +7,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from lstmlab.baselines import baseline_forecasts
+from lstmlab.baselines import BASELINE_NAMES, baseline_forecasts
 from lstmlab.metrics import forecast_metrics
 
 __all__ = ["BASELINES", "Evaluation", "prediction_frame", "score_forecasts", "with_baselines"]
 
-BASELINES = ("naive", "drift", "moving_average")
+BASELINES = BASELINE_NAMES
 
 
 @dataclass
@@ -52,9 +52,11 @@ def with_baselines(
     origin: np.ndarray,
     horizon: int,
     ma_window: int,
+    mean_return: float,
 ) -> dict[str, np.ndarray]:
     """The model's forecasts ``(N, h)`` under ``name``, followed by each baseline's."""
-    baselines = baseline_forecasts(series, origin, horizon, ma_window=ma_window)
+    baselines = baseline_forecasts(series, origin, horizon, ma_window=ma_window,
+                                   mean_return=mean_return)
     return {name: model, **baselines}
 
 

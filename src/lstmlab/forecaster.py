@@ -21,6 +21,7 @@ import pandas as pd
 import torch
 
 from lstmlab._version import __version__
+from lstmlab.baselines import mean_log_return
 from lstmlab.config import ForecastConfig
 from lstmlab.data import (
     Prepared,
@@ -221,23 +222,24 @@ class Forecaster:
         for split in ("val", "test"):
             windows = getattr(prepared, split)
             model = self._predict_prices(windows.x, windows.last_price)
-            forecasts = self._with_baselines(model, series, windows)
+            forecasts = self._with_baselines(model, series, windows, prepared)
             rows.update(score_forecasts(split, windows.actual, windows.last_price, forecasts))
             frames.append(prediction_frame(split, windows.dates, windows.actual, forecasts))
         if walk_forward:
             model = self._walk_forward(prepared, walk_forward, walk_forward_epochs)
-            forecasts = self._with_baselines(model, series, prepared.test)
+            forecasts = self._with_baselines(model, series, prepared.test, prepared)
             test = prepared.test
             rows.update(score_forecasts("test_walk_forward", test.actual, test.last_price,
                                         forecasts))
         return Evaluation(metrics=metrics_table(rows), predictions=pd.concat(frames))
 
     def _with_baselines(
-        self, model: np.ndarray, series: np.ndarray, windows: Windows
+        self, model: np.ndarray, series: np.ndarray, windows: Windows, prepared: Prepared
     ) -> dict[str, np.ndarray]:
         cfg = self.config
+        train_end = int(prepared.train.origin[-1]) + cfg.horizon  # last training target row
         return with_baselines(cfg.cell, model, series, windows.origin, cfg.horizon,
-                              cfg.baseline_window)
+                              cfg.baseline_window, mean_log_return(series, train_end))
 
     def _walk_forward(self, prepared: Prepared, block: int, epochs: int) -> np.ndarray:
         """Test forecasts ``(N, h)`` from a model fine-tuned before each block of ``block`` days."""

@@ -14,60 +14,50 @@ yardstick that price forecasts must beat.
   sign of the actual change; points with no actual change are left out. A two-sided exact binomial
   test against a coin (p = 0.5) says whether the hit rate could be luck.
 - Diebold & Mariano (1995), with the small-sample correction of Harvey, Leybourne & Newbold (1997):
-  tests whether the forecast's squared errors differ from the naive forecast's.
+  tests whether the forecast's squared errors differ from the naive forecast's
+  (:mod:`lstmlab.stats` holds it and the other tests).
+
+Measures that need more than one step's points:
+
+- :func:`mase`: true MASE (Hyndman & Koehler 2006), scaled by the in-sample one-step naive MAE of
+  the training series.
+- :func:`oos_r2`: out-of-sample R² of returns against a benchmark return (Campbell & Thompson
+  2008); on price levels R² is near 1 for any forecast, the naive one included, so says nothing.
+- :func:`lag_check`: whether a one-step forecast's day-to-day changes mostly repeat the previous
+  day's actual change, the signature of a model that copies the last price.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 from scipy import stats
 
-from lstmlab.validation import require_int
+from lstmlab.errors import DataError
+from lstmlab.stats import diebold_mariano
+from lstmlab.validation import require_paired, require_series
 
 if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = [
     "METRIC_NAMES",
-    "diebold_mariano",
+    "LagCheck",
     "directional_accuracy",
     "forecast_metrics",
+    "lag_check",
+    "mase",
     "metrics_table",
+    "oos_r2",
 ]
 
 METRIC_NAMES: tuple[str, ...] = (
     "rmse", "mae", "mape", "smape", "mase", "r2",
     "directional_accuracy", "direction_p_value", "dm_stat", "dm_p_value",
 )
-
-
-def _as_1d(name: str, values: object) -> np.ndarray:
-    """Return ``values`` as a finite 1-D float64 array, or raise ``ValueError`` naming ``name``."""
-    array = np.asarray(values, dtype=np.float64)
-    if array.ndim != 1:
-        raise ValueError(f"{name} must be a 1-D array, got shape {array.shape}; "
-                         "pass one forecast step at a time")
-    bad = np.flatnonzero(~np.isfinite(array))
-    if bad.size:
-        raise ValueError(f"{name} has {bad.size} non-finite value(s) (NaN or inf), first at "
-                         f"position {bad[0]}; drop or fill them before scoring")
-    return array
-
-
-def _check_inputs(**arrays: object) -> list[np.ndarray]:
-    """Validate named 1-D arrays of one equal, non-zero length and return them as float64."""
-    checked = [_as_1d(name, values) for name, values in arrays.items()]
-    lengths = {name: array.size for name, array in zip(arrays, checked, strict=True)}
-    if len(set(lengths.values())) != 1:
-        shown = ", ".join(f"{name}={n}" for name, n in lengths.items())
-        raise ValueError(f"arrays must have equal lengths, got {shown}")
-    if checked[0].size == 0:
-        raise ValueError(f"cannot score empty arrays ({', '.join(arrays)} have length 0)")
-    return checked
 
 
 def _direction_hits(
@@ -91,7 +81,7 @@ def directional_accuracy(
     when the price did move. Returns NaN when the forecast never predicts a change (the naive
     forecast) or when the price never moves.
     """
-    actual, predicted, previous = _check_inputs(
+    actual, predicted, previous = require_paired(
         actual=actual, predicted=predicted, previous=previous
     )
     return _hit_rate(_direction_hits(actual, predicted, previous))
@@ -109,44 +99,6 @@ def _direction_p_value(counts: tuple[int, int] | None) -> float:
     if counts is None or counts[1] == 0:
         return math.nan
     return float(stats.binomtest(counts[0], counts[1], p=0.5).pvalue)
-
-
-def diebold_mariano(
-    errors_a: np.ndarray, errors_b: np.ndarray, horizon: int = 1
-) -> tuple[float, float]:
-    """Diebold-Mariano test of equal squared-error loss, with the HLN small-sample correction.
-
-    With the loss differential ``d_t = errors_a[t]**2 - errors_b[t]**2`` over ``T`` points,
-    ``DM = mean(d) / sqrt((gamma_0 + 2 * sum_{k=1}^{h-1} gamma_k) / T)`` where ``gamma_k`` is the
-    lag-``k`` autocovariance of ``d`` (divided by ``T``). Harvey, Leybourne & Newbold scale it by
-    ``sqrt((T + 1 - 2h + h(h - 1) / T) / T)`` and compare it with Student's t on ``T - 1``
-    degrees of freedom.
-
-    Returns ``(statistic, two-sided p-value)``. A negative statistic means forecast ``a`` has the
-    smaller loss. Both are NaN when ``d`` is identically zero (the forecasts are equally good at
-    every point) or when the long-run variance estimate is not positive (possible for h > 1);
-    when ``d`` is a non-zero constant the statistic is ±inf and the p-value 0.
-    """
-    errors_a, errors_b = _check_inputs(errors_a=errors_a, errors_b=errors_b)
-    horizon = require_int("horizon", horizon, error=ValueError)
-    n = errors_a.size
-    if n <= horizon:
-        raise ValueError(f"the Diebold-Mariano test needs more points than the horizon, "
-                         f"got {n} point(s) for horizon {horizon}")
-    d = errors_a**2 - errors_b**2  # (T,)
-    if not d.any():
-        return math.nan, math.nan
-    centred = d - d.mean()
-    gammas = [centred[k:] @ centred[: n - k] / n for k in range(horizon)]
-    long_run_variance = gammas[0] + 2.0 * sum(gammas[1:])
-    if long_run_variance == 0.0:  # d is a non-zero constant: one forecast always wins
-        return math.copysign(math.inf, d.mean()), 0.0
-    if long_run_variance < 0.0:
-        return math.nan, math.nan
-    dm = d.mean() / math.sqrt(long_run_variance / n)
-    hln = math.sqrt((n + 1 - 2 * horizon + horizon * (horizon - 1) / n) / n)
-    statistic = dm * hln
-    return float(statistic), float(2.0 * stats.t.sf(abs(statistic), df=n - 1))
 
 
 def _ratio(numerator: float, denominator: float) -> float:
@@ -170,7 +122,7 @@ def forecast_metrics(
         MAPE when some actual price is 0, MASE when the naive forecast is exact everywhere, R²
         when ``actual`` is constant, the direction scores and DM test as their helpers say.
     """
-    actual, predicted, previous = _check_inputs(
+    actual, predicted, previous = require_paired(
         actual=actual, predicted=predicted, previous=previous
     )
     error = actual - predicted
@@ -196,6 +148,83 @@ def forecast_metrics(
         "dm_stat": dm_stat,
         "dm_p_value": dm_p_value,
     }
+
+
+def mase(actual: object, predicted: object, train: object) -> float:
+    """Mean absolute scaled error (Hyndman & Koehler 2006).
+
+    The forecast's MAE divided by the in-sample MAE of the one-step naive forecast on the
+    training series, ``mean(|train[t] - train[t-1]|)``, whatever the horizon. Below 1: smaller
+    errors than tomorrow = today made in-sample. NaN when the training series never moves.
+    """
+    actual, predicted = require_paired(actual=actual, predicted=predicted)
+    train = require_series("train", train)
+    if train.size < 2:
+        raise DataError(f"MASE needs at least 2 training prices to scale by, got {train.size}")
+    return _ratio(float(np.abs(actual - predicted).mean()), float(np.abs(np.diff(train)).mean()))
+
+
+def oos_r2(actual: object, predicted: object, benchmark: object) -> float:
+    """Out-of-sample R² of a forecast against a benchmark forecast (Campbell & Thompson 2008).
+
+    ``1 - sum((actual - predicted)^2) / sum((actual - benchmark)^2)``, meant for returns: with
+    the zero return as benchmark it measures skill over the naive price forecast, with the
+    training-mean return over the historical average. Positive: smaller squared errors than the
+    benchmark. ``benchmark`` may be a scalar. NaN when the benchmark is exact everywhere.
+    """
+    actual, predicted = require_paired(actual=actual, predicted=predicted)
+    benchmark = np.broadcast_to(np.asarray(benchmark, dtype=np.float64), actual.shape)
+    (benchmark,) = require_paired(benchmark=benchmark)
+    return 1.0 - _ratio(float(np.sum((actual - predicted) ** 2)),
+                        float(np.sum((actual - benchmark) ** 2)))
+
+
+class LagCheck(NamedTuple):
+    """How a one-step forecast's day-to-day changes follow the actual changes.
+
+    ``previous``: correlation with the previous day's actual change (1.0 for the naive
+    forecast); ``same``: with the same day's; ``verdict``: one line saying which dominates.
+    """
+
+    previous: float
+    same: float
+    verdict: str
+
+
+def _correlation(a: np.ndarray, b: np.ndarray) -> float:
+    """Pearson correlation, NaN when either side is constant."""
+    if a.std() == 0.0 or b.std() == 0.0:
+        return math.nan
+    return float(np.corrcoef(a, b)[0, 1])
+
+
+def lag_check(actual: object, predicted: object) -> LagCheck:
+    """Does the forecast mostly repeat yesterday's move (a price shifted by one day)?
+
+    Args:
+        actual: prices on consecutive days, (N,).
+        predicted: one-step forecasts of those prices, each made the day before, (N,).
+
+    ``Δf_t = predicted[t] - predicted[t-1]`` is compared with ``Δy_{t-1}`` (the previous day's
+    actual change) and ``Δy_t`` (the same day's). "Mostly" means the previous day's change
+    explains more than half the variance of the forecast's changes (``previous^2 > 0.5``) and
+    more than the same day's does.
+    """
+    actual, predicted = require_paired(actual=actual, predicted=predicted)
+    if actual.size < 4:
+        raise DataError(f"the lag check needs at least 4 consecutive days, got {actual.size}")
+    moves, forecast_moves = np.diff(actual), np.diff(predicted)  # (N-1,)
+    previous = _correlation(forecast_moves[1:], moves[:-1])
+    same = _correlation(forecast_moves[1:], moves[1:])
+    if math.isnan(previous) or math.isnan(same):
+        verdict = "this forecast's changes are constant: there is no lag to check"
+    elif previous**2 > 0.5 and previous > same:
+        verdict = "this forecast mostly repeats yesterday's move"
+    elif same**2 > 0.5 and same > previous:
+        verdict = "this forecast's changes mostly follow the same day's move"
+    else:
+        verdict = "this forecast does not mostly repeat yesterday's move"
+    return LagCheck(previous, same, verdict)
 
 
 def metrics_table(rows: Mapping[tuple[str, str], Mapping[str, float]]) -> pd.DataFrame:

@@ -25,7 +25,8 @@ if TYPE_CHECKING:
 __all__ = ["build_report", "display_name", "render_page", "render_report", "section", "verdict"]
 
 _NAMES = {"rnn": "Simple RNN", "lstm": "LSTM", "gru": "GRU", "naive": "Naive (tomorrow = today)",
-          "drift": "Drift", "moving_average": "Moving average"}
+          "drift": "Drift", "moving_average": "Moving average",
+          "mean_return": "Mean return"}
 # column -> (heading, format, which way is better: -1 lower, +1 higher, 0 not ranked)
 _COLUMNS = {
     "rmse": ("RMSE", "{:,.2f}", -1), "mae": ("MAE", "{:,.2f}", -1),

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from numbers import Integral
+from typing import TYPE_CHECKING
 
-from lstmlab.errors import ConfigError
+from lstmlab.errors import ConfigError, DataError
 
-__all__ = ["require_int"]
+if TYPE_CHECKING:
+    import numpy as np
+
+__all__ = ["require_int", "require_paired", "require_series"]
 
 
 def require_int(
@@ -21,3 +25,35 @@ def require_int(
     if isinstance(value, bool) or not isinstance(value, Integral) or value < minimum:
         raise error(f"{name} must be a whole number >= {minimum}, got {value!r}")
     return int(value)
+
+
+def require_series(name: str, values: object, *, ndim: int = 1) -> np.ndarray:
+    """Return ``values`` as a finite float64 array of ``ndim`` dimensions, else raise DataError.
+
+    The error names the argument, the bad shape or the first non-finite position.
+    """
+    import numpy as np
+
+    array = np.asarray(values, dtype=np.float64)
+    if array.ndim != ndim:
+        hint = "pass one forecast step at a time" if ndim == 1 else "one row per forecast origin"
+        raise DataError(f"{name} must be a {ndim}-D array, got shape {array.shape}; {hint}")
+    bad = np.argwhere(~np.isfinite(array))
+    if bad.size:
+        where = int(bad[0][0]) if ndim == 1 else tuple(int(i) for i in bad[0])
+        raise DataError(f"{name} has {len(bad)} non-finite value(s) (NaN or inf), first at "
+                        f"position {where}; drop or fill them before scoring")
+    return array
+
+
+def require_paired(*, ndim: int = 1, **arrays: object) -> list[np.ndarray]:
+    """Check named arrays of one equal, non-empty shape with :func:`require_series`."""
+    checked = [require_series(name, values, ndim=ndim) for name, values in arrays.items()]
+    shapes = {name: array.shape for name, array in zip(arrays, checked, strict=True)}
+    if len(set(shapes.values())) != 1:
+        shown = ", ".join(f"{name}={s[0] if ndim == 1 else s}" for name, s in shapes.items())
+        raise DataError(f"arrays must have equal {'lengths' if ndim == 1 else 'shapes'}, "
+                        f"got {shown}")
+    if checked[0].size == 0:
+        raise DataError(f"cannot score empty arrays ({', '.join(arrays)} have length 0)")
+    return checked
