@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from lstmlab.baselines import BASELINE_NAMES, baseline_forecasts
 from lstmlab.metrics import forecast_metrics
+
+if TYPE_CHECKING:
+    from lstmlab.interval_evaluation import BandScores
 
 __all__ = ["BASELINES", "Evaluation", "prediction_frame", "score_forecasts", "with_baselines"]
 
@@ -22,11 +26,13 @@ class Evaluation:
     ``metrics`` is indexed by ``(split, model)`` with the columns of
     :func:`lstmlab.metrics.forecast_metrics`; ``predictions`` has one row per target date (the
     first forecast step) with columns ``split``, ``actual``, the model's cell name and the
-    baselines, all in price units.
+    baselines, all in price units. The test rows of the model and of ``naive`` also carry the
+    interval scores of :mod:`lstmlab.interval_evaluation`, whose details are in ``bands``.
     """
 
     metrics: pd.DataFrame
     predictions: pd.DataFrame
+    bands: BandScores | None = None  # the test period's interval scores, bands and PIT
 
     def models(self) -> list[str]:
         """Names of the scored models, baselines excluded."""

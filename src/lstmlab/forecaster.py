@@ -32,11 +32,25 @@ from lstmlab.data import (
     prepare,
     windows_for,
 )
-from lstmlab.errors import ConfigError, LstmlabError, ModelFileError
+from lstmlab.errors import ConfigError, DataError, LstmlabError, ModelFileError
 from lstmlab.evaluation import Evaluation, prediction_frame, score_forecasts, with_baselines
+from lstmlab.interval_evaluation import score_bands
+from lstmlab.intervals import (
+    INTERVAL_METHODS,
+    BandCalibration,
+    band_columns,
+    band_levels,
+    base_band,
+    calibrate,
+    calibration_split,
+    head_of,
+    model_outputs,
+    point_prices,
+)
 from lstmlab.manifest import build_manifest
 from lstmlab.metrics import metrics_table
 from lstmlab.model import SequenceRegressor
+from lstmlab.paths import point_path, sample_paths
 from lstmlab.runtime import resolve_device, torch_threads
 from lstmlab.training import HISTORY_COLUMNS, TensorSplit, TrainSettings, train
 from lstmlab.validation import require_int
@@ -45,7 +59,6 @@ __all__ = ["BAND_QUANTILES", "Forecaster", "prepare_for"]
 
 BAND_QUANTILES = (0.05, 0.95)  # the uncertainty band of `forecast`: a 90% interval
 FORMAT = "lstmlab.forecaster/1"  # saved-model layout; bump when it changes incompatibly
-_CHUNK = 8192  # windows per forward pass when predicting
 
 
 def prepare_for(
@@ -103,11 +116,16 @@ class Forecaster:
         torch.manual_seed(cfg.seed)  # weight initialisation and dropout masks
         model = self._build_model(len(prepared.features)).to(device)
         callbacks = [cb for cb in (on_epoch, _printer(cfg.max_epochs) if verbose else None) if cb]
+        stopping, calibration = calibration_split(prepared.val, cfg.calibration, cfg.horizon)
+        head = head_of(model)
         result = train(
-            model, _tensors(prepared.train, device), _tensors(prepared.val, device),
-            _settings(cfg), on_epoch=_chain(callbacks),
+            model, _tensors(prepared.train, device), _tensors(stopping, device),
+            _settings(cfg), loss_fn=head.loss if head else None, on_epoch=_chain(callbacks),
         )
         self.model_ = model.eval()
+        self.calibration_: BandCalibration | None = calibrate(
+            model, prepared.spec, calibration, band_levels(cfg.alpha))
+        self.calibrated_until_ = calibration.dates[-1]
         self.spec_: WindowSpec = prepared.spec
         self.prepared_ = prepared
         self.history_ = result.history
@@ -120,7 +138,8 @@ class Forecaster:
     def _build_model(self, input_size: int) -> SequenceRegressor:
         cfg = self.config
         return SequenceRegressor(
-            cfg.cell, input_size, cfg.hidden_size, cfg.horizon, cfg.num_layers, cfg.dropout
+            cfg.cell, input_size, cfg.hidden_size, cfg.horizon, cfg.num_layers, cfg.dropout,
+            loss=cfg.loss, quantiles=cfg.quantiles,
         )
 
     def _check_fitted(self) -> None:
@@ -134,11 +153,7 @@ class Forecaster:
     @torch.no_grad()
     def _predict_prices(self, x: torch.Tensor, last_price: np.ndarray) -> np.ndarray:
         """Forecasts in price units ``(N, horizon)`` for windows ``x (N, L, F)``."""
-        self.model_.eval()
-        device = next(self.model_.parameters()).device
-        outputs = [self.model_(chunk.to(device)).cpu() for chunk in x.split(_CHUNK)]
-        scaled = torch.cat(outputs).double().numpy()  # (N, h)
-        return self.spec_.to_prices(scaled, last_price)
+        return point_prices(self.model_, model_outputs(self.model_, x), self.spec_, last_price)
 
     @_threaded
     def predict(self, prices: Any) -> pd.DataFrame:
@@ -162,35 +177,97 @@ class Forecaster:
         return np.quantile(log_error, BAND_QUANTILES, axis=0).T.tolist()  # h x [low, high]
 
     @_threaded
-    def forecast(self, prices: Any, steps: int) -> pd.DataFrame:
-        """Forecast the ``steps`` business days after the last row of ``prices``.
+    def forecast(
+        self, prices: Any, steps: int, *, method: str = "adaptive", paths: int = 200
+    ) -> pd.DataFrame:
+        """Forecast the ``steps`` business days after the last row of ``prices``, with bands.
 
-        The first step is predicted from the window that ends at the latest actual price. Up to
-        ``horizon`` steps come from one direct prediction; further steps are recursive: each
-        forecast block is appended as if observed (open, high and low set to the forecast close,
-        volume held at its last value) and the model is applied again. ``lower``/``upper`` are a
-        90% band from the empirical quantiles of the validation errors (residual quantiles,
-        widened by the square root of the step beyond the horizon). Business days do not skip
-        market holidays.
+        Up to ``horizon`` steps come from one direct prediction; further steps are recursive
+        (:mod:`lstmlab.paths`). ``prediction`` is the point forecast (a head's median or mean),
+        ``lower``/``upper`` the central ``1 - alpha`` band and ``lower_50`` .. ``upper_90`` the
+        fan, calibrated by ``method``: ``"adaptive"`` (adaptive conformal, first run over the
+        windows of ``prices`` newer than the calibration data whose outcomes are known, so the
+        band reflects the latest volatility) or ``"split"`` (split conformal). Beyond the
+        horizon a distribution head's band comes from ``paths`` sampled paths, and the radius
+        is the last step's widened by ``sqrt(k / h)``, not calibrated. ``attrs["interval"]``
+        says how the band was made and its measured coverage. A model saved before calibration
+        existed keeps its residual-quantile band. Business days do not skip market holidays.
         """
         self._check_fitted()
         require_int("steps", steps)
         frame = load_prices(prices)
-        column = self.config.target_column
-        path: list[float] = []
-        while len(path) < steps:
-            last_price = frame[column].to_numpy(dtype=np.float64)[-1:]  # (1,)
-            block = self._predict_prices(latest_window(frame, self.spec_), last_price)[0]  # (h,)
-            path.extend(block.tolist())
-            frame = _extend(frame, block)
-        prediction = np.asarray(path[:steps])
+        if self.calibration_ is None:
+            return self._residual_forecast(frame, steps)
+        if method not in INTERVAL_METHODS:
+            raise ConfigError(f"unknown interval method {method!r}; choose one of "
+                              f"{', '.join(INTERVAL_METHODS)}")
+        calibration = self._recalibrated(frame)
+        point = point_path(self.model_, self.spec_, frame, steps)
+        sampled = None
+        if head_of(self.model_) is not None and steps > self.config.horizon:
+            sampled = sample_paths(self.model_, self.spec_, frame, steps, paths,
+                                   self.config.seed)
+        table: dict[str, np.ndarray] = {"prediction": point}
+        for level in calibration.levels:
+            low, high = self._future_band(frame, level, point, sampled)
+            low, high = calibration.apply(level, low[None], high[None], method)
+            names = band_columns(level)
+            table[names[0]], table[names[1]] = low[0], high[0]
+        headline = round(1 - self.config.alpha, 10)
+        table["lower"], table["upper"] = (table[name] for name in band_columns(headline))
+        dates = pd.bdate_range(frame.index[-1], periods=steps + 1)[1:]
+        out = pd.DataFrame(table, index=pd.DatetimeIndex(dates, name="date"))
+        out = out[["prediction", "lower", "upper", *out.columns[1:-2]]]
+        out.attrs["interval"] = calibration.summary(headline, method)
+        return out
+
+    def _recalibrated(self, frame: pd.DataFrame) -> BandCalibration:
+        """A copy of the calibration, run on by adaptive conformal over newer known windows."""
+        calibration = copy.deepcopy(self.calibration_)
+        try:
+            windows = windows_for(frame, self.spec_)
+        except DataError:  # too short to hold one complete window: nothing newer to learn from
+            return calibration
+        newer = np.flatnonzero(windows.dates > self.calibrated_until_)
+        if newer.size:
+            part = windows.rows(slice(int(newer[0]), None))
+            outputs = model_outputs(self.model_, part.x)
+            bands = {level: base_band(self.model_, outputs, self.spec_, part.last_price, level)
+                     for level in calibration.levels}
+            calibration.update(bands, part.actual)
+        return calibration
+
+    def _future_band(
+        self, frame: pd.DataFrame, level: float, point: np.ndarray, sampled: np.ndarray | None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Uncalibrated ``(steps,)`` band: direct quantiles, then those of sampled paths."""
+        if head_of(self.model_) is None:
+            return point, point
+        last = frame[self.config.target_column].to_numpy(dtype=np.float64)[-1:]
+        outputs = model_outputs(self.model_, latest_window(frame, self.spec_))
+        low, high = (band[0] for band in base_band(self.model_, outputs, self.spec_, last,
+                                                   level))  # (h,) each
+        steps = point.size
+        if sampled is None:
+            return low[:steps], high[:steps]
+        tails = np.quantile(sampled, [(1 - level) / 2, (1 + level) / 2], axis=0)  # (2, steps)
+        h = low.size
+        return np.r_[low, tails[0, h:]], np.r_[high, tails[1, h:]]
+
+    def _residual_forecast(self, frame: pd.DataFrame, steps: int) -> pd.DataFrame:
+        """The band of models saved before calibration: residual quantiles, widened by sqrt."""
+        prediction = point_path(self.model_, self.spec_, frame, steps)
         low, high = self._band_for(steps)
-        dates = pd.bdate_range(frame.index[-len(path) - 1], periods=steps + 1)[1:]
-        return pd.DataFrame(
+        dates = pd.bdate_range(frame.index[-1], periods=steps + 1)[1:]
+        out = pd.DataFrame(
             {"prediction": prediction, "lower": prediction * np.exp(low),
              "upper": prediction * np.exp(high)},
             index=pd.DatetimeIndex(dates, name="date"),
         )
+        out.attrs["interval"] = ("90% band from the quantiles of the validation errors "
+                                 "(residual quantiles, not calibrated: a model saved before "
+                                 "calibrated bands)")
+        return out
 
     def _band_for(self, steps: int) -> tuple[np.ndarray, np.ndarray]:
         band = np.asarray(self.band_)  # (h, 2)
@@ -225,13 +302,21 @@ class Forecaster:
             forecasts = self._with_baselines(model, series, windows, prepared)
             rows.update(score_forecasts(split, windows.actual, windows.last_price, forecasts))
             frames.append(prediction_frame(split, windows.dates, windows.actual, forecasts))
+        bands = None
+        if self.calibration_ is not None:  # the bands are scored on test only: val calibrates
+            bands = score_bands(self.model_, self.spec_, prepared.test, self.calibration_,
+                                series, self.config.alpha, self.config.cell,
+                                seed=self.config.seed)
+            for name, scores in bands.metrics.items():
+                rows[("test", name)].update(scores)
         if walk_forward:
             model = self._walk_forward(prepared, walk_forward, walk_forward_epochs)
             forecasts = self._with_baselines(model, series, prepared.test, prepared)
             test = prepared.test
             rows.update(score_forecasts("test_walk_forward", test.actual, test.last_price,
                                         forecasts))
-        return Evaluation(metrics=metrics_table(rows), predictions=pd.concat(frames))
+        return Evaluation(metrics=metrics_table(rows), predictions=pd.concat(frames),
+                          bands=bands)
 
     def _with_baselines(
         self, model: np.ndarray, series: np.ndarray, windows: Windows, prepared: Prepared
@@ -277,6 +362,10 @@ class Forecaster:
             "config": self.config.to_dict(),
             "spec": self.spec_.to_dict(),
             "band": self.band_,
+            "calibration": (None if self.calibration_ is None
+                            else self.calibration_.to_dict()),
+            "calibrated_until": (None if self.calibration_ is None
+                                 else f"{self.calibrated_until_:%Y-%m-%d}"),
             "manifest": self.manifest_,
             "best_epoch": self.best_epoch_,
             "stop_reason": self.stop_reason_,
@@ -305,6 +394,11 @@ class Forecaster:
             model = self._build_model(len(spec.features))
             model.load_state_dict(state, strict=True)
             self.band_ = [[float(a), float(b)] for a, b in meta["band"]]
+            calibration = meta.get("calibration")  # absent from models saved before it existed
+            self.calibration_ = None if calibration is None else BandCalibration.from_dict(
+                calibration)
+            self.calibrated_until_ = (None if calibration is None
+                                      else pd.Timestamp(meta["calibrated_until"]))
             self.history_ = pd.DataFrame(meta["history"], columns=HISTORY_COLUMNS)
         except (KeyError, TypeError, ValueError, RuntimeError) as exc:
             raise ModelFileError(f"{path}: the saved model is inconsistent ({exc}); it may have "
@@ -341,13 +435,3 @@ def _printer(max_epochs: int) -> Callable[[dict[str, float]], None]:
               f"val {r['val_loss']:.5f}  lr {r['lr']:.1e}  {r['seconds']:.1f}s", flush=True)
 
     return show
-
-
-def _extend(frame: pd.DataFrame, block: np.ndarray) -> pd.DataFrame:
-    """``frame`` with the forecast ``block`` appended as business days (see ``forecast``)."""
-    dates = pd.bdate_range(frame.index[-1], periods=len(block) + 1)[1:]
-    extra = pd.DataFrame(index=pd.DatetimeIndex(dates, name=frame.index.name),
-                         columns=frame.columns, dtype=np.float64)
-    for column in frame.columns:
-        extra[column] = block if column != "volume" else float(frame[column].iloc[-1])
-    return pd.concat([frame, extra])

@@ -24,12 +24,24 @@ import torch
 from torch import nn
 
 from lstmlab.conformal import AdaptiveConformal, SplitConformal, nonconformity
-from lstmlab.data import WindowSpec
+from lstmlab.data import Windows, WindowSpec
+from lstmlab.errors import DataError
 from lstmlab.heads import DistributionHead
 
 __all__ = [
-    "FAN_LEVELS", "INTERVAL_METHODS", "BandCalibration", "band_columns", "base_band",
-    "head_of", "model_outputs", "point_prices", "quantile_prices",
+    "FAN_LEVELS",
+    "INTERVAL_METHODS",
+    "BandCalibration",
+    "band_columns",
+    "band_levels",
+    "base_band",
+    "calibrate",
+    "calibration_split",
+    "head_of",
+    "model_outputs",
+    "point_prices",
+    "quantile_prices",
+    "widen",
 ]
 
 FAN_LEVELS = (0.5, 0.8, 0.9)  # central coverages drawn in fan charts
@@ -42,6 +54,11 @@ def band_columns(level: float) -> tuple[str, str]:
     """Column names of a central band, ``("lower_90", "upper_90")`` for level 0.9."""
     percent = f"{level * 100:g}".replace(".", "_")
     return f"lower_{percent}", f"upper_{percent}"
+
+
+def band_levels(alpha: float) -> tuple[float, ...]:
+    """The central levels calibrated for a model: the fan's and ``1 - alpha``, increasing."""
+    return tuple(sorted({*FAN_LEVELS, round(1 - alpha, 10)}))
 
 
 def head_of(model: nn.Module) -> DistributionHead | None:
@@ -97,6 +114,11 @@ def base_band(
 
 def _log(prices: np.ndarray) -> np.ndarray:
     return np.log(np.maximum(np.asarray(prices, dtype=np.float64), _TINY))
+
+
+def widen(lower: Any, upper: Any, radius: Any) -> tuple[np.ndarray, np.ndarray]:
+    """``(lower * exp(-radius), upper * exp(radius))``: a band widened by a log-price radius."""
+    return np.exp(_log(lower) - radius), np.exp(_log(upper) + radius)
 
 
 @dataclass
@@ -161,19 +183,29 @@ class BandCalibration:
         steps, h = np.asarray(lower).shape[-1], radius.size
         k = np.arange(1, steps + 1)
         widened = radius[np.minimum(k, h) - 1] * np.sqrt(np.maximum(k / h, 1.0))  # (steps,)
-        return (np.exp(_log(lower) - widened), np.exp(_log(upper) + widened))
+        return widen(lower, upper, widened)
 
     def update(
         self, bands: dict[float, tuple[np.ndarray, np.ndarray]], actual: np.ndarray
-    ) -> None:
-        """Feed newer windows with known outcomes (in time order) to the adaptive state."""
+    ) -> dict[float, np.ndarray]:
+        """Run adaptive conformal over newer windows with known outcomes, in time order.
+
+        ``bands`` are base bands ``{level: (lower, upper)}``, each ``(N, h)``. Each window's
+        radius is issued before its outcome is seen; returns those radii ``{level: (N, h)}``
+        and keeps the state (copy the calibration first to leave it unchanged).
+        """
+        radii = {}
         for level, (lower, upper) in bands.items():
             calibration = self.levels[level]
             scores = nonconformity(_log(lower), _log(upper), _log(actual))  # (N, h)
+            columns = []
             for k, aci in enumerate(calibration.adaptive):
-                _, misses = aci.run(scores[:, k])
+                used, misses = aci.run(scores[:, k])
+                columns.append(used)
                 if k == 0:
                     calibration.newer_misses.extend(bool(m) for m in misses)
+            radii[level] = np.stack(columns, axis=-1)
+        return radii
 
     def summary(self, level: float, method: str = "adaptive") -> str:
         """One sentence: the method and its measured coverage, for people reading a forecast."""
@@ -199,3 +231,31 @@ class BandCalibration:
 
 
 _METHOD_NAMES = {"split": "split conformal", "adaptive": "adaptive conformal (Gibbs & Candes)"}
+
+
+def calibration_split(val: Windows, fraction: float, horizon: int) -> tuple[Windows, Windows]:
+    """Validation windows cut into ``(early_stopping, calibration)`` parts, in time order.
+
+    The last ``fraction`` of the windows calibrate; the ``horizon - 1`` windows before them are
+    dropped, so that no target day of an early-stopping window is a target day of a calibration
+    window, and the model selection never saw what calibrates it.
+    """
+    n = len(val)
+    n_cal = max(round(n * fraction), 1)
+    n_stop = n - n_cal - (horizon - 1)
+    if n_stop < 1:
+        raise DataError(f"the validation part has {n} windows, too few to keep {n_cal} for "
+                        f"calibration and still stop early on the rest; give it more rows or "
+                        f"lower the calibration fraction")
+    return val.rows(slice(0, n_stop)), val.rows(slice(n - n_cal, n))
+
+
+def calibrate(
+    model: nn.Module, spec: WindowSpec, windows: Windows, levels: Sequence[float], *,
+    gamma: float = 0.005, window: int = 250,
+) -> BandCalibration:
+    """Calibrate the model's central ``levels`` bands on calibration ``windows``."""
+    outputs = model_outputs(model, windows.x)
+    bands = {float(level): base_band(model, outputs, spec, windows.last_price, level)
+             for level in levels}
+    return BandCalibration.fit(bands, windows.actual, gamma=gamma, window=window)
