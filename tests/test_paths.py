@@ -1,0 +1,50 @@
+"""Recursive point paths and sampled paths of a distribution head."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from lstmlab import ForecastConfig, Forecaster, load_prices
+from lstmlab.paths import extend_frame, point_path, sample_paths
+
+SMALL = dict(hidden_size=8, lookback=10, max_epochs=2, batch_size=64)
+
+
+@pytest.fixture(scope="module")
+def prices(tsla_csv):
+    return load_prices(tsla_csv).iloc[-300:]
+
+
+@pytest.fixture(scope="module")
+def gaussian(prices) -> Forecaster:
+    return Forecaster(ForecastConfig(loss="gaussian", **SMALL)).fit(prices, verbose=False)
+
+
+def test_extend_frame_appends_business_days(prices):
+    longer = extend_frame(prices, np.array([1.0, 2.0]))
+    assert len(longer) == len(prices) + 2
+    assert longer["close"].iloc[-1] == 2.0 and longer["open"].iloc[-1] == 2.0
+    assert longer["volume"].iloc[-1] == prices["volume"].iloc[-1]
+    assert longer.index[-1].day_of_week < 5
+
+
+def test_sample_paths_are_reproducible_and_spread_out(gaussian, prices):
+    paths = sample_paths(gaussian.model_, gaussian.spec_, prices, 4, 30, seed=0)
+    assert paths.shape == (30, 4) and np.isfinite(paths).all()
+    again = sample_paths(gaussian.model_, gaussian.spec_, prices, 4, 30, seed=0)
+    np.testing.assert_array_equal(paths, again)
+    spread = np.log(paths).std(axis=0)
+    assert spread[-1] > spread[0]  # uncertainty compounds along the path
+
+
+def test_point_path_first_step_is_the_direct_forecast(gaussian, prices):
+    path = point_path(gaussian.model_, gaussian.spec_, prices, 3)
+    assert path.shape == (3,)
+    assert path[0] == pytest.approx(gaussian.forecast(prices, 1)["prediction"].iloc[0])
+
+
+def test_point_model_cannot_sample(prices):
+    point = Forecaster(ForecastConfig(**SMALL)).fit(prices, verbose=False)
+    with pytest.raises(ValueError, match="need a distribution head"):
+        sample_paths(point.model_, point.spec_, prices, 2, 5, seed=0)
