@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import itertools
 
 import numpy as np
 import pytest
@@ -61,7 +62,7 @@ def test_base_bands_nest_and_contain_the_point(fitted, prices):
     point = point_prices(fitted.model_, outputs, fitted.spec_, windows.last_price)
     bands = [base_band(fitted.model_, outputs, fitted.spec_, windows.last_price, level)
              for level in (0.5, 0.8, 0.9)]
-    for (low, high), (wider_low, wider_high) in zip(bands, bands[1:], strict=False):
+    for (low, high), (wider_low, wider_high) in itertools.pairwise(bands):
         assert np.all(wider_low <= low) and np.all(high <= wider_high)
     assert np.all(bands[0][0] <= point) and np.all(point <= bands[0][1])
     q = quantile_prices(fitted.model_, outputs, fitted.spec_, windows.last_price, [0.1, 0.9])
