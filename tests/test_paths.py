@@ -48,3 +48,16 @@ def test_point_model_cannot_sample(prices):
     point = Forecaster(ForecastConfig(**SMALL)).fit(prices, verbose=False)
     with pytest.raises(ValueError, match="need a distribution head"):
         sample_paths(point.model_, point.spec_, prices, 2, 5, seed=0)
+
+
+def test_path_windows_match_windows_of_extended_frames(gaussian, prices):
+    from lstmlab.data import latest_window
+    from lstmlab.paths import _TAIL, _path_windows
+
+    spec = gaussian.spec_
+    tail = prices.iloc[-(spec.lookback + _TAIL):]
+    paths = np.array([[100.0, 101.0, 99.0], [50.0, 60.0, 70.0]])
+    together = _path_windows(tail, paths, spec)
+    for i, path in enumerate(paths):
+        alone = latest_window(extend_frame(prices, path), spec)[0]
+        np.testing.assert_allclose(together[i].numpy(), alone.numpy(), rtol=1e-6)

@@ -63,6 +63,10 @@ Batch = Annotated[int | None, typer.Option("--batch-size", min=1, help="Windows 
 Rate = Annotated[float | None, typer.Option("--lr", help="Learning rate.")]
 Seed = Annotated[int | None, typer.Option(help="Random seed (same seed, same results).")]
 Device = Annotated[str | None, typer.Option(help="cpu, cuda, cuda:1, ...")]
+Loss = Annotated[str | None, typer.Option(
+    help="mse (point), quantile, gaussian or student_t (a distribution head).")]
+Alpha = Annotated[float | None, typer.Option(
+    help="Miscoverage of the forecast band: 0.1 gives a 90% band.")]
 
 
 def _print_version(value: bool) -> None:
@@ -207,14 +211,15 @@ def train(source: Source,
           split: Split = None, batch_size: Batch = None, lr: Rate = None,
           patience: Annotated[int | None, typer.Option(min=0, help="Early-stopping patience; "
                                                        "0 never stops.")] = None,
-          seed: Seed = None, device: Device = None, data_dir: DataDir = None, fill: Fill = None,
+          seed: Seed = None, device: Device = None, loss: Loss = None, alpha: Alpha = None,
+          data_dir: DataDir = None, fill: Fill = None,
           out: Out = Path("runs"), name: Name = None, quiet: Quiet = False,
           verbose: Verbose = False) -> None:
     """Train one model and write a run directory (config, history, metrics, charts, model)."""
     config = _config(cell, max_epochs=epochs, hidden_size=hidden_size, num_layers=layers,
                      dropout=dropout, lookback=lookback, horizon=horizon, target=target,
                      features=features, split=split, batch_size=batch_size, learning_rate=lr,
-                     patience=patience, seed=seed, device=device)
+                     patience=patience, seed=seed, device=device, loss=loss, alpha=alpha)
     _train_job("train", source, {cell: config}, data_dir=data_dir, fill=fill, out=out,
                name=name, quiet=quiet)
 
@@ -226,8 +231,9 @@ def compare(source: Source,
                                                callback=_check_cells)] = "rnn,lstm",
             epochs: Epochs = None, hidden_size: Hidden = None, layers: Layers = None,
             lookback: Lookback = None, horizon: Horizon = None, target: Target = None,
-            split: Split = None, seed: Seed = None, device: Device = None,
-            data_dir: DataDir = None, fill: Fill = None, out: Out = Path("runs"),
+            split: Split = None, seed: Seed = None, device: Device = None, loss: Loss = None,
+            alpha: Alpha = None, data_dir: DataDir = None, fill: Fill = None,
+            out: Out = Path("runs"),
             name: Name = None, quiet: Quiet = False, verbose: Verbose = False) -> None:
     """Train each cell on the same data and seed, score them against the baselines.
 
@@ -235,7 +241,8 @@ def compare(source: Source,
     """
     configs = {cell: _config(cell, max_epochs=epochs, hidden_size=hidden_size,
                              num_layers=layers, lookback=lookback, horizon=horizon,
-                             target=target, split=split, seed=seed, device=device)
+                             target=target, split=split, seed=seed, device=device,
+                             loss=loss, alpha=alpha)
                for cell in cells.split(",")}
     _train_job("compare", source, configs, data_dir=data_dir, fill=fill, out=out, name=name,
                quiet=quiet)
@@ -251,6 +258,9 @@ def forecast(run_dir: RunDir,
              cell: Annotated[str | None, typer.Option(
                  help="Which model of the run (default: its best).",
                  callback=_check_one_cell)] = None,
+             interval: Annotated[str, typer.Option(
+                 help="Band calibration: adaptive (adaptive conformal, follows volatility) or "
+                      "split (split conformal).")] = "adaptive",
              data_dir: DataDir = None, fill: Fill = None, quiet: Quiet = False,
              verbose: Verbose = False) -> None:
     """Forecast the next trading days from a run's saved model and the latest data."""
@@ -262,7 +272,7 @@ def forecast(run_dir: RunDir,
     saved_dir = run.config.get("data_dir")
     with status("loading the prices and the model, forecasting", quiet):
         prices = _load(source, data_dir or (Path(saved_dir) if saved_dir else None), fill)
-        made = jobs.forecast_run(run, prices, steps, cell)
+        made = jobs.forecast_run(run, prices, steps, cell, method=interval)
     print_forecast(run, prices, made, quiet)
 
 

@@ -178,7 +178,7 @@ class Forecaster:
 
     @_threaded
     def forecast(
-        self, prices: Any, steps: int, *, method: str = "adaptive", paths: int = 200
+        self, prices: Any, steps: int, *, method: str = "adaptive", paths: int = 1000
     ) -> pd.DataFrame:
         """Forecast the ``steps`` business days after the last row of ``prices``, with bands.
 

@@ -32,11 +32,17 @@ def fan_chart(
     rows before the fan and, where it has them, the actual prices inside the fan's dates (a
     backtest or test period), so misses can be seen.
     """
+    import pandas as pd
+
     for level in levels:
         _require_columns(fan, ["prediction", *band_columns(level)], "fan")
     colour = colour or _colour(0)
     before = history[history.index < fan.index[0]].iloc[-history_days:]
     during = history[(history.index >= fan.index[0]) & (history.index <= fan.index[-1])]
+    if len(before) and not len(during):  # a forecast past the data: anchor it on the last price
+        anchor = pd.DataFrame({c: [float(before.iloc[-1])] for c in fan.columns},
+                              index=before.index[-1:])
+        fan = pd.concat([anchor, fan])
     fig = _new_figure(11.0, 4.8)
     ax = fig.subplots()
     for rank, level in enumerate(sorted(levels, reverse=True)):
@@ -66,7 +72,7 @@ def pit_chart(histograms: Mapping[str, np.ndarray], title: str | None = None) ->
     """
     if not histograms:
         raise ValueError("pit_chart needs at least one histogram, got none")
-    fig = _new_figure(3.4 * len(histograms) + 0.6, 3.6)
+    fig = _new_figure(max(3.4 * len(histograms) + 0.6, 7.0), 3.6)
     axes = fig.subplots(1, len(histograms), sharey=True, squeeze=False)[0]
     top = max(float(np.max(h)) for h in histograms.values())
     for position, (ax, (name, values)) in enumerate(zip(axes, histograms.items(), strict=True)):
@@ -80,7 +86,8 @@ def pit_chart(histograms: Mapping[str, np.ndarray], title: str | None = None) ->
         ax.set_title(name, fontsize=10)
         ax.set_xlabel("PIT = F(actual)")
     axes[0].set_ylabel("density (1 = calibrated)")
-    fig.suptitle(title or "PIT histograms: flat is calibrated, U too narrow, hump too wide")
+    fig.suptitle(title or "PIT histograms: flat is calibrated, U too narrow, hump too wide",
+                 fontsize=11)
     return fig
 
 

@@ -16,7 +16,7 @@ import torch
 from torch import nn
 
 from lstmlab.data import WindowSpec, latest_window
-from lstmlab.data.features import VOLUME_WINDOW
+from lstmlab.data.features import VOLUME_WINDOW, feature_matrix
 from lstmlab.data.targets import targets_to_prices
 from lstmlab.intervals import head_of, model_outputs, point_prices
 
@@ -59,14 +59,35 @@ def sample_paths(
     if head is None:
         raise ValueError("sample paths need a distribution head; a point model has no spread")
     generator = torch.Generator().manual_seed(seed)
-    tails = [frame.iloc[-(spec.lookback + _TAIL):]] * n
+    tail = frame.iloc[-(spec.lookback + _TAIL):]
     offset, scale = spec.scaler_y.offset[0], spec.scaler_y.scale[0]  # step-1 target scaler
     paths = np.empty((n, steps))
+    last = np.full(n, float(tail[spec.target_column].iloc[-1]))  # (n,)
     for k in range(steps):
-        x = torch.cat([latest_window(tail, spec) for tail in tails])  # (n, L, F)
+        x = _path_windows(tail, paths[:, :k], spec)  # (n, L, F)
         params = model_outputs(model, x)[:, :1]  # (n, 1, P): the one-step distribution
         draw = head.sample(params, 1, generator)[0].double().numpy()  # (n, 1) scaled
-        last = np.array([tail[spec.target_column].iloc[-1] for tail in tails])  # (n,)
         paths[:, k] = targets_to_prices(spec.target, draw * scale + offset, last)[:, 0]
-        tails = [extend_frame(tail, paths[i, k : k + 1]) for i, tail in enumerate(tails)]
+        last = paths[:, k]
     return paths
+
+
+def _path_windows(tail: pd.DataFrame, paths: np.ndarray, spec: WindowSpec) -> torch.Tensor:
+    """Windows ``(n, L, F)`` ending after each path, as if each were appended with
+    :func:`extend_frame` and read by :func:`lstmlab.data.latest_window`, in one pass.
+
+    The ``n`` extended tails are stacked into one frame: a tail's first rows then see the row
+    before them, another path's last one, but only within the warm-up that :data:`_TAIL` keeps
+    out of every window.
+    """
+    n, k = paths.shape
+    base = tail.to_numpy(dtype=np.float64)  # (R, C)
+    extra = np.empty((n, k, base.shape[1]))
+    for j, column in enumerate(tail.columns):
+        extra[..., j] = base[-1, j] if column == "volume" else paths
+    rows = base.shape[0] + k
+    stacked = np.concatenate([np.broadcast_to(base, (n, *base.shape)), extra], axis=1)
+    frame = pd.DataFrame(stacked.reshape(n * rows, -1), columns=tail.columns)
+    matrix, _ = feature_matrix(frame, spec.features, spec.target_column)  # (n * rows, F)
+    scaled = spec.scaler_x.transform(matrix).reshape(n, rows, -1)[:, -spec.lookback:]
+    return torch.from_numpy(np.ascontiguousarray(scaled, dtype=np.float32))

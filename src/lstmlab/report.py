@@ -36,6 +36,13 @@ _COLUMNS = {
     "direction_p_value": ("p (dir.)", "{:.3f}", 0),
     "dm_stat": ("DM stat", "{:.2f}", 0), "dm_p_value": ("p (DM)", "{:.3f}", 0),
 }
+_INTERVAL_COLUMNS = {
+    "coverage": ("Coverage", "{:.1%}", 0), "width": ("Width", "{:,.2f}", -1),
+    "width_pct": ("Width %", "{:.2f}%", -1), "interval_score": ("Interval score", "{:,.2f}", -1),
+    "split_coverage": ("Split coverage", "{:.1%}", 0),
+    "split_interval_score": ("Split int. score", "{:,.2f}", -1),
+    "pinball": ("Pinball", "{:,.3f}", -1), "crps": ("CRPS", "{:,.3f}", -1),
+}
 _CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
 _STYLE = (Path(__file__).with_name("report.css")).read_text(encoding="utf-8")
 
@@ -62,6 +69,7 @@ def render_report(run: Run) -> str:
         section("losses", "Training and validation loss", _loss_figures(run)),
         section("predictions", "Predictions", _prediction_figures(run)),
         section("metrics", "Metrics against the baselines", _metrics_tables(run, metrics)),
+        section("intervals", "Forecast bands", _interval_section(run, metrics)),
         section("forecast", "Forecast", _forecast_figures(run)),
         section("config", "Configuration", _configuration(run)),
     ]
@@ -185,15 +193,37 @@ def _metrics_tables(run: Run, metrics: pd.DataFrame) -> str:
     return "".join(tables) + note
 
 
-def _metrics_table(rows: pd.DataFrame, columns: list[str], run: Run) -> str:
-    best_values = {c: _best(rows[c], _COLUMNS[c][2]) for c in columns if _COLUMNS[c][2]}
-    head = "".join(f"<th>{_COLUMNS[c][0]}</th>" for c in columns)
+def _interval_section(run: Run, metrics: pd.DataFrame) -> str:
+    """Interval scores on test, then fan, coverage and PIT charts; '' for runs without bands."""
+    columns = [c for c in _INTERVAL_COLUMNS if c in metrics.columns]
+    rows = metrics[metrics["split"] == "test"]
+    if not columns or rows[columns].isna().all().all():
+        return ""
+    rows = rows[rows[columns].notna().any(axis=1)]
+    note = ("<p class=note>Test period, nominal coverage 1 − alpha (see Configuration). The "
+            "model's band is adaptive conformal (Gibbs &amp; Candès 2021), run online; "
+            "<em>split</em> columns score the split-conformal band. The naive row is the naive "
+            "forecast with a band from 60-day return volatility: the band to beat on interval "
+            "score (lower is better; it charges width and, 2/alpha-fold, each miss). Widths, "
+            "pinball loss and CRPS in price units.</p>")
+    figures = [_figure(run, kind, c, f"{display_name(c)}: {caption}") for c in run.cells
+               for kind, caption in (("fan", "test forecasts with 50/80/90% bands"),
+                                     ("coverage", "rolling coverage on the test period"))]
+    pit = _figure(run, "pit", None, "PIT histograms on the test period")
+    return _metrics_table(rows, columns, run, _INTERVAL_COLUMNS) + note + _grid(figures) + pit
+
+
+def _metrics_table(rows: pd.DataFrame, columns: list[str], run: Run,
+                   formats: dict[str, tuple[str, str, int]] | None = None) -> str:
+    formats = formats or _COLUMNS
+    best_values = {c: _best(rows[c], formats[c][2]) for c in columns if formats[c][2]}
+    head = "".join(f"<th>{formats[c][0]}</th>" for c in columns)
     body = []
     for _, row in rows.iterrows():
         model = row["model"]
         kind = "best" if model == run.manifest["best_model"] else (
             "model" if model in run.cells else "baseline")
-        cells = "".join(_cell(row[c], c, best_values.get(c)) for c in columns)
+        cells = "".join(_cell(row[c], formats[c][1], best_values.get(c)) for c in columns)
         badge = ' <span class="badge">best</span>' if kind == "best" else ""
         body.append(f'<tr class="{kind}"><th>{escape(display_name(model))}{badge}</th>'
                     f"{cells}</tr>")
@@ -206,10 +236,10 @@ def _best(values: pd.Series, direction: int) -> float:
     return (finite.min() if direction < 0 else finite.max()) if len(finite) else math.nan
 
 
-def _cell(value: Any, column: str, best: float | None) -> str:
+def _cell(value: Any, fmt: str, best: float | None) -> str:
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return '<td class="na">–</td>'
-    text = _COLUMNS[column][1].format(value)
+    text = fmt.format(value)
     return f"<td><strong>{text}</strong></td>" if value == best else f"<td>{text}</td>"
 
 
