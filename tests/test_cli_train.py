@@ -73,8 +73,9 @@ def test_trained_report_renders_in_the_browser(compared, tmp_path):
     report = compared[1] / "report.html"
     seen, log = probe(tmp_path, report.read_text())
     assert seen["seen"] == [] and seen["requests"] == [] and "CONSOLE" not in log
-    assert len(seen["images"]) == 6  # prices, loss overlay, 2 per-model losses, predictions,
-    # residuals; every one decoded at the size matplotlib drew it
+    assert len(seen["images"]) == 10  # prices, loss overlay, 2 per-model losses, predictions,
+    # residuals, then per model a fan and a coverage chart (point models have no PIT); every
+    # one decoded at the size matplotlib drew it
     assert all(done and width >= 600 and height >= 300 for done, width, height in seen["images"])
     shot = tmp_path / "report.png"
     chromium(tmp_path, f"--screenshot={shot}", "--window-size=1280,3000", report.as_uri())
