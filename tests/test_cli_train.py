@@ -117,6 +117,25 @@ def test_forecast_starts_the_day_after_the_last_actual_price(run_copy, prices_cs
     assert 'id="forecast"' in (run_copy / "report.html").read_text()
 
 
+def test_distribution_head_run_forecasts_a_calibrated_fan(prices_csv, tmp_path):
+    result = invoke("train", prices_csv, *TINY, "--loss", "student_t", "--alpha", "0.2",
+                    "--out", tmp_path, "--name", "t")
+    assert result.exit_code == 0, result.stderr
+    run_dir = tmp_path / "t"
+    metrics = run_dir / "metrics.csv"
+    assert {"coverage", "interval_score", "crps"} <= set(pd.read_csv(metrics).columns)
+    for chart in ("fan-lstm.png", "coverage-lstm.png", "pit.png"):
+        assert (run_dir / "charts" / chart).is_file(), chart
+    assert 'id="intervals"' in (run_dir / "report.html").read_text()
+    result = invoke("forecast", run_dir, "--steps", "4", "--interval", "split")
+    assert result.exit_code == 0, result.stderr
+    assert "80% band by split conformal" in " ".join(result.stdout.split())
+    table = pd.read_csv(run_dir / "forecast-lstm.csv", index_col=0)
+    assert {"lower_50", "upper_90"} <= set(table.columns)
+    bad = invoke("forecast", run_dir, "--steps", "2", "--interval", "bootstrap")
+    assert bad.exit_code == 1 and "unknown interval method 'bootstrap'" in bad.stderr
+
+
 def test_forecast_finds_a_relative_csv_source_from_another_folder(prices_csv, monkeypatch,
                                                                   tmp_path):
     monkeypatch.chdir(prices_csv.parent)

@@ -210,7 +210,7 @@ def _interval_section(run: Run, metrics: pd.DataFrame) -> str:
                for kind, caption in (("fan", "test forecasts with 50/80/90% bands"),
                                      ("coverage", "rolling coverage on the test period"))]
     pit = _figure(run, "pit", None, "PIT histograms on the test period")
-    return _metrics_table(rows, columns, run, _INTERVAL_COLUMNS) + note + _grid(figures) + pit
+    return _metrics_table(rows, columns, run, _INTERVAL_COLUMNS) + note + _grid([*figures, pit])
 
 
 def _metrics_table(rows: pd.DataFrame, columns: list[str], run: Run,
