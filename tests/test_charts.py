@@ -11,6 +11,7 @@ import pytest
 from matplotlib.figure import Figure
 
 from lstmlab.charts import loss_chart, prediction_chart, price_chart, residual_chart, save_figure
+from lstmlab.errors import DataError
 
 MODELS = ["Simple RNN", "LSTM"]
 
@@ -69,9 +70,9 @@ def test_loss_chart_overlay_colours_and_log_scale():
 
 
 def test_loss_chart_rejects_missing_columns():
-    with pytest.raises(ValueError, match=r"history of 'LSTM' lacks column\(s\) \['val_loss'\]"):
+    with pytest.raises(DataError, match=r"history of 'LSTM' lacks column\(s\) \['val_loss'\]"):
         loss_chart({"LSTM": pd.DataFrame({"epoch": [1], "train_loss": [1.0]})})
-    with pytest.raises(ValueError, match="at least one history"):
+    with pytest.raises(DataError, match="at least one history"):
         loss_chart({})
 
 
@@ -89,7 +90,7 @@ def test_price_chart_shades_splits(close):
 
 
 def test_price_chart_needs_dates():
-    with pytest.raises(ValueError, match="DatetimeIndex"):
+    with pytest.raises(DataError, match="DatetimeIndex"):
         price_chart(pd.Series([1.0, 2.0]), {})
 
 
@@ -115,7 +116,7 @@ def test_prediction_chart_without_zoom(predictions):
 
 
 def test_prediction_chart_rejects_missing_model(predictions):
-    with pytest.raises(ValueError, match=r"predictions lacks column\(s\) \['GRU'\]"):
+    with pytest.raises(DataError, match=r"predictions lacks column\(s\) \['GRU'\]"):
         prediction_chart(predictions, ["GRU"])
 
 

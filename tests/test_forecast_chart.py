@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from lstmlab.charts import forecast_chart
+from lstmlab.errors import DataError
 
 
 def _series() -> pd.Series:
@@ -35,5 +36,5 @@ def test_forecast_line_starts_at_the_last_actual_price():
 
 def test_forecast_chart_requires_its_columns():
     history = _series()
-    with pytest.raises(ValueError, match=r"lacks column\(s\) \['lower', 'upper'\]"):
+    with pytest.raises(DataError, match=r"lacks column\(s\) \['lower', 'upper'\]"):
         forecast_chart(history, _forecast(history.index[-1])[["prediction"]])

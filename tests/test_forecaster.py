@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from lstmlab import ForecastConfig, Forecaster, load_prices
-from lstmlab.errors import ConfigError, LstmlabError
+from lstmlab.errors import ConfigError, LstmlabError, NotFittedError
 
 SMALL = dict(hidden_size=8, lookback=10, max_epochs=3, batch_size=32)
 
@@ -72,7 +72,9 @@ def test_evaluate_scores_model_and_baselines_on_same_points(fitted, prices):
 def test_predict_matches_evaluate_and_returns_prices(fitted, prices):
     predicted = fitted.predict(prices)["prediction"]
     evaluated = fitted.evaluate(prices).predictions["lstm"]
-    np.testing.assert_allclose(predicted.reindex(evaluated.index), evaluated, rtol=1e-12)
+    # float32 network: batched differently (all windows vs. one split), outputs may differ in
+    # their last bits (BLAS summation order), so compare at float32 precision, not bit for bit
+    np.testing.assert_allclose(predicted.reindex(evaluated.index), evaluated, rtol=1e-6)
     # a log-return model's price forecasts stay near the last price, not near zero
     ratio = predicted / prices["close"].shift(1).reindex(predicted.index)
     assert ratio.between(0.8, 1.25).all()
@@ -90,7 +92,7 @@ def test_forecast_first_step_starts_from_the_latest_actual_price(fitted, prices)
     extra.index = pd.DatetimeIndex([future.index[0]], name="date")
     extended = pd.concat([prices, extra])
     assert fitted.predict(extended)["prediction"].iloc[-1] == pytest.approx(
-        future["prediction"].iloc[0], rel=1e-12
+        future["prediction"].iloc[0], rel=1e-6  # one window against a batch: float32 precision
     )
 
 
@@ -118,8 +120,10 @@ def test_multi_step_horizon_predicts_every_step(prices):
 
 
 def test_unfitted_use_and_bad_arguments_are_clear(fitted, prices):
-    with pytest.raises(LstmlabError, match="not fitted yet"):
+    with pytest.raises(NotFittedError, match="not fitted yet"):
         Forecaster().predict(prices)
+    with pytest.raises(LstmlabError, match="not fitted yet"):
+        Forecaster().save("never-written.safetensors")
     with pytest.raises(ConfigError, match="steps must be a whole number >= 1, got 0"):
         fitted.forecast(prices, steps=0)
     with pytest.raises(ConfigError, match="must be a ForecastConfig"):
@@ -227,7 +231,7 @@ def test_models_saved_before_calibration_still_load_and_forecast(fitted, prices,
     state, meta = persist.load_model(fitted.save(tmp_path / "new.safetensors"))
     for key in ("calibration", "calibrated_until"):
         del meta[key]  # what lstmlab 0.1.0 wrote
-    for key in ("loss", "quantiles", "alpha", "calibration"):
+    for key in ("loss", "quantiles", "alpha", "calibration_fraction"):
         del meta["config"][key]
     old = persist.save_model(tmp_path / "old.safetensors", state, meta)
     loaded = Forecaster.load(old)

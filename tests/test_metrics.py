@@ -89,7 +89,7 @@ def test_direction_p_value_is_the_exact_binomial_test():
     ],
 )
 def test_bad_inputs_raise_value_error_naming_the_problem(args, message):
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(DataError, match=message):
         forecast_metrics(*args)
 
 
@@ -117,7 +117,7 @@ def test_metrics_table_is_indexed_by_split_and_model():
 
 
 def test_metrics_table_rejects_keys_that_are_not_pairs():
-    with pytest.raises(ValueError, match=r"\(split, model\) pairs, got 'lstm'"):
+    with pytest.raises(DataError, match=r"\(split, model\) pairs, got 'lstm'"):
         metrics_table({"lstm": {"rmse": 1.0}})
 
 

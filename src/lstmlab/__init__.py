@@ -38,6 +38,8 @@ _EXPORTS: dict[str, str] = {
     # forecasting
     "ForecastConfig": "lstmlab.config",
     "Forecaster": "lstmlab.forecaster",
+    "Evaluation": "lstmlab.evaluation",
+    "evaluate_model": "lstmlab.evaluation",
     # saved models, run directories, reports
     "save_model": "lstmlab.persist",
     "load_model": "lstmlab.persist",
@@ -56,6 +58,7 @@ _EXPORTS: dict[str, str] = {
     "ConfigError": "lstmlab.errors",
     "ModelFileError": "lstmlab.errors",
     "TrainingError": "lstmlab.errors",
+    "NotFittedError": "lstmlab.errors",
 }
 
 __all__ = ["__version__", *_EXPORTS]

@@ -24,44 +24,46 @@ from __future__ import annotations
 
 import numpy as np
 
+from lstmlab.errors import DataError
 from lstmlab.validation import require_int
+from lstmlab.vocabulary import BASELINES
 
 __all__ = ["BASELINE_NAMES", "baseline_forecasts", "mean_log_return", "volatility_band"]
 
-BASELINE_NAMES: tuple[str, ...] = ("naive", "drift", "moving_average", "mean_return")
+BASELINE_NAMES = BASELINES  # the names baseline_forecasts returns, in order
 
 
 def _check_series(prices: np.ndarray, origins: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Validate the price series and origin positions; return them as float64 and int64."""
     prices = np.asarray(prices, dtype=np.float64)
     if prices.ndim != 1:
-        raise ValueError(f"prices must be a 1-D array of the target column, got shape "
+        raise DataError(f"prices must be a 1-D array of the target column, got shape "
                          f"{prices.shape}")
     origins = np.asarray(origins)
     if origins.ndim != 1 or not np.issubdtype(origins.dtype, np.integer):
-        raise ValueError(f"origins must be a 1-D integer array of row positions, got shape "
+        raise DataError(f"origins must be a 1-D integer array of row positions, got shape "
                          f"{origins.shape} and dtype {origins.dtype}")
     outside = origins[(origins < 0) | (origins >= prices.size)]
     if outside.size:
-        raise ValueError(f"origin {outside[0]} is outside the price series of {prices.size} "
+        raise DataError(f"origin {outside[0]} is outside the price series of {prices.size} "
                          f"rows; origins must be row positions 0..{prices.size - 1}")
     if origins.size:
         seen = prices[: origins.max() + 1]  # later prices are never read, so they may be NaN
         bad = np.flatnonzero(~np.isfinite(seen))
         if bad.size:
-            raise ValueError(f"prices has a non-finite value at row {bad[0]}, at or before an "
+            raise DataError(f"prices has a non-finite value at row {bad[0]}, at or before an "
                              "origin; fill or drop missing prices first")
     return prices, origins.astype(np.int64)
 
 
 def mean_log_return(prices: np.ndarray, last_row: int) -> float:
     """Mean one-step log return of ``prices[0 .. last_row]`` (the training part), ``mu_train``."""
-    last_row = require_int("last_row", last_row, error=ValueError)
+    last_row = require_int("last_row", last_row, error=DataError)
     prices, _ = _check_series(prices, np.array([last_row]))
     seen = prices[: last_row + 1]
     if np.any(seen <= 0):
-        raise ValueError(f"the mean-return baseline needs positive prices; row "
-                         f"{int(np.flatnonzero(seen <= 0)[0])} is {seen[seen <= 0][0]}")
+        raise DataError(f"the mean-return baseline needs positive prices; row "
+                        f"{int(np.flatnonzero(seen <= 0)[0])} is {seen[seen <= 0][0]}")
     return float(np.diff(np.log(seen)).mean())
 
 
@@ -85,7 +87,7 @@ def baseline_forecasts(
     horizon = require_int("horizon", horizon)
     ma_window = require_int("ma_window", ma_window)
     if not np.isfinite(mean_return):
-        raise ValueError(f"mean_return must be a finite mean log return, got {mean_return!r}")
+        raise DataError(f"mean_return must be a finite mean log return, got {mean_return!r}")
     prices, origins = _check_series(prices, origins)
     last = prices[origins]  # (N,)
     steps = np.arange(1, horizon + 1, dtype=np.float64)  # (h,)

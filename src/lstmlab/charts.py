@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from lstmlab.errors import DataError
 from lstmlab.fileio import atomic_path
 
 if TYPE_CHECKING:
@@ -56,10 +57,10 @@ def _date_axis(ax: Axes) -> None:
 
 
 def _require_columns(frame: pd.DataFrame, columns: Sequence[str], what: str) -> None:
-    """Raise ``ValueError`` naming the columns of ``what`` that ``frame`` lacks."""
+    """Raise :class:`DataError` naming the columns of ``what`` that ``frame`` lacks."""
     missing = [c for c in columns if c not in frame.columns]
     if missing:
-        raise ValueError(f"{what} lacks column(s) {missing}; it has {list(frame.columns)}")
+        raise DataError(f"{what} lacks column(s) {missing}; it has {list(frame.columns)}")
 
 
 def loss_chart(histories: Mapping[str, pd.DataFrame], title: str | None = None) -> Figure:
@@ -69,7 +70,7 @@ def loss_chart(histories: Mapping[str, pd.DataFrame], title: str | None = None) 
     model is marked. The y axis turns logarithmic when the losses span more than 1.5 decades.
     """
     if not histories:
-        raise ValueError("loss_chart needs at least one history, got none")
+        raise DataError("loss_chart needs at least one history, got none")
     fig = _new_figure(9.0, 5.0)
     ax = fig.subplots()
     losses = []
@@ -130,7 +131,7 @@ def price_chart(
     import pandas as pd
 
     if not isinstance(prices.index, pd.DatetimeIndex):
-        raise ValueError(f"prices needs a DatetimeIndex, got {type(prices.index).__name__}")
+        raise DataError(f"prices needs a DatetimeIndex, got {type(prices.index).__name__}")
     fig = _new_figure(10.0, 4.5)
     ax = fig.subplots()
     ax.plot(prices.index, prices.to_numpy(), color="black", lw=1.0,
@@ -149,11 +150,11 @@ def price_chart(
 
 
 def _check_predictions(predictions: pd.DataFrame, models: Sequence[str]) -> None:
-    """Raise ``ValueError`` unless ``predictions`` has target dates and the needed columns."""
+    """Raise :class:`DataError` unless ``predictions`` has target dates and the needed columns."""
     import pandas as pd
 
     if not isinstance(predictions.index, pd.DatetimeIndex):
-        raise ValueError("predictions needs a DatetimeIndex of target dates, got "
+        raise DataError("predictions needs a DatetimeIndex of target dates, got "
                          f"{type(predictions.index).__name__}")
     _require_columns(predictions, ["split", "actual", "naive", *models], "predictions")
 
@@ -230,7 +231,7 @@ def residual_chart(
     """Residuals (actual - prediction) over time, one panel per model on the same axes ranges."""
     _check_predictions(predictions, models)
     if not models:
-        raise ValueError("residual_chart needs at least one model column, got none")
+        raise DataError("residual_chart needs at least one model column, got none")
     fig = _new_figure(11.0, 1.0 + 2.4 * len(models))
     axes = fig.subplots(len(models), 1, sharex=True, squeeze=False)[:, 0]
     actual = predictions["actual"].to_numpy()

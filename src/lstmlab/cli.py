@@ -97,6 +97,9 @@ def _user_errors(command: _F) -> _F:
                 typer.echo(traceback.format_exc(), err=True)
             typer.echo(f"error: {err}", err=True)
             raise typer.Exit(1) from None
+        except KeyboardInterrupt:  # outside training: nothing half-written is left
+            typer.echo("interrupted: stopped before anything was written", err=True)
+            raise typer.Exit(130) from None
 
     return wrapper  # type: ignore[return-value]
 
@@ -197,6 +200,13 @@ def _train_job(command: str, source: str, configs: dict[str, ForecastConfig], *,
         with status("writing models, charts and the report", quiet):
             jobs.write_run(folder, prices, fitted, asked)
     print_run(runs.read_run(target), quiet)
+    stopped = jobs.interrupted(fitted)
+    if stopped:  # Ctrl-C during training: the run holds the best weights so far
+        done = ", ".join(f"{cell} after {epochs} of {configs[cell].max_epochs} epochs"
+                         for cell, epochs in stopped.items())
+        typer.echo(f"interrupted: training stopped ({done}); the best model so far is saved "
+                   f"in {target}", err=True)
+        raise typer.Exit(130)
 
 
 @app.command()

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from lstmlab.report import display_name, verdict
+from lstmlab.report import verdict
+from lstmlab.vocabulary import BRIEF_METRICS, METRICS, SPLIT_LABELS, display_name
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -28,9 +29,6 @@ __all__ = ["epoch_progress", "print_data_line", "print_data_summary", "print_for
            "print_run", "status"]
 
 _WIDTH = 110  # when not writing to a terminal, wide enough for the metrics table
-_METRICS = {"rmse": ("RMSE", "{:,.2f}"), "mae": ("MAE", "{:,.2f}"), "mape": ("MAPE", "{:.2f}%"),
-            "mase": ("MASE", "{:.3f}"), "r2": ("R²", "{:.3f}"),
-            "directional_accuracy": ("Direction", "{:.1%}"), "dm_p_value": ("p (DM)", "{:.3f}")}
 
 
 def _console(stderr: bool = False) -> Console:
@@ -117,12 +115,12 @@ def print_data_line(source: str, summary: dict[str, Any], quiet: bool) -> None:
 def _metrics_table(metrics: pd.DataFrame, split: str, best: str) -> Table:
     from rich.table import Table
 
-    columns = [c for c in _METRICS if c in metrics.columns]
-    table = Table("model", title=f"{split} metrics", title_justify="left")
+    columns = [c for c in BRIEF_METRICS if c in metrics.columns]
+    table = Table("model", title=f"{SPLIT_LABELS[split].lower()} metrics", title_justify="left")
     for column in columns:
-        table.add_column(_METRICS[column][0], justify="right")
+        table.add_column(METRICS[column].heading, justify="right")
     for _, row in metrics[metrics["split"] == split].iterrows():
-        cells = ["–" if row[c] != row[c] else _METRICS[c][1].format(row[c]) for c in columns]
+        cells = [METRICS[c].show(row[c]) for c in columns]
         style = "bold green" if row["model"] == best else None
         table.add_row(display_name(row["model"]), *cells, style=style)
     return table

@@ -17,14 +17,13 @@ from typing import Any
 
 from lstmlab.errors import ConfigError
 from lstmlab.validation import require_int
+from lstmlab.vocabulary import CELLS, SCALERS, TARGETS
 
 __all__ = [
     "CELLS", "LOSSES", "OPTIMIZERS", "TARGETS", "ForecastConfig", "check_alpha", "check_quantiles",
     "parse_cells",
 ]
 
-CELLS = ("rnn", "lstm", "gru")
-TARGETS = ("price", "return", "log_return", "change")
 OPTIMIZERS = ("adam", "adamw")
 LOSSES = ("mse", "quantile", "gaussian", "student_t")  # training losses: heads in heads.py
 
@@ -43,7 +42,7 @@ class ForecastConfig:
     target_column: str = "close"  # price column that is forecast
     features: tuple[str, ...] = ("log_return",)  # input columns, raw or derived
     split: tuple[Any, ...] = (0.7, 0.15, 0.15)  # fractions, or (val_start, test_start) dates
-    scaler: str = "standard"  # "standard" or "minmax", fitted on the training part only
+    scaler: str = "standard"  # "standard", "minmax" or "none"; fitted on the training part only
     batch_size: int = 64
     max_epochs: int = 50
     optimizer: str = "adam"  # "adam" or "adamw"
@@ -60,7 +59,7 @@ class ForecastConfig:
     loss: str = "mse"  # "mse" (point), "quantile" (pinball), "gaussian" or "student_t" (NLL)
     quantiles: tuple[float, ...] = (0.05, 0.5, 0.95)  # levels of the quantile head, increasing
     alpha: float = 0.1  # miscoverage of the forecast band: 0.1 gives a 90% interval
-    calibration: float = 0.5  # last fraction of validation windows kept for conformal calibration
+    calibration_fraction: float = 0.5  # last share of validation windows kept to calibrate
 
     def __post_init__(self) -> None:
         # JSON gives lists; store tuples so the config stays hashable and immutable.
@@ -73,7 +72,7 @@ class ForecastConfig:
         _choice("cell", self.cell, CELLS)
         _choice("target", self.target, TARGETS)
         _choice("optimizer", self.optimizer, OPTIMIZERS)
-        _choice("scaler", self.scaler, ("standard", "minmax"))
+        _choice("scaler", self.scaler, SCALERS)
         for name in ("hidden_size", "num_layers", "lookback", "horizon", "batch_size",
                      "max_epochs", "baseline_window"):
             require_int(name, getattr(self, name))
@@ -101,9 +100,9 @@ class ForecastConfig:
         _choice("loss", self.loss, LOSSES)
         check_quantiles(self.quantiles)
         check_alpha(self.alpha)
-        if not 0.0 < self.calibration < 1.0:
-            raise ConfigError(f"calibration must be a fraction in (0, 1) of the validation "
-                              f"windows, e.g. 0.5; got {self.calibration!r}")
+        if not 0.0 < self.calibration_fraction < 1.0:
+            raise ConfigError(f"calibration_fraction must be a fraction in (0, 1) of the "
+                              f"validation windows, e.g. 0.5; got {self.calibration_fraction!r}")
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict of JSON types (tuples become lists)."""

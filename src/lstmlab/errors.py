@@ -7,7 +7,8 @@ else is a bug and keeps its traceback.
 
 from __future__ import annotations
 
-__all__ = ["ConfigError", "DataError", "LstmlabError", "ModelFileError", "TrainingError"]
+__all__ = ["ConfigError", "DataError", "LstmlabError", "ModelFileError", "NotFittedError",
+           "TrainingError"]
 
 
 class LstmlabError(Exception):
@@ -28,3 +29,7 @@ class ModelFileError(LstmlabError):
 
 class TrainingError(LstmlabError, RuntimeError):
     """Training cannot go on, for example because the loss became non-finite."""
+
+
+class NotFittedError(LstmlabError, ValueError, AttributeError):
+    """A model was used before it was fitted or loaded (as scikit-learn's ``NotFittedError``)."""

@@ -1,22 +1,40 @@
-"""Scoring forecasts on the price scale, next to the baselines, on the very same days."""
+"""Scoring a trained model on the price scale, next to the baselines, on the very same days.
+
+Every function takes the model explicitly, so the same code scores a freshly fitted network, a
+loaded one, or a fine-tuned copy (walk-forward) without swapping anything in place. Model outputs
+are mapped back to prices with the training scalers (:meth:`WindowSpec.to_prices`) before any
+comparison, and every model is scored next to the baselines of :mod:`lstmlab.baselines` made at
+exactly the model's forecast origins.
+"""
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+import torch
+from torch import nn
 
-from lstmlab.baselines import BASELINE_NAMES, baseline_forecasts
-from lstmlab.metrics import forecast_metrics
+from lstmlab.baselines import baseline_forecasts, mean_log_return
+from lstmlab.config import ForecastConfig
+from lstmlab.data import Prepared, Windows, WindowSpec
+from lstmlab.interval_evaluation import score_bands
+from lstmlab.intervals import model_outputs, point_prices
+from lstmlab.metrics import forecast_metrics, metrics_table
+from lstmlab.pipeline import train_settings
+from lstmlab.training import TensorSplit, train
+from lstmlab.validation import require_int
+from lstmlab.vocabulary import BASELINES, EVALUATED_SPLITS, WALK_FORWARD_SPLIT
 
 if TYPE_CHECKING:
     from lstmlab.interval_evaluation import BandScores
+    from lstmlab.intervals import BandCalibration
 
-__all__ = ["BASELINES", "Evaluation", "prediction_frame", "score_forecasts", "with_baselines"]
-
-BASELINES = BASELINE_NAMES
+__all__ = ["Evaluation", "evaluate_model", "predict_prices", "prediction_frame",
+           "score_forecasts", "walk_forward_forecasts", "with_baselines"]
 
 
 @dataclass
@@ -26,13 +44,14 @@ class Evaluation:
     ``metrics`` is indexed by ``(split, model)`` with the columns of
     :func:`lstmlab.metrics.forecast_metrics`; ``predictions`` has one row per target date (the
     first forecast step) with columns ``split``, ``actual``, the model's cell name and the
-    baselines, all in price units. The test rows of the model and of ``naive`` also carry the
-    interval scores of :mod:`lstmlab.interval_evaluation`, whose details are in ``bands``.
+    baselines, all in price units. With a calibration, the test rows of the model and of
+    ``naive`` also carry the interval scores of :mod:`lstmlab.interval_evaluation`, whose bands,
+    PIT values and hits are in ``bands``.
     """
 
     metrics: pd.DataFrame
     predictions: pd.DataFrame
-    bands: BandScores | None = None  # the test period's interval scores, bands and PIT
+    bands: BandScores | None = None
 
     def models(self) -> list[str]:
         """Names of the scored models, baselines excluded."""
@@ -51,19 +70,93 @@ class Evaluation:
         )
 
 
+def predict_prices(
+    model: nn.Module, spec: WindowSpec, x: torch.Tensor, last_price: np.ndarray
+) -> np.ndarray:
+    """Point forecasts in price units ``(N, horizon)`` of ``model`` for windows ``x (N, L, F)``
+    (a distribution head's median or mean)."""
+    return point_prices(model, model_outputs(model, x), spec, last_price)
+
+
+def evaluate_model(
+    model: nn.Module, config: ForecastConfig, prepared: Prepared, prices: pd.DataFrame, *,
+    walk_forward: int = 0, walk_forward_epochs: int = 2,
+    calibration: BandCalibration | None = None,
+) -> Evaluation:
+    """Score ``model`` and the baselines on the validation and test windows of ``prepared``.
+
+    ``prepared`` holds the windows of ``prices`` (a frame from :func:`lstmlab.load_prices`)
+    scaled with the model's training scalers. ``walk_forward=k`` adds a ``test_walk_forward``
+    split scored on forecasts from :func:`walk_forward_forecasts`; ``model`` is never changed.
+    ``calibration`` (the model's :class:`~lstmlab.intervals.BandCalibration`) adds the interval
+    scores of its bands on test (validation calibrated them), next to the naive volatility band.
+    """
+    series = prices[config.target_column].to_numpy(dtype=np.float64)
+    train_end = int(prepared.train.origin[-1]) + config.horizon  # last training target row
+    mean_return = mean_log_return(series, train_end)
+    rows: dict[tuple[str, str], dict[str, float]] = {}
+    frames = []
+    for split in EVALUATED_SPLITS:
+        windows: Windows = getattr(prepared, split)
+        forecast = predict_prices(model, prepared.spec, windows.x, windows.last_price)
+        forecasts = with_baselines(config, forecast, series, windows, mean_return)
+        rows.update(score_forecasts(split, windows.actual, windows.last_price, forecasts))
+        frames.append(prediction_frame(split, windows.dates, windows.actual, forecasts))
+    if walk_forward:
+        test = prepared.test
+        forecast = walk_forward_forecasts(model, config, prepared, walk_forward,
+                                          walk_forward_epochs)
+        forecasts = with_baselines(config, forecast, series, test, mean_return)
+        rows.update(score_forecasts(WALK_FORWARD_SPLIT, test.actual, test.last_price, forecasts))
+    bands = None
+    if calibration is not None:
+        bands = score_bands(model, prepared.spec, prepared.test, calibration, series,
+                            config.alpha, config.cell, seed=config.seed)
+        for name, scores in bands.metrics.items():
+            rows[("test", name)].update(scores)
+    return Evaluation(metrics=metrics_table(rows), predictions=pd.concat(frames), bands=bands)
+
+
+def walk_forward_forecasts(
+    model: nn.Module, config: ForecastConfig, prepared: Prepared, block: int, epochs: int = 2
+) -> np.ndarray:
+    """Test forecasts ``(N, h)`` from a copy of ``model`` fine-tuned before each block of days.
+
+    The test period is predicted in blocks of ``block`` days; before each block the copy is
+    trained for ``epochs`` epochs on every window whose targets are known by then (an expanding
+    window). ``model`` itself is left untouched.
+    """
+    require_int("walk_forward", block)
+    tuned = copy.deepcopy(model)
+    device = next(model.parameters()).device
+    test, h = prepared.test, config.horizon
+    # fine-tuning sees only known windows (no held-out loss, so no schedule, no restore)
+    settings = train_settings(config, max_epochs=epochs, patience=0, lr_factor=1.0,
+                              restore_best=False)
+    out = []
+    for start in range(0, len(test), block):
+        # test windows whose last target day is on or before the block's origin day
+        seen = slice(0, max(start - (h - 1), 0))
+        known = TensorSplit(
+            torch.cat([prepared.train.x, prepared.val.x, test.x[seen]]).to(device),
+            torch.cat([prepared.train.y, prepared.val.y, test.y[seen]]).to(device),
+        )
+        train(tuned, known, known, settings)
+        part = slice(start, start + block)
+        out.append(predict_prices(tuned, prepared.spec, test.x[part], test.last_price[part]))
+    return np.concatenate(out)
+
+
 def with_baselines(
-    name: str,
-    model: np.ndarray,
-    series: np.ndarray,
-    origin: np.ndarray,
-    horizon: int,
-    ma_window: int,
+    config: ForecastConfig, forecast: np.ndarray, series: np.ndarray, windows: Windows,
     mean_return: float,
 ) -> dict[str, np.ndarray]:
-    """The model's forecasts ``(N, h)`` under ``name``, followed by each baseline's."""
-    baselines = baseline_forecasts(series, origin, horizon, ma_window=ma_window,
-                                   mean_return=mean_return)
-    return {name: model, **baselines}
+    """The model's forecasts ``(N, h)`` under its cell name, then each baseline's, made at the
+    same origins of the target-column ``series`` (``mean_return``: the training period's mean
+    log return, :func:`lstmlab.baselines.mean_log_return`)."""
+    baselines = baseline_forecasts(series, windows.origin, config.horizon,
+                                   ma_window=config.baseline_window, mean_return=mean_return)
+    return {config.cell: forecast, **baselines}
 
 
 def score_forecasts(

@@ -2,7 +2,7 @@
 
 Each writer puts the bytes in a temporary file in the destination's folder (same filesystem),
 flushes it to disk, then renames it over the destination with :func:`os.replace`, which is atomic
-on POSIX and Windows.
+on POSIX and Windows, and flushes the folder too (POSIX), so the rename itself is on disk.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-__all__ = ["atomic_path", "atomic_write_bytes", "atomic_write_json", "atomic_write_text"]
+__all__ = ["atomic_path", "atomic_write_bytes", "atomic_write_json", "atomic_write_text",
+           "fsync_folder"]
 
 
 def _file_mode() -> int:
@@ -43,8 +44,23 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
         with open(tmp, "rb+") as handle:  # flush the writer's bytes before the rename
             os.fsync(handle.fileno())
         os.replace(tmp, target)
+        fsync_folder(target.parent)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def fsync_folder(folder: str | os.PathLike[str]) -> None:
+    """Flush a folder's entries to disk, so that a rename into it survives a power cut.
+
+    POSIX only: elsewhere folders cannot be opened, and the rename is all there is.
+    """
+    if os.name != "posix":
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:

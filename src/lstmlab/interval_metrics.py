@@ -28,7 +28,7 @@ __all__ = [
     "interval_score", "interval_scores", "pinball", "pit_histogram",
 ]
 
-INTERVAL_METRIC_NAMES: tuple[str, ...] = (
+INTERVAL_METRIC_NAMES: tuple[str, ...] = (  # the keys of interval_metrics, in its order
     "coverage", "width", "width_pct", "interval_score",
 )
 

@@ -15,35 +15,39 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lstmlab.fileio import atomic_write_json
-from lstmlab.report import build_report, display_name
+from lstmlab.report import build_report
 from lstmlab.runs import Run, chart_stem, write_manifest, write_table
+from lstmlab.vocabulary import SPLITS, display_name
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from lstmlab.config import ForecastConfig
     from lstmlab.data import Prepared
-    from lstmlab.forecaster import Evaluation, Forecaster
+    from lstmlab.evaluation import Evaluation
+    from lstmlab.forecaster import Forecaster
 
-__all__ = ["Fitted", "Forecast", "describe_data", "fit_models", "forecast_run", "write_run"]
+__all__ = ["Fitted", "Forecast", "describe_data", "fit_models", "forecast_run", "interrupted",
+           "write_run"]
 
 EpochCallback = Callable[[str, Mapping[str, float]], None]
-_SPLITS = ("train", "val", "test")
 
 
 @dataclass(frozen=True)
 class Fitted:
-    """One trained model of a run: its forecaster, its scores, and the training time."""
+    """One trained model of a run: its forecaster, the windows it was fitted and scored on, its
+    scores, and the training time."""
 
     cell: str
     forecaster: Forecaster
+    prepared: Prepared
     evaluation: Evaluation
     seconds: float
 
 
 def describe_data(prices: pd.DataFrame, config: ForecastConfig) -> dict[str, Any]:
     """Rows, date range, notes on what loading did, and each split's dates and window count."""
-    from lstmlab.forecaster import prepare_for
+    from lstmlab.pipeline import prepare_for
 
     prepared = prepare_for(config, prices)
     return {
@@ -52,28 +56,32 @@ def describe_data(prices: pd.DataFrame, config: ForecastConfig) -> dict[str, Any
         "last": f"{prices.index[-1]:%Y-%m-%d}",
         "target_column": config.target_column,
         "missing_values": int(prices.isna().sum().sum()),
-        "notes": [*prices.attrs.get("notes", []), *prepared.notes],
+        "notes": prepared.notes,  # the loading notes, then those of the windowing
         "split": _split_summary(prepared),
     }
 
 
 def _split_summary(prepared: Prepared) -> dict[str, dict[str, Any]]:
     return {name: {**prepared.split_dates[name], "windows": len(getattr(prepared, name).dates)}
-            for name in _SPLITS}
+            for name in SPLITS}
 
 
 def fit_models(prices: pd.DataFrame, configs: Mapping[str, ForecastConfig],
                on_epoch: EpochCallback | None = None) -> list[Fitted]:
     """Fit and evaluate one forecaster per cell, in order, on the same prices."""
     from lstmlab.forecaster import Forecaster
+    from lstmlab.pipeline import prepare_for
 
     fitted = []
     for cell, config in configs.items():
         report = (lambda record, cell=cell: on_epoch(cell, record)) if on_epoch else None
         start = time.perf_counter()
-        forecaster = Forecaster(config).fit(prices, verbose=False, on_epoch=report)
-        evaluation = forecaster.evaluate(prices)
-        fitted.append(Fitted(cell, forecaster, evaluation, time.perf_counter() - start))
+        prepared = prepare_for(config, prices)
+        forecaster = Forecaster(config).fit(prices, prepared=prepared, verbose=False,
+                                            on_epoch=report)
+        evaluation = forecaster.evaluate(prices, prepared=prepared)
+        fitted.append(Fitted(cell, forecaster, prepared, evaluation,
+                             time.perf_counter() - start))
     return fitted
 
 
@@ -99,7 +107,7 @@ def write_run(folder: Path, prices: pd.DataFrame, fitted: list[Fitted],
         _draw_interval_charts(folder, prices, fitted)
     configs = {item.cell: item.forecaster.config.to_dict() for item in fitted}
     atomic_write_json(folder / "config.json", {**asked, "configs": configs})
-    prepared = fitted[0].forecaster.prepared_
+    prepared = fitted[0].prepared
     manifest = {
         "command": asked["command"], "name": asked["name"], "source": asked["source"],
         "created": datetime.now().isoformat(timespec="seconds"),
@@ -109,11 +117,18 @@ def write_run(folder: Path, prices: pd.DataFrame, fitted: list[Fitted],
         "split": _split_summary(prepared), "models": models,
         "best_model": _best_model(metrics, list(models)),
         "seconds": {item.cell: round(item.seconds, 2) for item in fitted},
+        "interrupted": interrupted(fitted),
         "reproducibility": {item.cell: item.forecaster.manifest_ for item in fitted},
     }
     write_manifest(folder, manifest)
     build_report(folder)
     return manifest
+
+
+def interrupted(fitted: list[Fitted]) -> dict[str, int]:
+    """The cells whose training Ctrl-C stopped, with the epochs they completed."""
+    return {item.cell: len(item.forecaster.history_) for item in fitted
+            if item.forecaster.stop_reason_ == "interrupted"}
 
 
 def _combined_metrics(fitted: list[Fitted]) -> pd.DataFrame:
@@ -157,7 +172,7 @@ def _draw_training_charts(folder: Path, prices: pd.DataFrame, fitted: list[Fitte
                           predictions: pd.DataFrame) -> None:
     from lstmlab import charts
 
-    prepared = fitted[0].forecaster.prepared_
+    prepared = fitted[0].prepared
     spans = {name: (span["first"], span["last"]) for name, span in prepared.split_dates.items()}
     series = prices[prepared.spec.target_column].rename(prepared.spec.target_column)
     charts.save_figure(charts.price_chart(series, spans), chart_stem(folder, "prices"))

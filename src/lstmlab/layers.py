@@ -24,6 +24,7 @@ from torch import Tensor, nn
 from lstmlab.cells import GRUCell, LSTMCell, RNNCell, _Cell
 from lstmlab.errors import ConfigError, DataError
 from lstmlab.validation import require_int
+from lstmlab.vocabulary import CELLS
 
 __all__ = ["GRU", "LSTM", "RNN", "RecurrentLayer", "make_layer"]
 
@@ -213,7 +214,7 @@ class GRU(RecurrentLayer):
     _fused_op = staticmethod(torch._VF.gru)
 
 
-_LAYERS: dict[str, type[RecurrentLayer]] = {"rnn": RNN, "lstm": LSTM, "gru": GRU}
+_LAYERS: dict[str, type[RecurrentLayer]] = dict(zip(CELLS, (RNN, LSTM, GRU), strict=True))
 
 
 def make_layer(

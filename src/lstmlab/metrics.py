@@ -39,6 +39,7 @@ from scipy import stats
 from lstmlab.errors import DataError
 from lstmlab.stats import diebold_mariano
 from lstmlab.validation import require_paired, require_series
+from lstmlab.vocabulary import METRIC_NAMES
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -54,10 +55,6 @@ __all__ = [
     "oos_r2",
 ]
 
-METRIC_NAMES: tuple[str, ...] = (
-    "rmse", "mae", "mape", "smape", "mase", "r2",
-    "directional_accuracy", "direction_p_value", "dm_stat", "dm_p_value",
-)
 
 
 def _direction_hits(
@@ -237,7 +234,7 @@ def metrics_table(rows: Mapping[tuple[str, str], Mapping[str, float]]) -> pd.Dat
 
     for key in rows:
         if not (isinstance(key, tuple) and len(key) == 2):
-            raise ValueError(f"metrics_table keys must be (split, model) pairs, got {key!r}")
+            raise DataError(f"metrics_table keys must be (split, model) pairs, got {key!r}")
     extra = [name for row in rows.values() for name in row if name not in METRIC_NAMES]
     columns = [*METRIC_NAMES, *dict.fromkeys(extra)]
     index = pd.MultiIndex.from_arrays([[key[0] for key in rows], [key[1] for key in rows]],

@@ -32,7 +32,9 @@ def extend_frame(frame: pd.DataFrame, block: np.ndarray) -> pd.DataFrame:
                          columns=frame.columns, dtype=np.float64)
     for column in frame.columns:
         extra[column] = block if column != "volume" else float(frame[column].iloc[-1])
-    return pd.concat([frame, extra])
+    extended = pd.concat([frame, extra])
+    extended.attrs = frame.attrs  # still the checked frame: no need to load it again
+    return extended
 
 
 def point_path(model: nn.Module, spec: WindowSpec, frame: pd.DataFrame, steps: int

@@ -6,13 +6,16 @@ A model file is a plain `safetensors <https://github.com/huggingface/safetensors
   on a GPU loads on a CPU-only machine;
 - the header's string metadata holds, each as a JSON string under ``lstmlab.<key>``, the caller's
   parts plus ``format_version`` and ``lstmlab_version``, which this module adds. ``config`` and
-  ``manifest`` are required; the forecaster adds ``spec`` (features, fitted scalers, window
-  settings), its uncertainty band and its history;
+  ``manifest`` are required; a forecaster (:func:`save_forecaster`) adds ``spec`` (features,
+  fitted scalers, window settings), its uncertainty band, its history and how training ended;
 - ``lstmlab.sha256`` is a SHA-256 over every tensor (name, dtype, shape, bytes, in name order)
   and every metadata part, so a tampered or corrupted file is refused.
 
 Loading reads the header by hand first (so that any non-safetensors file, a pickle included,
 gets a clear :class:`~lstmlab.errors.ModelFileError`) and never unpickles anything.
+
+:data:`FORMAT_VERSION` is lstmlab's one format version: model files and run directories
+(:mod:`lstmlab.runs`) carry it, and it is bumped when either changes incompatibly.
 """
 
 from __future__ import annotations
@@ -21,17 +24,24 @@ import hashlib
 import json
 import os
 import struct
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lstmlab._version import __version__
-from lstmlab.errors import ModelFileError
+from lstmlab.errors import ConfigError, ModelFileError
 from lstmlab.fileio import atomic_path
 
 if TYPE_CHECKING:
+    import pandas as pd
     import torch
+    from torch import nn
 
-__all__ = ["FORMAT_VERSION", "REQUIRED_META", "load_model", "read_meta", "save_model"]
+    from lstmlab.config import ForecastConfig
+    from lstmlab.data import WindowSpec
+
+__all__ = ["FORMAT_VERSION", "REQUIRED_META", "SavedForecaster", "load_forecaster", "load_model",
+           "save_forecaster", "save_model"]
 
 FORMAT_VERSION = 1
 REQUIRED_META = ("config", "manifest")
@@ -53,7 +63,8 @@ def save_model(path: str | os.PathLike[str], state_dict: dict[str, torch.Tensor]
 
     missing = [key for key in REQUIRED_META if key not in meta]
     if missing:
-        raise ValueError(f"save_model: meta lacks required keys {missing}")
+        raise ConfigError(f"save_model: meta lacks required keys {missing}; pass at least "
+                          f"{list(REQUIRED_META)}")
     parts = {key: value for key, value in meta.items() if key not in _OWN_META}
     parts.update(format_version=FORMAT_VERSION, lstmlab_version=__version__)
     header = {_PREFIX + key: json.dumps(value, sort_keys=True) for key, value in parts.items()}
@@ -65,8 +76,7 @@ def save_model(path: str | os.PathLike[str], state_dict: dict[str, torch.Tensor]
     return Path(path)
 
 
-def load_model(path: str | os.PathLike[str],
-               map_location: str = "cpu") -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
+def load_model(path: str | os.PathLike[str]) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
     """Read and validate a model file; return ``(state_dict, meta)``.
 
     Raises :class:`ModelFileError` naming the file and the problem when it is missing, not a
@@ -89,15 +99,58 @@ def load_model(path: str | os.PathLike[str],
             f"model file {file} fails its checksum: its weights or settings were changed or "
             f"corrupted after it was saved; {_RETRAIN}"
         )
-    if map_location != "cpu":
-        tensors = {name: t.to(map_location) for name, t in tensors.items()}
     return tensors, meta
 
 
-def read_meta(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """Return a model file's metadata parts without loading its weights (no checksum check)."""
-    file = Path(path)
-    return _parse_meta(file, _lstmlab_metadata(file, _read_header(file)))
+@dataclass(frozen=True)
+class SavedForecaster:
+    """What a fitted :class:`~lstmlab.forecaster.Forecaster` saves and gets back on load."""
+
+    config: ForecastConfig
+    spec: WindowSpec
+    model: nn.Module
+    band: list[list[float]]  # per horizon step, [low, high] quantiles of the log errors
+    history: pd.DataFrame  # training history, columns of lstmlab.training.HISTORY_COLUMNS
+    manifest: dict[str, Any]  # reproducibility manifest (lstmlab.manifest)
+    best_epoch: int | None = None
+    stop_reason: str | None = None
+    calibration: dict[str, Any] | None = None  # BandCalibration.to_dict(); None before it existed
+    calibrated_until: str | None = None  # ISO date of the last calibration window
+
+
+def save_forecaster(path: str | os.PathLike[str], saved: SavedForecaster) -> Path:
+    """Write a forecaster's weights and parts as one model file, atomically."""
+    meta = {"config": saved.config.to_dict(), "spec": saved.spec.to_dict(), "band": saved.band,
+            "manifest": saved.manifest, "best_epoch": saved.best_epoch,
+            "stop_reason": saved.stop_reason, "history": saved.history.to_dict(orient="list"),
+            "calibration": saved.calibration, "calibrated_until": saved.calibrated_until}
+    return save_model(path, saved.model.state_dict(), meta)
+
+
+def load_forecaster(path: str | os.PathLike[str], device: str = "cpu") -> SavedForecaster:
+    """Read a file written by :func:`save_forecaster`, checking every part, onto ``device``."""
+    import pandas as pd
+
+    from lstmlab.config import ForecastConfig
+    from lstmlab.data import WindowSpec
+    from lstmlab.pipeline import build_model
+    from lstmlab.runtime import resolve_device
+    from lstmlab.training import HISTORY_COLUMNS
+
+    state, meta = load_model(path)
+    try:
+        config = ForecastConfig.from_dict({**meta["config"], "device": device})
+        spec = WindowSpec.from_dict(meta["spec"])
+        model = build_model(config, len(spec.features))
+        model.load_state_dict(state, strict=True)
+        band = [[float(a), float(b)] for a, b in meta["band"]]
+        history = pd.DataFrame(meta["history"], columns=HISTORY_COLUMNS)
+    except (KeyError, TypeError, ValueError, RuntimeError) as exc:
+        raise ModelFileError(f"{path}: the saved model is inconsistent ({exc}); it may have "
+                             "been edited or written by another program") from None
+    return SavedForecaster(config, spec, model.to(resolve_device(device)).eval(), band, history,
+                           meta["manifest"], meta.get("best_epoch"), meta.get("stop_reason"),
+                           meta.get("calibration"), meta.get("calibrated_until"))
 
 
 def _digest(tensors: dict[str, torch.Tensor], header: dict[str, str]) -> str:

@@ -18,38 +18,23 @@ from typing import TYPE_CHECKING, Any
 
 from lstmlab.fileio import atomic_write_text
 from lstmlab.runs import Run, chart_stem, read_run
+from lstmlab.vocabulary import (
+    EVALUATED_SPLITS,
+    INTERVAL_METRICS,
+    METRICS,
+    SPLIT_LABELS,
+    SPLITS,
+    Metric,
+    display_name,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = ["build_report", "display_name", "render_page", "render_report", "section", "verdict"]
 
-_NAMES = {"rnn": "Simple RNN", "lstm": "LSTM", "gru": "GRU", "naive": "Naive (tomorrow = today)",
-          "drift": "Drift", "moving_average": "Moving average",
-          "mean_return": "Mean return"}
-# column -> (heading, format, which way is better: -1 lower, +1 higher, 0 not ranked)
-_COLUMNS = {
-    "rmse": ("RMSE", "{:,.2f}", -1), "mae": ("MAE", "{:,.2f}", -1),
-    "mape": ("MAPE", "{:.2f}%", -1), "smape": ("sMAPE", "{:.2f}%", -1),
-    "mase": ("MASE", "{:.3f}", -1), "r2": ("R²", "{:.3f}", 1),
-    "directional_accuracy": ("Direction", "{:.1%}", 1),
-    "direction_p_value": ("p (dir.)", "{:.3f}", 0),
-    "dm_stat": ("DM stat", "{:.2f}", 0), "dm_p_value": ("p (DM)", "{:.3f}", 0),
-}
-_INTERVAL_COLUMNS = {
-    "coverage": ("Coverage", "{:.1%}", 0), "width": ("Width", "{:,.2f}", -1),
-    "width_pct": ("Width %", "{:.2f}%", -1), "interval_score": ("Interval score", "{:,.2f}", -1),
-    "split_coverage": ("Split coverage", "{:.1%}", 0),
-    "split_interval_score": ("Split int. score", "{:,.2f}", -1),
-    "pinball": ("Pinball", "{:,.3f}", -1), "crps": ("CRPS", "{:,.3f}", -1),
-}
 _CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
 _STYLE = (Path(__file__).with_name("report.css")).read_text(encoding="utf-8")
-
-
-def display_name(model: str) -> str:
-    """Human name of a cell or baseline (``lstm`` -> ``LSTM``, ``naive`` -> ``Naive (...)``)."""
-    return _NAMES.get(model, model.replace("_", " ").capitalize())
 
 
 def build_report(run_dir: str | os.PathLike[str]) -> Path:
@@ -112,14 +97,24 @@ def _summary(run: Run, metrics: pd.DataFrame) -> str:
     best = run.manifest["best_model"]
     rows = [("Data", f"{escape(str(run.manifest['source']))}: {data['rows']:,} trading days, "
                      f"{data['first']} to {data['last']} ({escape(data['target_column'])})")]
-    for part, label in (("train", "Train"), ("val", "Validation"), ("test", "Test")):
+    for part in SPLITS:
         info = split[part]
-        rows.append((label, f"{info['first']} to {info['last']} · {info['windows']:,} windows"))
+        rows.append((SPLIT_LABELS[part],
+                     f"{info['first']} to {info['last']} · {info['windows']:,} windows"))
     rows.append(("Models", ", ".join(display_name(c) for c in run.cells)))
     rows.append(("Best model", f"<strong>{display_name(best)}</strong> "
                                f"(lowest validation RMSE)"))
+    for cell, epochs in _interrupted(run).items():
+        rows.append(("Interrupted", f"training of {display_name(cell)} was stopped by Ctrl-C "
+                                    f"after {epochs} epochs; the best weights so far are kept"))
     items = "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in rows)
     return f'<dl class="facts">{items}</dl><p class="verdict">{verdict(metrics, best)}</p>'
+
+
+def _interrupted(run: Run) -> dict[str, int]:
+    """Cells whose training was interrupted, with their epochs (runs before 0.2 lack it)."""
+    stopped = run.manifest.get("interrupted") or {}
+    return {str(c): int(n) for c, n in stopped.items()} if isinstance(stopped, dict) else {}
 
 
 def verdict(metrics: pd.DataFrame, best: str) -> str:
@@ -181,12 +176,12 @@ def _grid(figures: list[str]) -> str:
 
 
 def _metrics_tables(run: Run, metrics: pd.DataFrame) -> str:
-    columns = [c for c in _COLUMNS if c in metrics.columns]
+    columns = [c for c in METRICS if c in metrics.columns]
     tables = []
-    for split, label in (("test", "Test"), ("val", "Validation")):
+    for split in reversed(EVALUATED_SPLITS):  # test first: it is the headline
         rows = metrics[metrics["split"] == split]
         if len(rows):
-            tables.append(f"<h3>{label}</h3>" + _metrics_table(rows, columns, run))
+            tables.append(f"<h3>{SPLIT_LABELS[split]}</h3>" + _metrics_table(rows, columns, run))
     note = ("<p class=note>RMSE and MAE in price units; MASE is relative to the naive forecast "
             "(below 1 beats it); p (dir.) tests the direction hit rate against a coin, p (DM) the "
             "squared errors against the naive forecast. Best value per column in bold.</p>")
@@ -195,7 +190,7 @@ def _metrics_tables(run: Run, metrics: pd.DataFrame) -> str:
 
 def _interval_section(run: Run, metrics: pd.DataFrame) -> str:
     """Interval scores on test, then fan, coverage and PIT charts; '' for runs without bands."""
-    columns = [c for c in _INTERVAL_COLUMNS if c in metrics.columns]
+    columns = [c for c in INTERVAL_METRICS if c in metrics.columns]
     rows = metrics[metrics["split"] == "test"]
     if not columns or rows[columns].isna().all().all():
         return ""
@@ -210,20 +205,20 @@ def _interval_section(run: Run, metrics: pd.DataFrame) -> str:
                for kind, caption in (("fan", "test forecasts with 50/80/90% bands"),
                                      ("coverage", "rolling coverage on the test period"))]
     pit = _figure(run, "pit", None, "PIT histograms on the test period")
-    return _metrics_table(rows, columns, run, _INTERVAL_COLUMNS) + note + _grid([*figures, pit])
+    return (_metrics_table(rows, columns, run, INTERVAL_METRICS) + note
+            + _grid([*figures, pit]))
 
 
 def _metrics_table(rows: pd.DataFrame, columns: list[str], run: Run,
-                   formats: dict[str, tuple[str, str, int]] | None = None) -> str:
-    formats = formats or _COLUMNS
-    best_values = {c: _best(rows[c], formats[c][2]) for c in columns if formats[c][2]}
-    head = "".join(f"<th>{formats[c][0]}</th>" for c in columns)
+                   table: dict[str, Metric] = METRICS) -> str:
+    best_values = {c: _best(rows[c], table[c].better) for c in columns if table[c].better}
+    head = "".join(f"<th>{table[c].heading}</th>" for c in columns)
     body = []
     for _, row in rows.iterrows():
         model = row["model"]
         kind = "best" if model == run.manifest["best_model"] else (
             "model" if model in run.cells else "baseline")
-        cells = "".join(_cell(row[c], formats[c][1], best_values.get(c)) for c in columns)
+        cells = "".join(_cell(row[c], table[c], best_values.get(c)) for c in columns)
         badge = ' <span class="badge">best</span>' if kind == "best" else ""
         body.append(f'<tr class="{kind}"><th>{escape(display_name(model))}{badge}</th>'
                     f"{cells}</tr>")
@@ -236,10 +231,10 @@ def _best(values: pd.Series, direction: int) -> float:
     return (finite.min() if direction < 0 else finite.max()) if len(finite) else math.nan
 
 
-def _cell(value: Any, fmt: str, best: float | None) -> str:
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+def _cell(value: Any, metric: Metric, best: float | None) -> str:
+    text = metric.show(value)
+    if text == "–":
         return '<td class="na">–</td>'
-    text = fmt.format(value)
     return f"<td><strong>{text}</strong></td>" if value == best else f"<td>{text}</td>"
 
 

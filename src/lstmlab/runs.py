@@ -32,16 +32,20 @@ from typing import TYPE_CHECKING, Any
 
 from lstmlab._version import __version__
 from lstmlab.errors import ConfigError, ModelFileError
-from lstmlab.fileio import atomic_write_json, atomic_write_text
+from lstmlab.fileio import atomic_write_json, atomic_write_text, fsync_folder
+from lstmlab.persist import FORMAT_VERSION
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["RUN_FORMAT", "Run", "chart_stem", "default_run_name", "new_run", "read_run",
-           "run_path", "source_stem", "write_manifest", "write_table"]
+__all__ = ["Run", "chart_stem", "check_run_name", "default_run_name", "new_run",
+           "read_run", "remove_stale_partials", "run_path", "source_stem", "write_manifest",
+           "write_table"]
 
-RUN_FORMAT = 1
 _KIND = "lstmlab-run"
+_PARTIAL = ".partial"
+_LOCK = ".lock"
+_FORMULA_STARTS = frozenset("=+-@\t\r")
 _WHAT_TO_PASS = "pass a folder written by `lstmlab train` or `lstmlab compare` (under runs/)"
 
 
@@ -57,11 +61,21 @@ def default_run_name(source: str, command: str, now: datetime | None = None) -> 
     return f"{source_stem(source)}-{command}-{stamp}"
 
 
+def check_run_name(name: str) -> str:
+    """``name`` if it is a plain folder name; a :class:`ConfigError` for one that would leave
+    the output folder (a path separator, ``..``) or hide the run (a leading dot)."""
+    if (not name or name.startswith(".") or ".." in name or "\0" in name
+            or any(sep in name for sep in "/\\")):
+        raise ConfigError(f"run name {name!r} must be a plain folder name (no path separator, "
+                          f"no '..', no leading dot); choose another --name")
+    return name
+
+
 def run_path(out_dir: str | os.PathLike[str], name: str, *, unique: bool = False) -> Path:
     """``out_dir/name`` if no such folder exists yet; else an error, or with ``unique=True``
-    the first free ``name-2``, ``name-3``...
+    the first free ``name-2``, ``name-3``... ``name`` must pass :func:`check_run_name`.
     """
-    path = Path(out_dir) / name
+    path = Path(out_dir) / check_run_name(name)
     if not path.exists():
         return path
     if not unique:
@@ -83,8 +97,10 @@ def new_run(path: str | os.PathLike[str]) -> Iterator[Path]:
     final = run_path(Path(path).parent, Path(path).name)
     try:
         final.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".partial",
+        remove_stale_partials(final.parent)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=_PARTIAL,
                                     dir=final.parent))
+        lock = _hold_lock(tmp)
     except OSError as err:
         raise ConfigError(f"cannot write a run directory under {final.parent}: "
                           f"{err.strerror or err}; choose a writable folder with --out") from err
@@ -92,9 +108,52 @@ def new_run(path: str | os.PathLike[str]) -> Iterator[Path]:
         yield tmp
         tmp.chmod(0o755)  # mkdtemp makes it private to the user
         run_path(final.parent, final.name)  # still free? (another process may have taken it)
+        (tmp / _LOCK).unlink(missing_ok=True)
         os.rename(tmp, final)
+        fsync_folder(final.parent)
     finally:
+        if lock is not None:
+            os.close(lock)
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _hold_lock(folder: Path) -> int | None:
+    """Lock ``folder/.lock`` for as long as this process lives (the kernel drops the lock when
+    the process dies, even by ``kill -9``); ``None`` where ``fcntl`` is missing (Windows)."""
+    try:
+        import fcntl
+    except ImportError:
+        return None
+    fd = os.open(folder / _LOCK, os.O_WRONLY | os.O_CREAT, 0o600)
+    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    return fd
+
+
+def remove_stale_partials(folder: Path) -> list[Path]:
+    """Remove the temporary run folders in ``folder`` left by killed runs; return them.
+
+    A temporary folder is stale when no process holds its lock: its run was killed. One of a
+    run still going is locked and kept. Where locks are not available nothing is removed.
+    """
+    try:
+        import fcntl
+    except ImportError:
+        return []
+    removed = []
+    for partial in folder.glob(f".*{_PARTIAL}"):
+        try:
+            fd = os.open(partial / _LOCK, os.O_RDONLY)
+        except OSError:  # no lock yet (being created) or not ours: leave it
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:  # held: that run is alive
+            continue
+        finally:
+            os.close(fd)
+        shutil.rmtree(partial, ignore_errors=True)
+        removed.append(partial)
+    return removed
 
 
 def chart_stem(run_dir: Path, kind: str, cell: str | None = None) -> Path:
@@ -103,13 +162,34 @@ def chart_stem(run_dir: Path, kind: str, cell: str | None = None) -> Path:
 
 
 def write_table(run_dir: Path, name: str, frame: pd.DataFrame, *, index: bool = False) -> Path:
-    """Write ``frame`` as ``run_dir/name`` (CSV) atomically."""
-    return atomic_write_text(run_dir / name, frame.to_csv(index=index))
+    """Write ``frame`` as ``run_dir/name`` (CSV) atomically.
+
+    Text cells that a spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``,
+    ``@``, a tab or a carriage return; a file name can carry one into a table) get a leading
+    ``'``, so they show as text. Numbers are written as they are.
+    """
+    return atomic_write_text(run_dir / name, _defused(frame).to_csv(index=index))
+
+
+def _defused(frame: pd.DataFrame) -> pd.DataFrame:
+    import pandas as pd
+
+    text = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])
+            and not pd.api.types.is_datetime64_any_dtype(frame[c])]
+    if not text:
+        return frame
+    out = frame.copy()
+    for column in text:
+        values = out[column]
+        risky = values.map(lambda v: isinstance(v, str) and v[:1] in _FORMULA_STARTS)
+        out[column] = values.where(~risky.astype(bool), "'" + values.astype("string"))
+    return out
 
 
 def write_manifest(run_dir: Path, manifest: dict[str, Any]) -> Path:
-    """Write ``manifest.json``, stamped with the run format and lstmlab version."""
-    stamped = {"kind": _KIND, "format_version": RUN_FORMAT, "lstmlab_version": __version__,
+    """Write ``manifest.json``, stamped with the format version (:mod:`lstmlab.persist`) and
+    the lstmlab version."""
+    stamped = {"kind": _KIND, "format_version": FORMAT_VERSION, "lstmlab_version": __version__,
                **manifest}
     return atomic_write_json(run_dir / "manifest.json", stamped)
 
@@ -160,11 +240,11 @@ def read_run(path: str | os.PathLike[str]) -> Run:
     if manifest.get("kind") != _KIND:
         raise ModelFileError(f"{folder / 'manifest.json'} is not an lstmlab run manifest; "
                              f"{_WHAT_TO_PASS}")
-    if manifest.get("format_version") != RUN_FORMAT:
+    if manifest.get("format_version") != FORMAT_VERSION:
         raise ModelFileError(
             f"run {folder} has run format {manifest.get('format_version')!r} (lstmlab "
             f"{manifest.get('lstmlab_version')}); this lstmlab {__version__} reads format "
-            f"{RUN_FORMAT}: use that lstmlab version or re-run the training"
+            f"{FORMAT_VERSION}: use that lstmlab version or re-run the training"
         )
     return Run(folder, manifest, _read_json(folder, "config.json"))
 

@@ -117,8 +117,20 @@ def test_notes_carry_the_loading_notes(synthetic):
     )
 
 
-def test_prepare_accepts_a_path(tsla_csv, tsla):
-    assert torch.equal(prepare(tsla_csv).test.y, prepare(tsla).test.y)
+def test_prepare_still_accepts_a_path_with_a_deprecation_warning(tsla_csv, tsla):
+    with pytest.warns(DeprecationWarning, match=r"prepare\(\) takes the DataFrame"):
+        from_path = prepare(tsla_csv)
+    assert torch.equal(from_path.test.y, prepare(tsla).test.y)
+
+
+def test_a_checked_frame_is_not_loaded_again(tsla, monkeypatch):
+    import lstmlab.data.load as load
+
+    calls = []
+    monkeypatch.setattr(load, "load_prices", lambda *a, **k: calls.append(a))
+    p = prepare(tsla.iloc[-400:])
+    latest_window(tsla, p)
+    assert calls == [] and len(p.test) > 0
 
 
 def test_latest_window_ends_at_the_last_row(tsla):
@@ -135,7 +147,7 @@ def test_latest_window_too_short(tsla):
     with pytest.raises(DataError) as caught:
         latest_window(tsla.iloc[:30], p)
     assert str(caught.value) == (
-        f"the DataFrame loaded from {tsla.attrs['source']} has 30 rows; a window needs "
+        f"{tsla.attrs['source']} has 30 rows; a window needs "
         "30 rows after 1 warm-up row(s), so at least 31"
     )
 
@@ -144,8 +156,8 @@ def test_series_too_short(tsla):
     with pytest.raises(DataError) as caught:
         prepare(tsla.iloc[:80], lookback=60, horizon=5)
     assert str(caught.value) == (
-        f"series too short: 80 rows with lookback 60, horizon 5 and 1 warm-up row(s) in the "
-        f"DataFrame loaded from {tsla.attrs['source']} and split (0.7, 0.15, 0.15) leave val, "
+        f"series too short: 80 rows with lookback 60, horizon 5 and 1 warm-up row(s) in "
+        f"{tsla.attrs['source']} and split (0.7, 0.15, 0.15) leave val, "
         "test without samples (a split needs 5 target row(s)); need at least 93 rows, or use a "
         "shorter lookback/horizon or more data"
     )
@@ -165,8 +177,7 @@ def test_series_too_short(tsla):
         (
             {"target_column": "adj_close"},
             DataError,
-            "target column 'adj_close' is not in the prices from the DataFrame loaded from "
-            "<source> (columns: ['open', "
+            "target column 'adj_close' is not in the prices from <source> (columns: ['open', "
             "'high', 'low', 'close', 'volume']); pick one",
         ),
     ],

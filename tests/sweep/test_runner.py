@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from lstmlab.errors import ConfigError, ModelFileError
+from lstmlab.errors import ConfigError
 from lstmlab.sweep import trial as trial_module
 from lstmlab.sweep.runner import run_sweep
 from lstmlab.sweep.store import load_results
@@ -58,11 +58,13 @@ def test_a_larger_sweep_reuses_the_trials_it_shares(tiny_dir, tmp_path, counted)
     assert len(counted) == 4 and [r.series for r in results] == ["AAA", "AAA", "BBB", "BBB"]
 
 
-def test_damaged_stored_result_is_named(tmp_path):
+def test_damaged_stored_result_is_named_and_skipped(tmp_path):
     (tmp_path / "results").mkdir()
     (tmp_path / "results" / "0123.json").write_text('{"key": ', encoding="utf-8")
-    with pytest.raises(ModelFileError, match=r"0123\.json is damaged .*delete it and rerun"):
-        load_results(tmp_path)
+    heard = []
+    assert load_results(tmp_path, lambda path, why: heard.append((path.name, why))) == {}
+    assert heard == [("0123.json", "JSONDecodeError: Expecting value: line 1 column 9 "
+                                   "(char 8)")]
 
 
 def test_stored_result_is_the_trial_result(tiny_dir, tmp_path):

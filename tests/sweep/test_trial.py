@@ -22,6 +22,23 @@ def test_key_is_stable_and_changes_with_any_setting(tiny_dir):
     assert first[0].run_name == f"aaa-rnn-{first[0].key[:10]}"
 
 
+def test_threads_option_reaches_pytorch_while_the_trial_trains(tiny_dir, tmp_path):
+    import dataclasses
+
+    import torch
+
+    trial = make_trials([str(tiny_dir / "AAA.csv")], cells=("lstm",))[0]
+    seen: list[int] = []
+    before = torch.get_num_threads()
+    options = dataclasses.replace(FAST, threads=2)
+    result = run_trial(trial, tmp_path, options,
+                       on_epoch=lambda cell, record: seen.append(torch.get_num_threads()))
+    assert result.status == "ok", result.message
+    assert seen == [2, 2]  # before the fix, the config's num_threads (1) won
+    assert torch.get_num_threads() == before
+    assert result.key == trial.key  # the thread count is not part of the trial's identity
+
+
 def test_trial_writes_a_run_and_summarises_it(tiny_dir, tmp_path):
     trial = make_trials([str(tiny_dir / "AAA.csv")], cells=("lstm",))[0]
     result = run_trial(trial, tmp_path, FAST)

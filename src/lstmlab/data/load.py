@@ -7,22 +7,26 @@ numbers and dates, and :mod:`lstmlab.data.sources` for how a ticker is found.
 
 from __future__ import annotations
 
-import io
+import codecs
+import csv
 import os
+import warnings
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from lstmlab.data.parse import Where, normalize_header, parse_table
+from lstmlab.data.parse import Where, needed_columns, normalize_header, parse_table
 from lstmlab.data.sources import resolve_source
 from lstmlab.data.validate import validate_table
 from lstmlab.errors import DataError
 
-__all__ = ["load_prices", "read_table"]
+__all__ = ["MAX_CELL_CHARS", "MAX_HEADER_BYTES", "as_prices", "load_prices", "read_table"]
 
 _DELIMITERS = (",", ";", "\t")
+MAX_CELL_CHARS = 100  # the longest date or price cell read ("2020-01-02T00:00:00+00:00" is 25)
+MAX_HEADER_BYTES = 64 * 1024
 
 
 def load_prices(
@@ -58,6 +62,27 @@ def load_prices(
     return frame
 
 
+def as_prices(prices: Any, *, caller: str | None = None) -> pd.DataFrame:
+    """``prices`` itself when it is already a checked price frame, else :func:`load_prices` of it.
+
+    A checked frame is one that :func:`load_prices` returned, or a slice of one that is still
+    sorted by date: using it again costs nothing, so a command loads and checks its prices once,
+    at its entry point, and passes the frame down. Any other DataFrame is checked here. With
+    ``caller`` (a function of the data pipeline), a path or ticker is still loaded but with a
+    ``DeprecationWarning``: those functions take a frame from :func:`load_prices`.
+    """
+    if isinstance(prices, pd.DataFrame):
+        index = prices.index
+        checked = ("source" in prices.attrs and isinstance(index, pd.DatetimeIndex)
+                   and index.is_monotonic_increasing and index.is_unique)
+        return prices if checked else load_prices(prices)
+    if caller is not None:
+        warnings.warn(f"{caller}() takes the DataFrame that load_prices() returns; passing a "
+                      f"path or ticker is deprecated: call load_prices() once and pass the frame",
+                      DeprecationWarning, stacklevel=3)
+    return load_prices(prices)
+
+
 def _frame_name(frame: pd.DataFrame) -> str:
     """``the DataFrame``, or ``the DataFrame loaded from <file>`` for a frame we loaded."""
     source = frame.attrs.get("source")
@@ -74,30 +99,93 @@ def _frame_notes(resolved: Path | pd.DataFrame) -> list[str]:
 
 
 def read_table(path: Path) -> pd.DataFrame:
-    """Every cell of the CSV at ``path`` as text; the index is the data row's position.
+    """The columns of the CSV at ``path`` that loading needs; the index is the data row's
+    position.
 
-    Blank lines are dropped but still counted, so positions map to line numbers (line =
-    position + 2, the header being line 1).
+    pandas' C parser reads the file: price columns straight into numbers (text only where a
+    value is not a plain number), dates as text, and every other column as a category, so a
+    wide file or a huge cell in an unused column costs little memory. The header is read
+    alone, line by line. Blank lines are dropped but still counted, so positions map to line
+    numbers (line = position + 2, the header being line 1; blank lines above it not counted).
     """
-    try:
-        text = path.read_bytes().decode("utf-8-sig")  # -sig strips a byte-order mark
-    except UnicodeDecodeError as exc:
-        raise DataError(f"{path} is not UTF-8 text ({exc.reason} at byte {exc.start}); "
-                        "save it as UTF-8 CSV") from None
-    if not text.strip():
-        raise DataError(f"{path} is empty; expected a CSV with a header and one row per date")
-    header = text.lstrip().splitlines()[0]
+    skipped, header = _read_header(path)
     delimiter = max(_DELIMITERS, key=header.count)
+    names = next(csv.reader([header], delimiter=delimiter))
+    where = Where(str(path))
+    date, used = needed_columns(pd.Index(names), where)
+    kinds: dict[int, Any] = {i: "category" for i in range(len(names)) if i not in used}
+    kinds[date] = str
     try:
-        raw = pd.read_csv(io.StringIO(text.lstrip()), sep=delimiter, dtype=str,
-                          keep_default_na=False, skip_blank_lines=False)
-    except pd.errors.ParserError as exc:
-        raise DataError(f"{path} is not a well-formed CSV: {exc}") from None
-    cells = raw.fillna("").to_numpy(dtype=str)
-    raw = raw.loc[~(np.char.strip(cells) == "").all(axis=1)]  # blank lines
+        table = pd.read_csv(path, sep=delimiter, header=0, names=range(len(names)), dtype=kinds,
+                            keep_default_na=False, na_values=[""], skip_blank_lines=False,
+                            skiprows=skipped, encoding="utf-8-sig", engine="c")
+    except UnicodeDecodeError:
+        raise _not_utf8(path) from None
+    except (pd.errors.ParserError, ValueError) as exc:
+        raise DataError(f"{path} is not a well-formed CSV: {_first_line(exc)}") from None
+    blank = pd.concat([_blank(table[c]) for c in table.columns], axis=1).all(axis=1)
+    raw = table.loc[~blank, used]
+    raw.columns = [names[i] for i in used]
     if raw.empty:
         raise DataError(f"{path} has a header but no data rows; expected one row per date")
+    _check_cell_lengths(raw, where)
     return raw
+
+
+def _blank(column: pd.Series) -> pd.Series:
+    """Cells that are empty or only spaces."""
+    if pd.api.types.is_object_dtype(column) or pd.api.types.is_string_dtype(column):
+        return column.isna() | column.astype("string").str.strip().eq("")
+    return column.isna()
+
+
+def _read_header(path: Path) -> tuple[int, str]:
+    """The number of blank lines before the header, and the header line (without BOM)."""
+    skipped = 0
+    with open(path, "rb") as handle:
+        while line := handle.readline(MAX_HEADER_BYTES + 1):
+            if len(line) > MAX_HEADER_BYTES:
+                raise DataError(f"the header line of {path} is longer than {MAX_HEADER_BYTES:,} "
+                                f"bytes; is it a price CSV?")
+            try:
+                text = line.decode("utf-8-sig" if skipped == 0 else "utf-8")
+            except UnicodeDecodeError:
+                raise _not_utf8(path) from None
+            if text.strip():
+                return skipped, text.rstrip("\r\n")
+            skipped += 1
+    raise DataError(f"{path} is empty; expected a CSV with a header and one row per date")
+
+
+def _not_utf8(path: Path) -> DataError:
+    """The error for a file that is not UTF-8, naming the first bad byte (found in chunks)."""
+    decoder, offset = codecs.getincrementaldecoder("utf-8")(), 0
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                return DataError(f"{path} is not UTF-8 text ({exc.reason} at byte "
+                                 f"{offset + exc.start}); save it as UTF-8 CSV")
+            offset += len(chunk)
+    return DataError(f"{path} is not UTF-8 text; save it as UTF-8 CSV")
+
+
+def _check_cell_lengths(raw: pd.DataFrame, where: Where) -> None:
+    """Refuse a date or price cell longer than :data:`MAX_CELL_CHARS` (no real one is)."""
+    for column in raw.columns:
+        if pd.api.types.is_numeric_dtype(raw[column]):
+            continue  # read as numbers: nothing long was kept
+        lengths = raw[column].astype("string").str.len().fillna(0).to_numpy()
+        if len(lengths) and lengths.max() > MAX_CELL_CHARS:
+            i = int(np.argmax(lengths > MAX_CELL_CHARS))
+            raise DataError(f"the {column!r} cell at {where.at(raw.index[i])} is "
+                            f"{int(lengths[i]):,} characters long; date and price cells are "
+                            f"at most {MAX_CELL_CHARS} characters: check the file")
+
+
+def _first_line(exc: Exception) -> str:
+    return next(iter(str(exc).strip().splitlines()), type(exc).__name__)
 
 
 def _table_from_frame(frame: pd.DataFrame, where: Where) -> pd.DataFrame:

@@ -16,7 +16,7 @@ import pandas as pd
 
 from lstmlab.errors import DataError
 
-__all__ = ["COLUMNS", "PRICE_COLUMNS", "Where", "parse_table"]
+__all__ = ["COLUMNS", "PRICE_COLUMNS", "Where", "needed_columns", "parse_table"]
 
 PRICE_COLUMNS = ("open", "high", "low", "close", "adj_close")
 COLUMNS = ("open", "high", "low", "close", "volume", "adj_close")  # output order
@@ -56,15 +56,10 @@ def parse_table(raw: pd.DataFrame, where: Where) -> pd.DataFrame:
     ``raw`` keeps the input's row positions in its index; they go to ``_pos`` so that later
     checks can name the line even after sorting.
     """
+    needed_columns(raw.columns, where)  # a date and a price column, each once
     names = _canonical_names(raw.columns, where)
     date_col = _date_column(raw.columns, names, where)
     found = [c for c in COLUMNS if c in names.values()]
-    if not any(c in PRICE_COLUMNS for c in found):
-        shown = ", ".join(str(c) for c in raw.columns)
-        raise DataError(
-            f"no usable price column in {where.name}: found columns [{shown}]; name at least one "
-            "of Open, High, Low, Close (or Close/Last), Adj Close"
-        )
     by_name = {canonical: original for original, canonical in names.items()}
     out = pd.DataFrame({"_pos": raw.index.to_numpy(dtype=np.int64)})
     out["date"] = _parse_dates(raw[date_col].reset_index(drop=True), raw.index, where)
@@ -72,6 +67,23 @@ def parse_table(raw: pd.DataFrame, where: Where) -> pd.DataFrame:
         values = raw[by_name[column]].reset_index(drop=True)
         out[column] = _parse_numbers(values, column, raw.index, out["date"], where)
     return out
+
+
+def needed_columns(columns: pd.Index, where: Where) -> tuple[int, list[int]]:
+    """Positions of the date column and of every column :func:`parse_table` reads (dates,
+    prices, volume), found from the header alone; the same :class:`DataError` as it for a
+    header without them."""
+    names = _canonical_names(columns, where)
+    date_col = _date_column(columns, names, where)
+    if not any(c in PRICE_COLUMNS for c in names.values()):
+        shown = ", ".join(str(c) for c in columns)
+        raise DataError(
+            f"no usable price column in {where.name}: found columns [{shown}]; name at least one "
+            "of Open, High, Low, Close (or Close/Last), Adj Close"
+        )
+    wanted = {date_col, *names}
+    return (list(columns).index(date_col),
+            [i for i, column in enumerate(columns) if column in wanted])
 
 
 def _canonical_names(columns: pd.Index, where: Where) -> dict[object, str]:

@@ -18,7 +18,7 @@ import pandas as pd
 import torch
 
 from lstmlab.data.features import feature_matrix
-from lstmlab.data.load import load_prices
+from lstmlab.data.load import as_prices
 from lstmlab.data.scale import SCALERS, Scaler, fit_scaler
 from lstmlab.data.split import SPLITS, plan_split
 from lstmlab.data.targets import check_target, future_prices, make_targets, targets_to_prices
@@ -126,12 +126,12 @@ class Prepared:
 
 
 def prepare(
-    prices: Any, *, target_column: str = "close", target: str = "log_return", horizon: int = 1,
-    lookback: int = 60, features: Sequence[str] = ("log_return",),
+    prices: pd.DataFrame, *, target_column: str = "close", target: str = "log_return",
+    horizon: int = 1, lookback: int = 60, features: Sequence[str] = ("log_return",),
     split: Sequence[Any] = (0.7, 0.15, 0.15), scaler: str = "standard",
     fitted: WindowSpec | None = None,
 ) -> Prepared:
-    """Build leak-free scaled windows from ``prices`` (anything :func:`load_prices` accepts).
+    """Build leak-free scaled windows from ``prices``, a frame from :func:`load_prices`.
 
     ``split`` is three fractions of the target rows or two dates ``(val_start, test_start)``;
     ``target`` is one of ``price``, ``return``, ``log_return``, ``change`` (see
@@ -141,7 +141,7 @@ def prepare(
     ``fitted`` (the ``spec`` of an earlier ``prepare``) reuses its scalers instead of fitting
     new ones, so that a trained model sees new data scaled exactly as its training data.
     """
-    frame = load_prices(prices)
+    frame = as_prices(prices, caller="prepare")
     _check_settings(frame, target_column, target, horizon, lookback, scaler)
     matrix, warmup = feature_matrix(frame, features, target_column)  # (n, F)
     context = (f"lookback {lookback}, horizon {horizon} and {warmup} warm-up row(s) in "
@@ -182,26 +182,26 @@ def _scaled_features(frame: pd.DataFrame, spec: WindowSpec) -> tuple[np.ndarray,
     return spec.scaler_x.transform(matrix), warmup
 
 
-def latest_window(prices: Any, spec: WindowSpec | Prepared) -> torch.Tensor:
+def latest_window(prices: pd.DataFrame, spec: WindowSpec | Prepared) -> torch.Tensor:
     """``(1, lookback, F)`` float32 scaled window ending at the last row of ``prices``.
 
     Use it to forecast beyond the data, with the settings and training scalers of ``spec`` (a
     :class:`WindowSpec`, or the :class:`Prepared` that holds one).
     """
     spec = spec.spec if isinstance(spec, Prepared) else spec
-    frame = load_prices(prices)
+    frame = as_prices(prices, caller="latest_window")
     scaled, _ = _scaled_features(frame, spec)
     n = len(frame)
     return window_view(scaled, range(n - 1, n), spec.lookback).contiguous()  # (1, L, F)
 
 
-def windows_for(prices: Any, spec: WindowSpec) -> Windows:
+def windows_for(prices: pd.DataFrame, spec: WindowSpec) -> Windows:
     """Every complete window of ``prices`` whose ``horizon`` targets lie in the data.
 
     Built with the training scalers of ``spec``, for predicting over a whole series; ``y`` holds
     the scaled true targets.
     """
-    frame = load_prices(prices)
+    frame = as_prices(prices, caller="windows_for")
     scaled, warmup = _scaled_features(frame, spec)
     origins = range(warmup + spec.lookback - 1, len(frame) - spec.horizon)
     if len(origins) == 0:

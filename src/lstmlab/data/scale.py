@@ -18,10 +18,9 @@ from typing import Any
 import numpy as np
 
 from lstmlab.errors import ConfigError, DataError
+from lstmlab.vocabulary import SCALERS
 
 __all__ = ["SCALERS", "Scaler", "fit_scaler"]
-
-SCALERS = ("standard", "minmax", "none")
 
 
 @dataclass(frozen=True, eq=False)

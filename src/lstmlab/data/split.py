@@ -18,10 +18,10 @@ import numpy as np
 import pandas as pd
 
 from lstmlab.errors import ConfigError, DataError
+from lstmlab.vocabulary import SPLITS
 
 __all__ = ["SPLITS", "plan_split", "split_origins"]
 
-SPLITS = ("train", "val", "test")
 _TOLERANCE = 1e-6
 
 

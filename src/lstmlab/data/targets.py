@@ -21,10 +21,9 @@ from __future__ import annotations
 import numpy as np
 
 from lstmlab.errors import ConfigError
+from lstmlab.vocabulary import TARGETS
 
 __all__ = ["TARGETS", "check_target", "future_prices", "make_targets", "targets_to_prices"]
-
-TARGETS = ("price", "return", "log_return", "change")
 
 
 def check_target(target: str) -> str:

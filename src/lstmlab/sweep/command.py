@@ -78,7 +78,8 @@ def sweep_command(
             raise ConfigError("--asha runs on Ray Tune; drop --sequential to use it")
         if not sequential:
             import_ray()  # before any work: say at once how to install it
-        trials = plan_trials(sources, cells.split(","), grid or [])
+        trials = plan_trials(sources, cells.split(","), grid or [],
+                             data_dir=str(data_dir) if data_dir else None)
         write_plan(_folder(out), trials, {"command": "sweep", "sources": list(sources),
                                           "cells": cells, "grid": grid or []})
         options = TrialOptions(str(data_dir) if data_dir else None, fill, threads, charts)

@@ -18,17 +18,35 @@ from typing import TYPE_CHECKING
 
 from lstmlab.runs import write_table
 from lstmlab.sweep.trial import TrialResult
+from lstmlab.vocabulary import BRIEF_METRICS, METRICS, format_metric
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["SELECTED_BY", "Leaderboard", "build_leaderboard", "format_leaderboard",
-           "write_leaderboard"]
+__all__ = ["BEST_COLUMNS", "SELECTED_BY", "Leaderboard", "build_leaderboard", "column_style",
+           "format_leaderboard", "write_leaderboard"]
 
 SELECTED_BY = "val_rmse"
+# the sweep's own columns; a trial's test metrics are `test_<metric>` (see vocabulary.METRICS)
+_COLUMNS = {
+    "series": ("Series", "{}"), "label": ("Configuration", "{}"),
+    "val_rmse": ("Val RMSE", "{:,.2f}"), "naive_test_rmse": ("Naive test RMSE", "{:,.2f}"),
+    "test_ratio": ("Test / naive", "{:.3f}"), "median_ratio": ("Median test / naive", "{:.3f}"),
+    "series_count": ("Series", "{}"), "wins": ("Best on", "{}"), "failed": ("Failed", "{}"),
+    "stopped": ("Stopped", "{}"), "status": ("Status", "{}"), "seconds": ("Seconds", "{:.1f}"),
+    "message": ("Message", "{}"),
+}
+TEST_COLUMNS = [f"test_{name}" for name in BRIEF_METRICS]
 BEST_COLUMNS = ["series", "label", "val_rmse", "test_rmse", "naive_test_rmse", "test_ratio",
-                "test_mae", "test_mase", "test_directional_accuracy", "test_dm_p_value",
-                "run_dir"]
+                *[c for c in TEST_COLUMNS if c != "test_rmse"], "run_dir"]
+
+
+def column_style(column: str) -> tuple[str, str]:
+    """``(heading, format)`` of a trial-table column: the sweep's own, or ``test_<metric>``."""
+    if column in _COLUMNS:
+        return _COLUMNS[column]
+    metric = METRICS[column.removeprefix("test_")]
+    return f"Test {metric.heading}", metric.format
 
 
 @dataclass(frozen=True)
@@ -95,23 +113,24 @@ def write_leaderboard(board: Leaderboard, sweep_dir: Path) -> list[Path]:
 def format_leaderboard(board: Leaderboard) -> str:
     """The leaderboard as plain text: best configuration per series, then per configuration,
     then the failed trials with their messages."""
-    best = board.best.assign(
-        test_ratio=board.best["test_ratio"].map("{:.3f}".format),
-        val_rmse=board.best["val_rmse"].map("{:,.2f}".format),
-        test_rmse=board.best["test_rmse"].map("{:,.2f}".format),
-        naive_test_rmse=board.best["naive_test_rmse"].map("{:,.2f}".format),
-    )[["series", "label", "val_rmse", "test_rmse", "naive_test_rmse", "test_ratio"]]
-    best.columns = ["series", "best configuration (lowest val RMSE)", "val RMSE", "test RMSE",
-                    "naive test RMSE", "test / naive"]
-    configs = board.configurations.assign(
-        median_ratio=board.configurations["median_ratio"].map("{:.3f}".format))
-    parts = ["Best configuration per series", _text(best), "",
+    best = _formatted(board.best, BEST_COLUMNS[:6])
+    configs = _formatted(board.configurations.rename(columns={"series": "series_count"}),
+                         ["label", "median_ratio", "series_count", "wins", "failed", "stopped"])
+    parts = ["Best configuration per series (lowest val RMSE)", _text(best), "",
              "Per configuration: median test RMSE / naive across series", _text(configs)]
     failed = board.trials[board.trials["status"] != "ok"]
     if len(failed):
         parts += ["", f"{len(failed)} trial(s) without a result:"]
         parts += [f"  {r.series} {r.label}: {r.status}: {r.message}" for r in failed.itertuples()]
     return "\n".join(parts)
+
+
+def _formatted(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """``columns`` of ``frame`` as text, under their headings (see :func:`column_style`)."""
+    styles = {c: column_style(c) for c in columns}
+    return frame.assign(**{c: frame[c].map(lambda v, f=fmt: format_metric(v, f))
+                           for c, (_, fmt) in styles.items()})[columns].rename(
+        columns={c: heading for c, (heading, _) in styles.items()})
 
 
 def _text(frame: pd.DataFrame) -> str:

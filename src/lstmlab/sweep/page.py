@@ -6,7 +6,6 @@ each trial's own report stays in its run directory and is linked from the trial 
 
 from __future__ import annotations
 
-import math
 from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -14,7 +13,8 @@ from typing import TYPE_CHECKING, Any
 from lstmlab._version import __version__
 from lstmlab.fileio import atomic_write_text
 from lstmlab.report import render_page, section
-from lstmlab.sweep.leaderboard import Leaderboard
+from lstmlab.sweep.leaderboard import BEST_COLUMNS, Leaderboard, column_style
+from lstmlab.vocabulary import format_metric
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -22,18 +22,6 @@ if TYPE_CHECKING:
 __all__ = ["MAX_LISTED", "leaderboard_sections", "write_sweep_report"]
 
 MAX_LISTED = 1000  # longer trial lists stay in trials.csv: the page must stay light to open
-
-# column -> (heading, format)
-_FORMATS = {
-    "series": ("Series", "{}"), "label": ("Configuration", "{}"),
-    "val_rmse": ("Val RMSE", "{:,.2f}"), "test_rmse": ("Test RMSE", "{:,.2f}"),
-    "naive_test_rmse": ("Naive test RMSE", "{:,.2f}"), "test_ratio": ("Test / naive", "{:.3f}"),
-    "test_mae": ("Test MAE", "{:,.2f}"), "test_mase": ("Test MASE", "{:.3f}"),
-    "test_directional_accuracy": ("Direction", "{:.1%}"), "test_dm_p_value": ("p (DM)", "{:.3f}"),
-    "median_ratio": ("Median test / naive", "{:.3f}"), "series_count": ("Series", "{}"),
-    "wins": ("Best on", "{}"), "failed": ("Failed", "{}"), "stopped": ("Stopped", "{}"),
-    "status": ("Status", "{}"), "seconds": ("Seconds", "{:.1f}"), "message": ("Message", "{}"),
-}
 
 # text columns are left-aligned, and a message may wrap
 _KINDS = {"series": "text", "label": "text", "status": "text", "message": "text wrap"}
@@ -61,7 +49,7 @@ def leaderboard_sections(board: Leaderboard) -> list[tuple[str, str, str]]:
     problems = board.trials[board.trials["status"] != "ok"]
     return [
         ("leaderboard", "Leaderboard: best configuration per series",
-         summary + _table(board.best, list(_FORMATS)[:10], link="run_dir")),
+         summary + _table(board.best, BEST_COLUMNS[:-1], link="run_dir")),
         ("configurations", "Configurations: median across series",
          _table(configs, ["label", "median_ratio", "series_count", "wins", "failed",
                           "stopped"])),
@@ -89,7 +77,7 @@ def _table(frame: pd.DataFrame, columns: list[str], link: str | None = None) -> 
     report."""
     shown = [c for c in columns if c in frame.columns]
     kinds = [_KINDS.get(c, "") for c in shown]
-    head = "".join(f'<th class="{k}">{_FORMATS[c][0]}</th>'
+    head = "".join(f'<th class="{k}">{column_style(c)[0]}</th>'
                    for c, k in zip(shown, kinds, strict=True))
     rows = []
     for record in frame.to_dict(orient="records"):
@@ -104,6 +92,4 @@ def _table(frame: pd.DataFrame, columns: list[str], link: str | None = None) -> 
 
 
 def _cell(value: Any, column: str) -> str:
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return "–"
-    return escape(_FORMATS[column][1].format(value))
+    return escape(format_metric(value, column_style(column)[1]))

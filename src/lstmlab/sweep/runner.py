@@ -10,7 +10,10 @@ arrive, so an interrupted sweep loses at most the trials that were running.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+import os
+import subprocess
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from types import ModuleType
@@ -23,13 +26,16 @@ from lstmlab.sweep.trial import Trial, TrialOptions, TrialResult, failed_result,
 if TYPE_CHECKING:
     from lstmlab.sweep.asha import AshaSettings
 
-__all__ = ["ENGINES", "connect", "import_ray", "run_sweep"]
+__all__ = ["ENGINES", "connect", "disconnect", "import_ray", "run_sweep"]
 
 ENGINES = ("ray", "sequential")
 RAY_MISSING = ("the sweep runs on Ray, which is not installed: pip install 'lstmlab[ray]' "
                "(or run the trials one by one in this process with --sequential)")
 
 ResultCallback = Callable[[TrialResult], None]
+_AUTH_MODE = "RAY_AUTH_MODE"
+_LOCAL_ONLY = "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"  # "0": a node address of 127.0.0.1
+_reaper: subprocess.Popen[bytes] | None = None  # the watchdog of the local Ray we started
 
 
 def import_ray() -> ModuleType:
@@ -44,22 +50,78 @@ def import_ray() -> ModuleType:
 def connect(address: str | None = None, cpus: int | None = None) -> bool:
     """Join the Ray cluster at ``address``, or start Ray here with ``cpus`` CPUs (default: all).
 
-    Does nothing if this process is already connected. Returns whether it connected, so the
-    caller knows to call ``ray.shutdown()``.
+    A local Ray listens on 127.0.0.1 only and is torn down if this process dies, even by
+    ``kill -9`` (:mod:`lstmlab.sweep.reaper`). Joining a cluster follows its token
+    authentication when a token is at hand (see :func:`_follow_token_auth`). Does nothing if
+    this process is already connected. Returns whether it connected, so the caller knows to
+    call ``ray.shutdown()``.
     """
+    global _reaper
     ray = import_ray()
     if ray.is_initialized():
         return False
     quiet = {"logging_level": logging.WARNING, "log_to_driver": False}
     try:
         if address:
+            _follow_token_auth()
             ray.init(address=address, **quiet)
         else:
-            ray.init(num_cpus=cpus, include_dashboard=False, **quiet)
-    except ConnectionError as err:
-        raise ConfigError(f"cannot join the Ray cluster at {address}: {err}; start one with "
-                          f"`ray start --head` and pass the address it prints") from err
+            with _loopback_only():
+                ray.init(num_cpus=cpus, include_dashboard=False, **quiet)
+            from lstmlab.sweep.reaper import watch
+
+            _reaper = watch()
+    except (ConnectionError, RuntimeError) as err:
+        raise ConfigError(
+            f"cannot join the Ray cluster at {address}: {str(err).strip()}; start one with "
+            f"`ray start --head` and pass the address it prints. A cluster started by `ray "
+            f"start` may require its token: set {_AUTH_MODE}=token and put the token in "
+            f"~/.ray/auth_token (or in RAY_AUTH_TOKEN)") from err
     return True
+
+
+def disconnect() -> None:
+    """``ray.shutdown()``, then let the watchdog of a local Ray go (nothing is left to end)."""
+    global _reaper
+    import_ray().shutdown()
+    if _reaper is not None:
+        _reaper.stdin.close()  # type: ignore[union-attr]
+        _reaper.wait()
+        _reaper = None
+
+
+def _follow_token_auth() -> None:
+    """Use token authentication with a cluster when a token is at hand and the user has not
+    chosen (``RAY_AUTH_MODE`` unset): ``ray start`` turns it on, but Ray's client side
+    follows it only for ``address="auto"``."""
+    if os.environ.get(_AUTH_MODE) is not None:
+        return
+    try:
+        from ray._private.authentication.authentication_token_setup import (
+            maybe_enable_token_auth_if_token_available,
+        )
+    except ImportError:  # another Ray version: the error message names the setting
+        return
+    maybe_enable_token_auth_if_token_available(warn_if_disabled=False)
+
+
+@contextmanager
+def _loopback_only() -> Iterator[None]:
+    """Make a local Ray use 127.0.0.1 as its node address, so every server it starts listens
+    on the loopback interface only (Ray's own choice on macOS and Windows)."""
+    from ray._private import ray_constants
+
+    saved = os.environ.get(_LOCAL_ONLY), getattr(ray_constants, "ENABLE_RAY_CLUSTER", True)
+    os.environ[_LOCAL_ONLY] = "0"  # inherited by the processes Ray starts
+    ray_constants.ENABLE_RAY_CLUSTER = False  # read when Ray picks the node address
+    try:
+        yield
+    finally:
+        ray_constants.ENABLE_RAY_CLUSTER = saved[1]
+        if saved[0] is None:
+            os.environ.pop(_LOCAL_ONLY, None)
+        else:
+            os.environ[_LOCAL_ONLY] = saved[0]
 
 
 def run_sweep(trials: Sequence[Trial], sweep_dir: Path, options: TrialOptions | None = None, *,
@@ -92,7 +154,10 @@ def run_sweep(trials: Sequence[Trial], sweep_dir: Path, options: TrialOptions | 
 
     if todo and engine == "sequential":
         for trial in todo:
-            record(run_trial(trial, sweep_dir, options))
+            result = run_trial(trial, sweep_dir, options)
+            record(result)
+            if result.status == "interrupted":  # Ctrl-C stops the sweep, as on Ray
+                raise KeyboardInterrupt
     elif todo:
         _on_ray(todo, sweep_dir, options, address, cpus, asha, record)
     return [done[trial.key] for trial in trials]
@@ -111,7 +176,7 @@ def _on_ray(todo: list[Trial], sweep_dir: Path, options: TrialOptions, address: 
             run_asha(todo, sweep_dir, options, asha, record)
     finally:
         if started:
-            ray.shutdown()
+            disconnect()
 
 
 def _run_tasks(ray: ModuleType, todo: list[Trial], sweep_dir: Path, options: TrialOptions,

@@ -18,26 +18,33 @@ folder reuses every trial it shares with earlier ones. Every file is written ato
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from lstmlab.errors import ModelFileError
 from lstmlab.fileio import atomic_write_json
 from lstmlab.sweep.trial import Trial, TrialResult
 
 __all__ = ["load_results", "pending", "save_result", "write_plan"]
 
 
-def load_results(sweep_dir: Path) -> dict[str, TrialResult]:
-    """Every stored result of the folder, by trial key (empty for a new folder)."""
+def load_results(sweep_dir: Path,
+                 on_damaged: Callable[[Path, str], None] | None = None) -> dict[str, TrialResult]:
+    """Every stored result of the folder, by trial key (empty for a new folder).
+
+    A damaged result file (cut short by a full disk, edited, or not one lstmlab wrote) is
+    skipped, so its trial runs again and overwrites it; ``on_damaged`` hears of each one.
+    """
     results = {}
     for path in sorted((sweep_dir / "results").glob("*.json")):
         try:
             result = TrialResult.from_dict(json.loads(path.read_text(encoding="utf-8")))
-        except (OSError, ValueError, TypeError) as err:
-            raise ModelFileError(f"stored trial result {path} is damaged ({err}); delete it and "
-                                 f"rerun the sweep to redo that trial") from err
+            if f"{result.key}.json" != path.name:
+                raise ValueError(f"it holds the result of trial {result.key}")
+        except (OSError, ValueError, TypeError, RecursionError) as err:
+            if on_damaged:
+                on_damaged(path, f"{type(err).__name__}: {str(err)[:200]}")
+            continue
         results[result.key] = result
     return results
 
@@ -50,10 +57,11 @@ def save_result(sweep_dir: Path, result: TrialResult) -> Path:
 def pending(trials: Sequence[Trial], done: dict[str, TrialResult],
             retry_failed: bool = False) -> list[Trial]:
     """The trials still to run: those without a stored result (and, with ``retry_failed``,
-    those whose stored result is a failure)."""
+    those whose stored result is a failure). An interrupted trial is always run again."""
     def finished(trial: Trial) -> bool:
         result = done.get(trial.key)
-        return result is not None and not (retry_failed and result.status == "failed")
+        return (result is not None and result.status != "interrupted"
+                and not (retry_failed and result.status == "failed"))
 
     return [trial for trial in trials if not finished(trial)]
 

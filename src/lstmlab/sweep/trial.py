@@ -24,15 +24,16 @@ from typing import TYPE_CHECKING, Any
 from lstmlab.errors import LstmlabError
 from lstmlab.runs import Run, new_run, read_run, source_stem
 from lstmlab.sweep.grid import Series, config_labels, expand_sources, parse_grid
+from lstmlab.vocabulary import BRIEF_METRICS
 
 if TYPE_CHECKING:
     from lstmlab.config import ForecastConfig
 
 __all__ = ["STATUSES", "Trial", "TrialOptions", "TrialResult", "failed_result", "plan_trials",
-           "run_trial", "summarise"]
+           "run_trial", "source_sha256", "summarise"]
 
-STATUSES = ("ok", "failed", "stopped")  # stopped: ended early by the ASHA scheduler
-_TEST_METRICS = ("rmse", "mae", "mape", "mase", "r2", "directional_accuracy", "dm_p_value")
+# stopped: ended early by the ASHA scheduler; interrupted: Ctrl-C, redone by the next run
+STATUSES = ("ok", "failed", "stopped", "interrupted")
 
 EpochCallback = Callable[[str, Mapping[str, float]], None]
 
@@ -44,13 +45,16 @@ class Trial:
     series: Series
     config: ForecastConfig
     label: str
+    data_sha256: str = ""  # of the price file's bytes when planned ("" if not on disk yet)
 
     @property
     def key(self) -> str:
-        """16 hex digits of a SHA-256 over the series and every config field: equal trials of
-        two sweeps share a key, and any changed setting gives a new one."""
+        """16 hex digits of a SHA-256 over the series, its data and every config field: equal
+        trials of two sweeps share a key; a changed setting or price file gives a new one."""
         identity = {"series": self.series.name, "source": self.series.source,
                     "config": self.config.to_dict()}
+        if self.data_sha256:
+            identity["data_sha256"] = self.data_sha256
         text = json.dumps(identity, sort_keys=True)
         return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
@@ -61,14 +65,36 @@ class Trial:
 
 
 def plan_trials(sources: Sequence[str], cells: Sequence[str], grid: Sequence[str] = (),
-                base: ForecastConfig | None = None) -> list[Trial]:
+                base: ForecastConfig | None = None, data_dir: str | None = None) -> list[Trial]:
     """Every (series, configuration) trial of a sweep, series by series, configurations in grid
-    order (see :mod:`lstmlab.sweep.grid` for ``sources``, ``cells`` and ``grid``)."""
+    order (see :mod:`lstmlab.sweep.grid` for ``sources``, ``cells`` and ``grid``).
+
+    Each trial carries the hash of its price file (found as a trial finds it, ``data_dir``
+    first for a ticker), so that a result is reused only for the same data.
+    """
     series = expand_sources(sources)
     configs = parse_grid(cells, grid, base)
     labels = config_labels(configs)
-    return [Trial(s, config, label) for s in series
+    digests = {s.source: source_sha256(s.source, data_dir) for s in series}
+    return [Trial(s, config, label, digests[s.source]) for s in series
             for config, label in zip(configs, labels, strict=True)]
+
+
+def source_sha256(source: str, data_dir: str | None = None) -> str:
+    """SHA-256 of the price file that ``source`` names (a path, or ``<TICKER>.csv`` in the
+    folders :func:`lstmlab.data.sources.data_dirs` lists); ``""`` when there is none yet."""
+    from lstmlab.data.sources import data_dirs
+
+    candidates = [Path(source).expanduser()]
+    if not any(sep in source for sep in "/\\"):  # a ticker: where load_prices looks
+        candidates += [folder / f"{source.upper()}.csv" for folder in data_dirs(data_dir)]
+    for path in candidates:
+        try:
+            with open(path, "rb") as handle:
+                return hashlib.file_digest(handle, "sha256").hexdigest()
+        except OSError:  # not there (or not a file): try the next place
+            continue
+    return ""
 
 
 @dataclass(frozen=True)
@@ -110,8 +136,24 @@ class TrialResult:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> TrialResult:
-        """Read back what :meth:`to_dict` wrote."""
-        return cls(**data)
+        """Read back what :meth:`to_dict` wrote; a :class:`ValueError` for anything else (a
+        stored file is untrusted: its status, figures and types are checked)."""
+        if not isinstance(data, Mapping):
+            raise ValueError("not a JSON object")
+        result = cls(**data)
+        texts = (result.key, result.series, result.label, result.message, result.detail)
+        if not all(isinstance(text, str) for text in texts) or result.status not in STATUSES:
+            raise ValueError("a name or the status is not what lstmlab writes")
+        figures = result.metrics
+        if not isinstance(figures, dict) or not all(
+                isinstance(k, str) and isinstance(v, (int, float)) and not isinstance(v, bool)
+                for k, v in figures.items()):
+            raise ValueError("metrics is not a table of numbers")
+        if not isinstance(result.config, dict) or not isinstance(result.seconds, (int, float)):
+            raise ValueError("config or seconds has the wrong type")
+        if result.run_dir is not None and not isinstance(result.run_dir, str):
+            raise ValueError("run_dir is not a path")
+        return result
 
 
 def run_trial(trial: Trial, sweep_dir: Path, options: TrialOptions,
@@ -119,20 +161,20 @@ def run_trial(trial: Trial, sweep_dir: Path, options: TrialOptions,
     """Run ``trial`` into ``sweep_dir/runs/<run_name>`` and summarise it.
 
     If that run directory is already complete (an earlier sweep stopped after writing it but
-    before storing its result), it is summarised without training again.
+    before storing its result), it is summarised without training again. The model trains with
+    ``options.threads`` PyTorch threads (the trial's key does not depend on it).
     """
-    import torch
-
-    start, threads = time.perf_counter(), torch.get_num_threads()
-    torch.set_num_threads(options.threads)
+    start = time.perf_counter()
     folder = sweep_dir / "runs" / trial.run_name
     try:
         run = read_run(folder) if folder.is_dir() else _train(trial, folder, options, on_epoch)
         metrics = summarise(run, trial.config.cell)
+    except _Interrupted as stop:  # no run directory: the next run of the sweep redoes it
+        return TrialResult(trial.key, trial.series.name, trial.label, "interrupted",
+                           message=str(stop), seconds=time.perf_counter() - start,
+                           config=trial.config.to_dict())
     except Exception as err:  # every failure is recorded; the sweep goes on
         return failed_result(trial, err, time.perf_counter() - start)
-    finally:
-        torch.set_num_threads(threads)
     return TrialResult(trial.key, trial.series.name, trial.label, "ok",
                        seconds=time.perf_counter() - start,
                        run_dir=str(folder.relative_to(sweep_dir)), metrics=metrics,
@@ -145,13 +187,22 @@ def _train(trial: Trial, folder: Path, options: TrialOptions,
     from lstmlab.data import load_prices
 
     prices = load_prices(trial.series.source, data_dir=options.data_dir, fill=options.fill)
-    fitted = jobs.fit_models(prices, {trial.config.cell: trial.config}, on_epoch)
+    # the forecaster sets its config's thread count while it works: that is where --threads goes
+    config = trial.config.replace(num_threads=options.threads)
+    fitted = jobs.fit_models(prices, {config.cell: config}, on_epoch)
+    epochs = len(fitted[0].forecaster.history_)
+    if fitted[0].forecaster.stop_reason_ == "interrupted":  # the trainer caught Ctrl-C
+        raise _Interrupted(f"interrupted after {epochs} of {trial.config.max_epochs} epochs")
     asked = {"command": "sweep", "name": trial.run_name, "source": trial.series.source,
              "series": trial.series.name, "cells": [trial.config.cell], "label": trial.label,
              "trial": trial.key, "data_dir": options.data_dir, "fill": options.fill}
     with new_run(folder) as partial:
         jobs.write_run(partial, prices, fitted, asked, charts=options.charts)
     return read_run(folder)
+
+
+class _Interrupted(Exception):
+    """Training was stopped by Ctrl-C: the trial is stored as interrupted, not as a result."""
 
 
 def summarise(run: Run, cell: str) -> dict[str, float]:
@@ -162,7 +213,7 @@ def summarise(run: Run, cell: str) -> dict[str, float]:
     test, naive = metrics.loc[("test", cell)], metrics.loc[("test", "naive")]
     figures = {"epochs": float(len(history)), "val_loss": float(history["val_loss"].min()),
                "val_rmse": float(metrics.loc[("val", cell), "rmse"])}
-    figures.update({f"test_{name}": float(test[name]) for name in _TEST_METRICS
+    figures.update({f"test_{name}": float(test[name]) for name in BRIEF_METRICS
                     if name in test.index})
     figures["naive_test_rmse"] = float(naive["rmse"])
     figures["test_ratio"] = figures["test_rmse"] / figures["naive_test_rmse"]

@@ -1,0 +1,57 @@
+"""Where a :class:`~lstmlab.config.ForecastConfig` meets the data, the model and the training loop.
+
+Each function reads the config fields it needs and calls the module that does the work:
+:func:`prepare_for` the data pipeline (:func:`lstmlab.data.prepare`), :func:`build_model` the
+model (:class:`lstmlab.model.SequenceRegressor`), :func:`train_settings` the generic training
+loop (:mod:`lstmlab.training`). The forecaster, the evaluation and the CLI jobs share them, so a
+config field is translated in one place.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import torch
+
+from lstmlab.config import ForecastConfig
+from lstmlab.data import Prepared, Windows, WindowSpec, prepare
+from lstmlab.model import SequenceRegressor
+from lstmlab.training import TensorSplit, TrainSettings
+
+__all__ = ["build_model", "prepare_for", "tensors", "train_settings"]
+
+# the ForecastConfig fields that the training loop reads, under the same names
+_TRAINING_FIELDS = ("max_epochs", "batch_size", "optimizer", "learning_rate", "weight_decay",
+                    "grad_clip", "patience", "lr_patience", "lr_factor", "seed")
+
+
+def prepare_for(
+    config: ForecastConfig, prices: pd.DataFrame, fitted: WindowSpec | None = None
+) -> Prepared:
+    """:func:`lstmlab.data.prepare` with the data settings of ``config`` (``fitted``: scalers).
+
+    ``prices`` is a frame from :func:`lstmlab.load_prices`.
+    """
+    return prepare(
+        prices, target_column=config.target_column, target=config.target,
+        horizon=config.horizon, lookback=config.lookback, features=config.features,
+        split=config.split, scaler=config.scaler, fitted=fitted,
+    )
+
+
+def build_model(config: ForecastConfig, input_size: int) -> SequenceRegressor:
+    """The untrained network ``config`` describes, for ``input_size`` features."""
+    return SequenceRegressor(config.cell, input_size, config.hidden_size, config.horizon,
+                             config.num_layers, config.dropout, loss=config.loss,
+                             quantiles=config.quantiles)
+
+
+def train_settings(config: ForecastConfig, **overrides: Any) -> TrainSettings:
+    """The training loop's settings from ``config``, with some ``overrides``."""
+    return TrainSettings(**{**{n: getattr(config, n) for n in _TRAINING_FIELDS}, **overrides})
+
+
+def tensors(windows: Windows, device: torch.device) -> TensorSplit:
+    """Inputs and scaled targets of ``windows`` on ``device``, as the training loop takes them."""
+    return TensorSplit(windows.x.to(device), windows.y.to(device))

@@ -1,0 +1,102 @@
+"""The names used across lstmlab, each defined once: cells, targets, scalers, baselines, splits,
+display names, and the one table of metrics (heading, format, which direction is better).
+
+Every other module imports its names from here, so that adding a cell, a baseline or a metric
+means editing this file and the module that computes it, and the report, the command-line
+tables, the sweep page, the leaderboard and the trial records follow. This module imports
+nothing heavy: the command line reads it before any model is loaded.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = [
+    "BASELINES", "BRIEF_METRICS", "CELLS", "EVALUATED_SPLITS", "INTERVAL_METRICS", "METRICS",
+    "METRIC_NAMES",
+    "SCALERS", "SPLITS", "SPLIT_LABELS", "TARGETS", "WALK_FORWARD_SPLIT", "Metric",
+    "display_name", "format_metric",
+]
+
+CELLS: tuple[str, ...] = ("rnn", "lstm", "gru")  # recurrent cells, as in `make_layer`
+TARGETS: tuple[str, ...] = ("price", "return", "log_return", "change")  # see data/targets.py
+SCALERS: tuple[str, ...] = ("standard", "minmax", "none")  # see data/scale.py
+BASELINES: tuple[str, ...] = ("naive", "drift", "moving_average", "mean_return")  # see baselines.py
+
+SPLITS: tuple[str, ...] = ("train", "val", "test")  # chronological, see data/split.py
+EVALUATED_SPLITS: tuple[str, ...] = ("val", "test")  # scored against the baselines
+WALK_FORWARD_SPLIT = "test_walk_forward"  # the test period, refitted before each block
+SPLIT_LABELS: dict[str, str] = {"train": "Train", "val": "Validation", "test": "Test",
+                                WALK_FORWARD_SPLIT: "Test (walk-forward)"}
+
+_DISPLAY_NAMES: dict[str, str] = {
+    "rnn": "Simple RNN", "lstm": "LSTM", "gru": "GRU",
+    "naive": "Naive (tomorrow = today)", "drift": "Drift", "moving_average": "Moving average",
+    "mean_return": "Mean return",
+}
+
+
+def display_name(model: str) -> str:
+    """Human name of a cell or baseline (``lstm`` -> ``LSTM``, ``naive`` -> ``Naive (...)``)."""
+    return _DISPLAY_NAMES.get(model, model.replace("_", " ").capitalize())
+
+
+@dataclass(frozen=True)
+class Metric:
+    """How one metric is shown and ranked.
+
+    ``better`` is -1 when lower is better, +1 when higher is better and 0 for a statistic that is
+    not ranked (a test statistic or a p-value). ``brief`` metrics are the ones the compact tables
+    show (the command line's result table, the sweep's trial records and leaderboard).
+    """
+
+    name: str
+    heading: str
+    format: str
+    better: int
+    brief: bool
+
+    def show(self, value: Any) -> str:
+        """``value`` formatted for a table; ``–`` when it is missing or not finite."""
+        return format_metric(value, self.format)
+
+
+def format_metric(value: Any, fmt: str) -> str:
+    """``fmt.format(value)``, or ``–`` for ``None``, NaN and infinities."""
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "–"
+    return fmt.format(value)
+
+
+# Order is the column order of every metrics table (metrics.forecast_metrics returns this order).
+METRICS: dict[str, Metric] = {m.name: m for m in (
+    Metric("rmse", "RMSE", "{:,.2f}", -1, True),
+    Metric("mae", "MAE", "{:,.2f}", -1, True),
+    Metric("mape", "MAPE", "{:.2f}%", -1, True),
+    Metric("smape", "sMAPE", "{:.2f}%", -1, False),
+    Metric("mase", "MASE", "{:.3f}", -1, True),
+    Metric("r2", "R²", "{:.3f}", 1, True),
+    Metric("directional_accuracy", "Direction", "{:.1%}", 1, True),
+    Metric("direction_p_value", "p (dir.)", "{:.3f}", 0, False),
+    Metric("dm_stat", "DM stat", "{:.2f}", 0, False),
+    Metric("dm_p_value", "p (DM)", "{:.3f}", 0, True),
+)}
+METRIC_NAMES: tuple[str, ...] = tuple(METRICS)
+BRIEF_METRICS: tuple[str, ...] = tuple(name for name, m in METRICS.items() if m.brief)
+
+# Scores of a model's bands (lstmlab.interval_evaluation), on the test rows of metrics.csv; the
+# naive row gets those of the naive forecast's volatility band. Widths and losses in price units.
+INTERVAL_METRICS: dict[str, Metric] = {m.name: m for m in (
+    Metric("coverage", "Coverage", "{:.1%}", 0, False),
+    Metric("width", "Width", "{:,.2f}", -1, False),
+    Metric("width_pct", "Width %", "{:.2f}%", -1, False),
+    Metric("interval_score", "Interval score", "{:,.2f}", -1, False),
+    Metric("split_coverage", "Split coverage", "{:.1%}", 0, False),
+    Metric("split_width", "Split width", "{:,.2f}", -1, False),
+    Metric("split_width_pct", "Split width %", "{:.2f}%", -1, False),
+    Metric("split_interval_score", "Split int. score", "{:,.2f}", -1, False),
+    Metric("pinball", "Pinball", "{:,.3f}", -1, False),
+    Metric("crps", "CRPS", "{:,.3f}", -1, False),
+)}
