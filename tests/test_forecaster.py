@@ -202,6 +202,11 @@ def test_distribution_model_scores_its_bands_on_test_next_to_the_volatility_band
                                   "naive volatility band"}
 
 
+def test_walk_forward_fine_tunes_a_distribution_head_with_its_own_loss(student, prices):
+    metrics = student.evaluate(prices, walk_forward=60, walk_forward_epochs=1).metrics
+    assert np.isfinite(metrics.loc[("test_walk_forward", "lstm"), "rmse"])
+
+
 def test_forecast_gives_a_nested_fan_and_says_how_it_was_made(student, prices):
     future = student.forecast(prices, steps=5, paths=40)
     assert list(future.columns[:3]) == ["prediction", "lower", "upper"]

@@ -22,7 +22,7 @@ from lstmlab.baselines import baseline_forecasts, mean_log_return
 from lstmlab.config import ForecastConfig
 from lstmlab.data import Prepared, Windows, WindowSpec
 from lstmlab.interval_evaluation import score_bands
-from lstmlab.intervals import model_outputs, point_prices
+from lstmlab.intervals import head_of, model_outputs, point_prices
 from lstmlab.metrics import forecast_metrics, metrics_table
 from lstmlab.pipeline import train_settings
 from lstmlab.training import TensorSplit, train
@@ -133,6 +133,7 @@ def walk_forward_forecasts(
     # fine-tuning sees only known windows (no held-out loss, so no schedule, no restore)
     settings = train_settings(config, max_epochs=epochs, patience=0, lr_factor=1.0,
                               restore_best=False)
+    head = head_of(model)
     out = []
     for start in range(0, len(test), block):
         # test windows whose last target day is on or before the block's origin day
@@ -141,7 +142,7 @@ def walk_forward_forecasts(
             torch.cat([prepared.train.x, prepared.val.x, test.x[seen]]).to(device),
             torch.cat([prepared.train.y, prepared.val.y, test.y[seen]]).to(device),
         )
-        train(tuned, known, known, settings)
+        train(tuned, known, known, settings, loss_fn=head.loss if head else None)
         part = slice(start, start + block)
         out.append(predict_prices(tuned, prepared.spec, test.x[part], test.last_price[part]))
     return np.concatenate(out)
