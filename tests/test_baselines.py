@@ -29,7 +29,7 @@ def test_values_by_hand():
 def test_mean_log_return_of_the_training_part():
     # log returns of 10, 12, 11: log 1.2 and log(11/12); the mean is log(1.1) / 2
     assert mean_log_return(PRICES, 2) == pytest.approx(np.log(1.1) / 2)
-    with pytest.raises(ValueError, match=r"needs positive prices; row 1 is 0\.0"):
+    with pytest.raises(DataError, match=r"needs positive prices; row 1 is 0\.0"):
         mean_log_return(np.array([1.0, 0.0, 2.0]), 2)
 
 

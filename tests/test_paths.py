@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from lstmlab import ForecastConfig, Forecaster, load_prices
@@ -22,7 +23,8 @@ def gaussian(prices) -> Forecaster:
 
 
 def test_extend_frame_appends_business_days(prices):
-    longer = extend_frame(prices, np.array([1.0, 2.0]))
+    dates = pd.bdate_range(prices.index[-1], periods=3)[1:]
+    longer = extend_frame(prices, np.array([1.0, 2.0]), dates)
     assert len(longer) == len(prices) + 2
     assert longer["close"].iloc[-1] == 2.0 and longer["open"].iloc[-1] == 2.0
     assert longer["volume"].iloc[-1] == prices["volume"].iloc[-1]
@@ -39,7 +41,8 @@ def test_sample_paths_are_reproducible_and_spread_out(gaussian, prices):
 
 
 def test_point_path_first_step_is_the_direct_forecast(gaussian, prices):
-    path = point_path(gaussian.model_, gaussian.spec_, prices, 3)
+    dates = pd.bdate_range(prices.index[-1], periods=4)[1:]
+    path = point_path(gaussian.model_, gaussian.spec_, prices, dates)
     assert path.shape == (3,)
     assert path[0] == pytest.approx(gaussian.forecast(prices, 1)["prediction"].iloc[0])
 
@@ -59,5 +62,6 @@ def test_path_windows_match_windows_of_extended_frames(gaussian, prices):
     paths = np.array([[100.0, 101.0, 99.0], [50.0, 60.0, 70.0]])
     together = _path_windows(tail, paths, spec)
     for i, path in enumerate(paths):
-        alone = latest_window(extend_frame(prices, path), spec)[0]
+        dates = pd.bdate_range(prices.index[-1], periods=len(path) + 1)[1:]
+        alone = latest_window(extend_frame(prices, path, dates), spec)[0]
         np.testing.assert_allclose(together[i].numpy(), alone.numpy(), rtol=1e-6)

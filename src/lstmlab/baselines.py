@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from lstmlab.errors import DataError
+from lstmlab.errors import ConfigError, DataError
 from lstmlab.validation import require_int
 from lstmlab.vocabulary import BASELINES
 
@@ -122,7 +122,7 @@ def volatility_band(
     horizon = require_int("horizon", horizon)
     window = require_int("window", window, minimum=2)
     if not 0 < alpha < 1:
-        raise ValueError(f"alpha must be in (0, 1), got {alpha!r}")
+        raise ConfigError(f"alpha must be in (0, 1), got {alpha!r}")
     prices, origins = _check_series(prices, origins)
     upto = origins.max() + 1 if origins.size else 1
     returns = np.diff(np.log(prices[:upto]))  # (upto - 1,): returns[i] ends at row i + 1

@@ -17,7 +17,7 @@ from typing import Any
 
 from lstmlab.errors import ConfigError
 from lstmlab.validation import require_int
-from lstmlab.vocabulary import CELLS, SCALERS, TARGETS
+from lstmlab.vocabulary import CELLS, SCALERS, TARGETS, parse_cells
 
 __all__ = [
     "CELLS", "LOSSES", "OPTIMIZERS", "TARGETS", "ForecastConfig", "check_alpha", "check_quantiles",
@@ -138,20 +138,6 @@ class ForecastConfig:
     def replace(self, **changes: Any) -> ForecastConfig:
         """A copy with some fields changed (validated again)."""
         return dataclasses.replace(self, **changes)
-
-
-def parse_cells(cells: str | Sequence[str]) -> list[str]:
-    """Cell names from ``"rnn,lstm"`` or a sequence: trimmed, lower-case, de-duplicated, in order.
-
-    Raises :class:`ConfigError` naming any unknown cell, or when none is given.
-    """
-    parts = cells.split(",") if isinstance(cells, str) else cells
-    chosen = list(dict.fromkeys(c.strip().lower() for c in parts if c.strip()))
-    unknown = [c for c in chosen if c not in CELLS]
-    if unknown or not chosen:
-        shown = ", ".join(map(repr, unknown)) if unknown else "none given"
-        raise ConfigError(f"unknown cell {shown}; choose from {', '.join(CELLS)}")
-    return chosen
 
 
 def check_quantiles(levels: Sequence[float]) -> tuple[float, ...]:

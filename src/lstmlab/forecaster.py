@@ -41,6 +41,7 @@ from lstmlab.manifest import build_manifest
 from lstmlab.paths import point_path, sample_paths
 from lstmlab.pipeline import build_model, prepare_for, tensors, train_settings
 from lstmlab.runtime import resolve_device, torch_threads
+from lstmlab.trading_days import DEFAULT_CALENDAR, sessions_after
 from lstmlab.training import train
 from lstmlab.validation import require_int
 
@@ -140,9 +141,10 @@ class Forecaster:
 
     @_threaded
     def forecast(
-        self, prices: Any, steps: int, *, method: str = "adaptive", paths: int = 1000
+        self, prices: Any, steps: int, *, method: str = "adaptive", paths: int = 1000,
+        calendar: str = DEFAULT_CALENDAR,
     ) -> pd.DataFrame:
-        """Forecast the ``steps`` business days after the last row of ``prices``, with bands.
+        """Forecast the ``steps`` trading days after the last row of ``prices``, with bands.
 
         Up to ``horizon`` steps come from one direct prediction; further steps are recursive
         (:mod:`lstmlab.paths`). ``prediction`` is the point forecast (a head's median or mean),
@@ -153,18 +155,20 @@ class Forecaster:
         horizon a distribution head's band comes from ``paths`` sampled paths, and the radius
         is the last step's widened by ``sqrt(k / h)``, not calibrated. ``attrs["interval"]``
         says how the band was made and its measured coverage. A model saved before calibration
-        existed keeps its residual-quantile band. Business days do not skip market holidays.
+        existed keeps its residual-quantile band. The dates are the sessions of the exchange
+        ``calendar`` (:mod:`lstmlab.trading_days`; ``"none"``: business days).
         """
         self._check_fitted()
         require_int("steps", steps)
         frame = as_prices(prices)
+        dates = sessions_after(frame.index[-1], steps + self.config.horizon, calendar)
         if self.calibration_ is None:
-            return self._residual_forecast(frame, steps)
+            return self._residual_forecast(frame, steps, dates)
         if method not in INTERVAL_METHODS:
             raise ConfigError(f"unknown interval method {method!r}; choose one of "
                               f"{', '.join(INTERVAL_METHODS)}")
         calibration = self._recalibrated(frame)
-        point = point_path(self.model_, self.spec_, frame, steps)
+        point = point_path(self.model_, self.spec_, frame, dates)[:steps]
         sampled = None
         if head_of(self.model_) is not None and steps > self.config.horizon:
             sampled = sample_paths(self.model_, self.spec_, frame, steps, paths,
@@ -177,7 +181,7 @@ class Forecaster:
             table[names[0]], table[names[1]] = low[0], high[0]
         headline = round(1 - self.config.alpha, 10)
         table["lower"], table["upper"] = (table[name] for name in band_columns(headline))
-        out = pd.DataFrame(table, index=_future_dates(frame, steps))
+        out = pd.DataFrame(table, index=dates[:steps])
         out = out[["prediction", "lower", "upper", *out.columns[1:-2]]]
         out.attrs["interval"] = calibration.summary(headline, method)
         return out
@@ -215,14 +219,15 @@ class Forecaster:
         h = low.size
         return np.r_[low, tails[0, h:]], np.r_[high, tails[1, h:]]
 
-    def _residual_forecast(self, frame: pd.DataFrame, steps: int) -> pd.DataFrame:
+    def _residual_forecast(self, frame: pd.DataFrame, steps: int, dates: pd.DatetimeIndex
+                           ) -> pd.DataFrame:
         """The band of models saved before calibration: residual quantiles, widened by sqrt."""
-        prediction = point_path(self.model_, self.spec_, frame, steps)
+        prediction = point_path(self.model_, self.spec_, frame, dates)[:steps]
         low, high = self._band_for(steps)
         out = pd.DataFrame(
             {"prediction": prediction, "lower": prediction * np.exp(low),
              "upper": prediction * np.exp(high)},
-            index=_future_dates(frame, steps),
+            index=dates[:steps],
         )
         out.attrs["interval"] = ("90% band from the quantiles of the validation errors "
                                  "(residual quantiles, not calibrated: a model saved before "
@@ -303,9 +308,3 @@ def _printer(max_epochs: int) -> EpochCallback:
               f"val {r['val_loss']:.5f}  lr {r['lr']:.1e}  {r['seconds']:.1f}s", flush=True)
 
     return show
-
-
-def _future_dates(frame: pd.DataFrame, steps: int) -> pd.DatetimeIndex:
-    """The ``steps`` business days after the last row of ``frame``."""
-    dates = pd.bdate_range(frame.index[-1], periods=steps + 1)[1:]
-    return pd.DatetimeIndex(dates, name="date")

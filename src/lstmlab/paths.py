@@ -25,9 +25,9 @@ __all__ = ["extend_frame", "point_path", "sample_paths"]
 _TAIL = VOLUME_WINDOW + 5  # rows kept before a window: more than any feature's warm-up
 
 
-def extend_frame(frame: pd.DataFrame, block: np.ndarray) -> pd.DataFrame:
-    """``frame`` with the forecast prices ``block`` appended as the next business days."""
-    dates = pd.bdate_range(frame.index[-1], periods=len(block) + 1)[1:]
+def extend_frame(frame: pd.DataFrame, block: np.ndarray, dates: pd.DatetimeIndex
+                 ) -> pd.DataFrame:
+    """``frame`` with the forecast prices ``block`` appended on ``dates``."""
     extra = pd.DataFrame(index=pd.DatetimeIndex(dates, name=frame.index.name),
                          columns=frame.columns, dtype=np.float64)
     for column in frame.columns:
@@ -37,17 +37,21 @@ def extend_frame(frame: pd.DataFrame, block: np.ndarray) -> pd.DataFrame:
     return extended
 
 
-def point_path(model: nn.Module, spec: WindowSpec, frame: pd.DataFrame, steps: int
-               ) -> np.ndarray:
-    """``(steps,)`` point forecasts: direct for the first ``horizon``, then recursive."""
+def point_path(model: nn.Module, spec: WindowSpec, frame: pd.DataFrame,
+               dates: pd.DatetimeIndex) -> np.ndarray:
+    """Point forecasts on the future ``dates``: direct for the first ``horizon``, then recursive.
+
+    Returns ``(len(dates) // horizon * horizon,)`` values (whole blocks; pass ``horizon - 1``
+    dates more than the steps wanted).
+    """
     path: list[float] = []
-    while len(path) < steps:
+    while len(path) + spec.horizon <= len(dates):
         last = frame[spec.target_column].to_numpy(dtype=np.float64)[-1:]  # (1,)
         outputs = model_outputs(model, latest_window(frame, spec))
         block = point_prices(model, outputs, spec, last)[0]  # (h,)
+        frame = extend_frame(frame, block, dates[len(path) : len(path) + len(block)])
         path.extend(block.tolist())
-        frame = extend_frame(frame, block)
-    return np.asarray(path[:steps])
+    return np.asarray(path)
 
 
 def sample_paths(
