@@ -76,14 +76,15 @@ class Forecaster:
         self.config = config or ForecastConfig()
 
     @_threaded
-    def fit(self, prices: Any, *, prepared: Prepared | None = None, verbose: bool = True,
+    def fit(self, prices: Any, *, prepared: Prepared | None = None, verbose: bool = False,
             on_epoch: EpochCallback | None = None) -> Forecaster:
         """Prepare windows from ``prices``, train, and keep the best-validation weights.
 
         ``prices`` is anything :func:`lstmlab.load_prices` accepts (a frame it returned is used
         as is). ``prepared``: the windows of ``prices`` already made by
-        ``prepare_for(config, prices)``, to share them with the caller. ``verbose`` prints one
-        line per epoch; ``on_epoch`` receives each epoch's history record as well.
+        ``prepare_for(config, prices)``, to share them with the caller. The library prints
+        nothing unless ``verbose`` (one line per epoch); ``on_epoch`` receives each epoch's
+        history record.
         """
         cfg = self.config
         device = resolve_device(cfg.device)
