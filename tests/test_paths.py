@@ -32,9 +32,10 @@ def test_extend_frame_appends_business_days(prices):
 
 
 def test_sample_paths_are_reproducible_and_spread_out(gaussian, prices):
-    paths = sample_paths(gaussian.model_, gaussian.spec_, prices, 4, 30, seed=0)
+    dates = pd.bdate_range(prices.index[-1], periods=5)[1:]
+    paths = sample_paths(gaussian.model_, gaussian.spec_, prices, dates, 30, seed=0)
     assert paths.shape == (30, 4) and np.isfinite(paths).all()
-    again = sample_paths(gaussian.model_, gaussian.spec_, prices, 4, 30, seed=0)
+    again = sample_paths(gaussian.model_, gaussian.spec_, prices, dates, 30, seed=0)
     np.testing.assert_array_equal(paths, again)
     spread = np.log(paths).std(axis=0)
     assert spread[-1] > spread[0]  # uncertainty compounds along the path
@@ -50,18 +51,23 @@ def test_point_path_first_step_is_the_direct_forecast(gaussian, prices):
 def test_point_model_cannot_sample(prices):
     point = Forecaster(ForecastConfig(**SMALL)).fit(prices, verbose=False)
     with pytest.raises(ValueError, match="need a distribution head"):
-        sample_paths(point.model_, point.spec_, prices, 2, 5, seed=0)
+        sample_paths(point.model_, point.spec_, prices, prices.index[-2:], 5, seed=0)
 
 
-def test_path_windows_match_windows_of_extended_frames(gaussian, prices):
+@pytest.mark.parametrize("inputs", ["returns", "every feature and the calendar"])
+def test_path_windows_match_windows_of_extended_frames(gaussian, prices, inputs):
     from lstmlab.data import latest_window
     from lstmlab.paths import _TAIL, _path_windows
 
     spec = gaussian.spec_
+    if inputs != "returns":
+        config = ForecastConfig(loss="gaussian", features=("log_return", "range", "volume_z"),
+                                calendar_features=True, **{**SMALL, "max_epochs": 1})
+        spec = Forecaster(config).fit(prices).spec_
     tail = prices.iloc[-(spec.lookback + _TAIL):]
     paths = np.array([[100.0, 101.0, 99.0], [50.0, 60.0, 70.0]])
-    together = _path_windows(tail, paths, spec)
+    dates = pd.bdate_range(prices.index[-1], periods=4)[1:]
+    together = _path_windows(tail, paths, spec, dates)
     for i, path in enumerate(paths):
-        dates = pd.bdate_range(prices.index[-1], periods=len(path) + 1)[1:]
         alone = latest_window(extend_frame(prices, path, dates), spec)[0]
         np.testing.assert_allclose(together[i].numpy(), alone.numpy(), rtol=1e-6)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import copy
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,7 @@ import torch
 
 from lstmlab.config import ForecastConfig
 from lstmlab.data import Prepared, Windows, latest_window, windows_for
+from lstmlab.data.covariates import load_covariates
 from lstmlab.data.load import as_prices
 from lstmlab.errors import ConfigError, DataError, ModelFileError, NotFittedError
 from lstmlab.evaluation import Evaluation, evaluate_model, predict_prices
@@ -50,6 +51,7 @@ __all__ = ["BAND_QUANTILES", "Forecaster", "prepare_for"]
 BAND_QUANTILES = (0.05, 0.95)  # the uncertainty band of `forecast`: a 90% interval
 
 EpochCallback = Callable[[dict[str, float]], None]
+Covariates = Mapping[str, Any] | None  # covariate source -> its prices (a frame, a path, ...)
 
 
 def _threaded(method: Callable[..., Any]) -> Callable[..., Any]:
@@ -77,19 +79,21 @@ class Forecaster:
 
     @_threaded
     def fit(self, prices: Any, *, prepared: Prepared | None = None, verbose: bool = False,
-            on_epoch: EpochCallback | None = None) -> Forecaster:
+            on_epoch: EpochCallback | None = None, covariates: Covariates = None) -> Forecaster:
         """Prepare windows from ``prices``, train, and keep the best-validation weights.
 
         ``prices`` is anything :func:`lstmlab.load_prices` accepts (a frame it returned is used
         as is). ``prepared``: the windows of ``prices`` already made by
         ``prepare_for(config, prices)``, to share them with the caller. The library prints
         nothing unless ``verbose`` (one line per epoch); ``on_epoch`` receives each epoch's
-        history record.
+        history record. ``covariates`` maps the config's covariate sources to their prices;
+        sources left out are loaded (:func:`lstmlab.data.covariates.load_covariates`). Pass the
+        same covariates to ``predict``, ``forecast`` and ``evaluate``.
         """
         cfg = self.config
         device = resolve_device(cfg.device)
         frame = as_prices(prices)
-        prepared = prepared or prepare_for(cfg, frame)
+        prepared = prepared or prepare_for(cfg, frame, covariates=self._covariates(covariates))
         torch.manual_seed(cfg.seed)  # weight initialisation and dropout masks
         model = build_model(cfg, len(prepared.features)).to(device)
         callbacks = [cb for cb in (on_epoch, _printer(cfg.max_epochs) if verbose else None) if cb]
@@ -112,6 +116,10 @@ class Forecaster:
         self.manifest_ = build_manifest(cfg.seed, frame, prepared.split_dates, str(device))
         return self
 
+    def _covariates(self, covariates: Covariates) -> dict[str, pd.DataFrame]:
+        """The frames of the config's covariate sources, from ``covariates`` or loaded."""
+        return load_covariates([name for name, _ in self.config.covariates], covariates)
+
     def _check_fitted(self) -> None:
         if not hasattr(self, "model_"):
             raise NotFittedError(
@@ -120,7 +128,7 @@ class Forecaster:
             )
 
     @_threaded
-    def predict(self, prices: Any) -> pd.DataFrame:
+    def predict(self, prices: Any, *, covariates: Covariates = None) -> pd.DataFrame:
         """Forecast every complete window of ``prices`` whose targets lie in the data.
 
         Uses the fitted model and scalers, never refits. Returns a frame indexed by the first
@@ -128,7 +136,7 @@ class Forecaster:
         price units.
         """
         self._check_fitted()
-        windows = windows_for(as_prices(prices), self.spec_)
+        windows = windows_for(as_prices(prices), self.spec_, self._covariates(covariates))
         h = self.config.horizon
         columns = ["prediction"] if h == 1 else [f"prediction_{k}" for k in range(1, h + 1)]
         values = predict_prices(self.model_, self.spec_, windows.x, windows.last_price)
@@ -143,7 +151,7 @@ class Forecaster:
     @_threaded
     def forecast(
         self, prices: Any, steps: int, *, method: str = "adaptive", paths: int = 1000,
-        calendar: str = DEFAULT_CALENDAR,
+        calendar: str = DEFAULT_CALENDAR, covariates: Covariates = None,
     ) -> pd.DataFrame:
         """Forecast the ``steps`` trading days after the last row of ``prices``, with bands.
 
@@ -157,26 +165,33 @@ class Forecaster:
         is the last step's widened by ``sqrt(k / h)``, not calibrated. ``attrs["interval"]``
         says how the band was made and its measured coverage. A model saved before calibration
         existed keeps its residual-quantile band. The dates are the sessions of the exchange
-        ``calendar`` (:mod:`lstmlab.trading_days`; ``"none"``: business days).
+        ``calendar`` (:mod:`lstmlab.trading_days`; ``"none"``: business days). A model with
+        past covariates forecasts at most ``horizon`` steps: their future is unknown.
         """
         self._check_fitted()
         require_int("steps", steps)
+        if self.spec_.covariates and steps > self.config.horizon:
+            raise ConfigError(
+                f"this model reads past covariates, whose prices after the last day are "
+                f"unknown, so it forecasts at most its horizon ({self.config.horizon} step(s)); "
+                f"ask for steps <= {self.config.horizon} or train a horizon of {steps}")
         frame = as_prices(prices)
+        frames = self._covariates(covariates)
         dates = sessions_after(frame.index[-1], steps + self.config.horizon, calendar)
         if self.calibration_ is None:
-            return self._residual_forecast(frame, steps, dates)
+            return self._residual_forecast(frame, steps, dates, frames)
         if method not in INTERVAL_METHODS:
             raise ConfigError(f"unknown interval method {method!r}; choose one of "
                               f"{', '.join(INTERVAL_METHODS)}")
-        calibration = self._recalibrated(frame)
-        point = point_path(self.model_, self.spec_, frame, dates)[:steps]
+        calibration = self._recalibrated(frame, frames)
+        point = point_path(self.model_, self.spec_, frame, dates, frames)[:steps]
         sampled = None
         if head_of(self.model_) is not None and steps > self.config.horizon:
-            sampled = sample_paths(self.model_, self.spec_, frame, steps, paths,
+            sampled = sample_paths(self.model_, self.spec_, frame, dates[:steps], paths,
                                    self.config.seed)
         table: dict[str, np.ndarray] = {"prediction": point}
         for level in calibration.levels:
-            low, high = self._future_band(frame, level, point, sampled)
+            low, high = self._future_band(frame, frames, level, point, sampled)
             low, high = calibration.apply(level, low[None], high[None], method)
             names = band_columns(level)
             table[names[0]], table[names[1]] = low[0], high[0]
@@ -187,11 +202,12 @@ class Forecaster:
         out.attrs["interval"] = calibration.summary(headline, method)
         return out
 
-    def _recalibrated(self, frame: pd.DataFrame) -> BandCalibration:
+    def _recalibrated(self, frame: pd.DataFrame, frames: dict[str, pd.DataFrame]
+                      ) -> BandCalibration:
         """A copy of the calibration, run on by adaptive conformal over newer known windows."""
         calibration = copy.deepcopy(self.calibration_)
         try:
-            windows = windows_for(frame, self.spec_)
+            windows = windows_for(frame, self.spec_, frames)
         except DataError:  # too short to hold one complete window: nothing newer to learn from
             return calibration
         newer = np.flatnonzero(windows.dates > self.calibrated_until_)
@@ -204,13 +220,14 @@ class Forecaster:
         return calibration
 
     def _future_band(
-        self, frame: pd.DataFrame, level: float, point: np.ndarray, sampled: np.ndarray | None
+        self, frame: pd.DataFrame, frames: dict[str, pd.DataFrame], level: float,
+        point: np.ndarray, sampled: np.ndarray | None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Uncalibrated ``(steps,)`` band: direct quantiles, then those of sampled paths."""
         if head_of(self.model_) is None:
             return point, point
         last = frame[self.config.target_column].to_numpy(dtype=np.float64)[-1:]
-        outputs = model_outputs(self.model_, latest_window(frame, self.spec_))
+        outputs = model_outputs(self.model_, latest_window(frame, self.spec_, frames))
         low, high = (band[0] for band in base_band(self.model_, outputs, self.spec_, last,
                                                    level))  # (h,) each
         steps = point.size
@@ -220,10 +237,10 @@ class Forecaster:
         h = low.size
         return np.r_[low, tails[0, h:]], np.r_[high, tails[1, h:]]
 
-    def _residual_forecast(self, frame: pd.DataFrame, steps: int, dates: pd.DatetimeIndex
-                           ) -> pd.DataFrame:
+    def _residual_forecast(self, frame: pd.DataFrame, steps: int, dates: pd.DatetimeIndex,
+                           frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
         """The band of models saved before calibration: residual quantiles, widened by sqrt."""
-        prediction = point_path(self.model_, self.spec_, frame, dates)[:steps]
+        prediction = point_path(self.model_, self.spec_, frame, dates, frames)[:steps]
         low, high = self._band_for(steps)
         out = pd.DataFrame(
             {"prediction": prediction, "lower": prediction * np.exp(low),
@@ -245,7 +262,7 @@ class Forecaster:
 
     @_threaded
     def evaluate(self, prices: Any, *, prepared: Prepared | None = None, walk_forward: int = 0,
-                 walk_forward_epochs: int = 2) -> Evaluation:
+                 walk_forward_epochs: int = 2, covariates: Covariates = None) -> Evaluation:
         """Score the model and the baselines on validation and test, in price units.
 
         The split is the config's, applied to ``prices``; the scalers are the fitted ones
@@ -257,7 +274,8 @@ class Forecaster:
         if prepared is not None and prepared.spec is not self.spec_:
             raise ConfigError("prepared windows must be the ones this forecaster was fitted on; "
                               "leave prepared out to make them from prices")
-        prepared = prepared or prepare_for(self.config, frame, self.spec_)
+        prepared = prepared or prepare_for(self.config, frame, self.spec_,
+                                           self._covariates(covariates))
         return evaluate_model(self.model_, self.config, prepared, frame,
                               walk_forward=walk_forward, walk_forward_epochs=walk_forward_epochs,
                               calibration=self.calibration_)
@@ -273,6 +291,14 @@ class Forecaster:
             self.best_epoch_, self.stop_reason_,
             self.calibration_.to_dict() if calibrated else None,
             f"{self.calibrated_until_:%Y-%m-%d}" if calibrated else None))
+
+    def to_onnx(self, path: str | Path) -> Path:
+        """Write the model, scalers folded in, as an ONNX graph (see :mod:`lstmlab.export`)."""
+        self._check_fitted()
+        from lstmlab.export import export_onnx  # onnx is an optional extra
+
+        meta = {"config": self.config.to_dict()}
+        return export_onnx(self.model_, self.spec_, path, metadata=meta)
 
     @classmethod
     def load(cls, path: str | Path, device: str = "cpu") -> Forecaster:

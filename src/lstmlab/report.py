@@ -36,8 +36,7 @@ __all__ = ["build_report", "display_name", "render_report", "verdict"]
 
 _NAV = {"summary": "Summary", "prices": "Prices", "losses": "Losses",
         "predictions": "Predictions", "metrics": "Metrics", "intervals": "Bands",
-        "forecast": "Forecast",
-        "config": "Configuration"}
+        "forecast": "Forecast", "explain": "Inside", "config": "Configuration"}
 
 
 def build_report(run_dir: str | os.PathLike[str]) -> Path:
@@ -51,11 +50,12 @@ def render_report(run: Run) -> str:
     metrics = run.table("metrics.csv")
     figures = _figures(run)
     interval_table = _interval_table(run, metrics)
+    explain_pages = sorted(p.name for p in run.path.glob("explain*.html"))  # `lstmlab explain`
     present = {"summary": True, "prices": figures["prices"],
                "losses": figures["loss"] or figures["losses"],
                "predictions": figures["predictions"] or figures["residuals"], "metrics": True,
                "intervals": interval_table is not None, "forecast": figures["forecasts"],
-               "config": True}
+               "explain": explain_pages, "config": True}
     shown = [key for key, has in present.items() if has]
     created = str(run.manifest.get("created", "")).replace("T", " ")
     name = run.manifest.get("name", run.path.name)
@@ -68,6 +68,7 @@ def render_report(run: Run) -> str:
         metric_tables=_metric_tables(run, metrics), interval_table=interval_table,
         config_table=_config_table(run),
         manifest=json.dumps(run.manifest.get("reproducibility", {}), indent=2),
+        explain_pages=explain_pages,
     )
 
 
