@@ -298,7 +298,7 @@ def export(run_dir: RunDir,
            ] = None,
            quiet: Quiet = False, verbose: Verbose = False) -> None:
     """Export a run's model for other runtimes: an ONNX graph from raw window to price."""
-    from lstmlab.cli_output import status
+    from lstmlab.cli_shell import status
     from lstmlab.export import export_run
 
     with status("exporting the model", quiet):
