@@ -190,7 +190,8 @@ def _train_job(command: str, source: str, configs: dict[str, ForecastConfig], *,
 
 @app.command()
 @user_errors
-def train(source: Source,
+def train(source: Annotated[list[str], typer.Argument(
+              help="Ticker or CSV file; several with --global.", show_default=False)],
           cell: Annotated[str, typer.Option(help="rnn, lstm or gru.",
                                             callback=check_one_cell)] = "lstm",
           epochs: Epochs = None, hidden_size: Hidden = None, layers: Layers = None,
@@ -203,16 +204,58 @@ def train(source: Source,
           seed: Seed = None, device: Device = None, loss: Loss = None, alpha: Alpha = None,
           data_dir: DataDir = None, fill: Fill = None,
           calendar: Calendar = None, covariate: Covariate = None,
-          calendar_features: CalendarFeatures = False, out: Out = Path("runs"),
-          name: Name = None, quiet: Quiet = False, verbose: Verbose = False) -> None:
-    """Train one model and write a run directory (config, history, metrics, charts, model)."""
+          calendar_features: CalendarFeatures = False,
+          global_model: Annotated[bool, typer.Option(
+              "--global", help="One model on the windows of every SOURCE, each scaled on its "
+                               "own training part; scored per series.")] = False,
+          series_id: Annotated[bool, typer.Option(
+              "--series-id", help="With --global: a one-hot input per series (a learned "
+                                  "embedding).")] = False,
+          out: Out = Path("runs"), name: Name = None, quiet: Quiet = False,
+          verbose: Verbose = False) -> None:
+    """Train one model and write a run directory (config, history, metrics, charts, model).
+
+    With --global, one model over several series: prints and writes its per-series scores."""
     config = _config(cell, max_epochs=epochs, hidden_size=hidden_size, num_layers=layers,
                      dropout=dropout, lookback=lookback, horizon=horizon, target=target,
                      features=features, split=split, batch_size=batch_size, learning_rate=lr,
                      patience=patience, seed=seed, device=device, loss=loss, alpha=alpha,
                      **_inputs(covariate, calendar_features, calendar))
-    _train_job("train", source, {cell: config}, data_dir=data_dir, fill=fill,
+    if global_model:
+        _global_job(source, config, series_id, data_dir=data_dir, fill=fill, calendar=calendar,
+                    out=out, name=name, quiet=quiet)
+        return
+    if len(source) > 1:
+        raise typer.BadParameter(f"give one source, or --global to train one model on all "
+                                 f"{len(source)}", param_hint="SOURCE")
+    _train_job("train", source[0], {cell: config}, data_dir=data_dir, fill=fill,
                calendar=calendar, out=out, name=name, quiet=quiet)
+
+
+def _global_job(sources: list[str], config: ForecastConfig, series_id: bool, *,
+                data_dir: Path | None, fill: str | None, calendar: str | None, out: Path,
+                name: str | None, quiet: bool) -> None:
+    """Fit one global model on every source, score it per series, write the tables."""
+    from lstmlab import runs
+    from lstmlab.cli_output import print_global
+    from lstmlab.cli_shell import progress
+    from lstmlab.fileio import atomic_write_json
+    from lstmlab.panel import GlobalForecaster
+
+    series = {runs.source_stem(s).upper(): _load(s, data_dir, fill, calendar) for s in sources}
+    target = runs.run_path(out, name or runs.default_run_name("+".join(series), "global"),
+                           unique=name is None)
+    with runs.new_run(target) as folder:
+        with progress(["global"], config.max_epochs, "epochs", quiet) as on_epoch:
+            report = (lambda record: on_epoch("global", record)) if on_epoch else None
+            model = GlobalForecaster(config, series_id=series_id).fit(series, on_epoch=report)
+        evaluation = model.evaluate(series)
+        runs.write_table(folder, "metrics.csv", evaluation.metrics.reset_index())
+        runs.write_table(folder, "pooled.csv", evaluation.pooled, index=True)
+        atomic_write_json(folder / "config.json", {
+            "command": "train --global", "sources": sources, "series_id": series_id,
+            "config": config.to_dict()})
+    print_global(evaluation.pooled, target, quiet)
 
 
 @app.command()

@@ -106,3 +106,25 @@ def print_forecast(run: Run, prices: pd.DataFrame, forecast: Forecast, quiet: bo
     out.print(table)
     chart = run.path / "charts" / f"forecast-{forecast.cell}.png"
     out.print(f"table: {csv}\nchart: {chart}\nreport: {run.path / 'report.html'}")
+
+
+def print_global(pooled: pd.DataFrame, folder: Path, quiet: bool) -> None:
+    """The per-series test table of a global model, and where it was written."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    out = console()
+    if quiet:
+        out.print(escape(str(folder)))
+        return
+    table = Table(title="global model, test period", title_justify="left")
+    for heading in ("series", "RMSE", "naive RMSE", "ratio", "p (DM)"):
+        table.add_column(heading, justify="left" if heading == "series" else "right")
+    for series, row in pooled.iterrows():
+        table.add_row(escape(str(series)), f"{row['rmse']:,.2f}", f"{row['naive_rmse']:,.2f}",
+                      f"{row['ratio_to_naive']:.3f}", f"{row['dm_p_value']:.3f}")
+    out.print(table)
+    significant = (pooled["dm_p_value"] < 0.05) & (pooled["ratio_to_naive"] < 1)
+    out.print(f"significantly better than naive (DM, 5%) on {int(significant.sum())} of "
+              f"{len(pooled)} series; median ratio {pooled['ratio_to_naive'].median():.3f}")
+    out.print(f"run: {escape(str(folder))}")
