@@ -158,7 +158,9 @@ def _metric_tables(run: Run, metrics: pd.DataFrame) -> list[tuple[str, Table]]:
 
 def _interval_table(run: Run, metrics: pd.DataFrame) -> Table | None:
     """The test rows' interval scores (models with bands and the naive volatility band)."""
-    columns = [c for c in INTERVAL_METRICS if c in metrics.columns]
+    # the split-conformal widths stay in metrics.csv: the page has room for one set of widths
+    columns = [c for c in INTERVAL_METRICS
+               if c in metrics.columns and c not in ("split_width", "split_width_pct")]
     test = metrics[metrics["split"] == "test"]
     if not columns:
         return None
