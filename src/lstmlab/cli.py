@@ -27,7 +27,6 @@ from lstmlab.cli_shell import (
     check_cells,
     check_one_cell,
     parse_covariates,
-    unwritable,
     user_errors,
 )
 from lstmlab.explain.command import explain_command
@@ -144,10 +143,7 @@ def data(source: Source, data_dir: DataDir = None, fill: Fill = None,
         summary = jobs.describe_data(prices, config)
         spans = {name: (s["first"], s["last"]) for name, s in summary["split"].items()}
         figure = charts.price_chart(prices[config.target_column], spans)
-        try:
-            png, _ = charts.save_figure(figure, out / f"{runs.source_stem(source)}-prices")
-        except OSError as err:
-            raise unwritable(out, err) from err
+        png, _ = charts.save_figure(figure, out / f"{runs.source_stem(source)}-prices")
     print_data_summary(source, summary, png, quiet)
 
 
@@ -164,14 +160,14 @@ def _train_job(command: str, source: str, configs: dict[str, ForecastConfig], *,
     first = next(iter(configs.values()))
     covariates = load_covariates([n for n, _ in first.covariates], data_dir=data_dir)
     summary = jobs.describe_data(prices, first, covariates)  # bad settings fail here
-    target = runs.run_path(out, name or runs.default_run_name(source, command),
-                           unique=name is None)
-    asked = {"command": command, "name": target.name, "source": source,
-             # a CSV source, absolute, so that `forecast` finds it again from any folder
-             "source_file": str(Path(source).resolve()) if Path(source).is_file() else None,
-             "cells": list(configs), "data_dir": str(data_dir) if data_dir else None,
-             "fill": fill, "calendar": calendar}
-    with runs.new_run(target) as folder:
+    wanted = out / runs.check_run_name(name or runs.default_run_name(source, command))
+    with runs.new_run(wanted, unique=name is None) as folder:  # the name is reserved here
+        target = runs.final_path(folder)
+        asked = {"command": command, "name": target.name, "source": source,
+                 # a CSV source, absolute, so that `forecast` finds it again from any folder
+                 "source_file": str(Path(source).resolve()) if Path(source).is_file() else None,
+                 "cells": list(configs), "data_dir": str(data_dir) if data_dir else None,
+                 "fill": fill, "calendar": calendar}
         print_data_line(source, summary, quiet)
         max_epochs = max(c.max_epochs for c in configs.values())
         with progress(list(configs), max_epochs, "epochs", quiet) as on_epoch:
