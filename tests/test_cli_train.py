@@ -92,8 +92,9 @@ def test_trained_report_renders_in_the_browser(compared, tmp_path):
     report = compared[1] / "report.html"
     seen, log = probe(tmp_path, report.read_text())
     assert seen["seen"] == [] and seen["requests"] == [] and "CONSOLE" not in log
-    assert len(seen["images"]) == 6  # prices, loss overlay, 2 per-model losses, predictions,
-    # residuals; every one decoded at the size matplotlib drew it
+    assert len(seen["images"]) == 10  # prices, loss overlay, 2 per-model losses, predictions,
+    # residuals, then per model a fan and a coverage chart (point models have no PIT); every
+    # one decoded at the size matplotlib drew it
     assert all(done and width >= 600 and height >= 300 for done, width, height in seen["images"])
     shot = tmp_path / "report.png"
     chromium(tmp_path, f"--screenshot={shot}", "--window-size=1280,3000", report.as_uri())
@@ -133,6 +134,25 @@ def test_forecast_starts_the_day_after_the_last_actual_price(run_copy, prices_cs
     assert f"from the last close {last_close:,.2f} on {last_date:%Y-%m-%d}" in result.stdout
     assert (run_copy / "charts" / "forecast-lstm.png").is_file()
     assert 'id="forecast"' in (run_copy / "report.html").read_text()
+
+
+def test_distribution_head_run_forecasts_a_calibrated_fan(prices_csv, tmp_path):
+    result = invoke("train", prices_csv, *TINY, "--loss", "student_t", "--alpha", "0.2",
+                    "--out", tmp_path, "--name", "t")
+    assert result.exit_code == 0, result.stderr
+    run_dir = tmp_path / "t"
+    metrics = run_dir / "metrics.csv"
+    assert {"coverage", "interval_score", "crps"} <= set(pd.read_csv(metrics).columns)
+    for chart in ("fan-lstm.png", "coverage-lstm.png", "pit.png"):
+        assert (run_dir / "charts" / chart).is_file(), chart
+    assert 'id="intervals"' in (run_dir / "report.html").read_text()
+    result = invoke("forecast", run_dir, "--steps", "4", "--interval", "split")
+    assert result.exit_code == 0, result.stderr
+    assert "80% band by split conformal" in " ".join(result.stdout.split())
+    table = pd.read_csv(run_dir / "forecast-lstm.csv", index_col=0)
+    assert {"lower_50", "upper_90"} <= set(table.columns)
+    bad = invoke("forecast", run_dir, "--steps", "2", "--interval", "bootstrap")
+    assert bad.exit_code == 1 and "unknown interval method 'bootstrap'" in bad.stderr
 
 
 def test_forecast_finds_a_relative_csv_source_from_another_folder(prices_csv, monkeypatch,

@@ -82,7 +82,7 @@ def test_parse_cells_normalises_and_refuses_unknown_names():
         ({"quantiles": ()}, "quantiles must name at least one level"),
         ({"alpha": 0.0}, "alpha must be in (0, 1), e.g. 0.1 for a 90% interval; got 0.0"),
         ({"alpha": 1.5}, "alpha must be in (0, 1), e.g. 0.1 for a 90% interval; got 1.5"),
-        ({"calibration": 1.0}, "calibration must be a fraction in (0, 1)"),
+        ({"calibration_fraction": 1.0}, "calibration_fraction must be a fraction in (0, 1)"),
     ],
 )
 def test_bad_interval_settings_raise_config_error_naming_the_value(changes, message):
@@ -93,7 +93,7 @@ def test_bad_interval_settings_raise_config_error_naming_the_value(changes, mess
 
 def test_configs_saved_before_the_interval_fields_still_load():
     old = ForecastConfig().to_dict()
-    for name in ("loss", "quantiles", "alpha", "calibration"):
+    for name in ("loss", "quantiles", "alpha", "calibration_fraction"):
         del old[name]
     config = ForecastConfig.from_dict(old)
     assert (config.loss, config.alpha, config.quantiles) == ("mse", 0.1, (0.05, 0.5, 0.95))

@@ -31,8 +31,11 @@ def fitted(prices) -> Forecaster:
 
 def test_evaluate_model_scores_any_model_it_is_given(fitted, prices):
     prepared = prepare_for(fitted.config, prices, fitted.spec_)
-    evaluation = evaluate_model(fitted.model_, fitted.config, prepared, prices)
+    evaluation = evaluate_model(fitted.model_, fitted.config, prepared, prices,
+                                calibration=fitted.calibration_)
     pd.testing.assert_frame_equal(evaluation.metrics, fitted.evaluate(prices).metrics)
+    plain = evaluate_model(fitted.model_, fitted.config, prepared, prices)  # no bands to score
+    assert plain.bands is None and "coverage" not in plain.metrics.columns
     assert evaluation.models() == ["gru"]
     assert list(evaluation.at_step().loc["test"].index) == ["gru", *BASELINES]
 

@@ -128,3 +128,13 @@ def test_cli_export_refuses_an_unknown_format_and_a_missing_cell(small_run, tmp_
     result = invoke("export", run_dir, "--cell", "lstm", "--output", tmp_path / "m.onnx")
     assert result.exit_code == 1 and result.stderr.startswith("error: ")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_distribution_head_is_refused_with_a_clear_error(lstm, tmp_path):
+    from lstmlab.export import export_onnx
+    from lstmlab.model import SequenceRegressor
+
+    forecaster, _ = lstm
+    model = SequenceRegressor("lstm", len(forecaster.spec_.features), 4, loss="gaussian")
+    with pytest.raises(ConfigError, match="ONNX export covers point models"):
+        export_onnx(model, forecaster.spec_, tmp_path / "model.onnx")

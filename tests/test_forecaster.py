@@ -229,3 +229,69 @@ def test_threads_are_set_while_fitting_and_restored_after(prices):
                            on_epoch=lambda record: seen.append(torch.get_num_threads()))
     assert seen == [1]
     assert torch.get_num_threads() == before
+
+
+@pytest.fixture(scope="module")
+def student(prices) -> Forecaster:
+    config = ForecastConfig(loss="student_t", horizon=2, **SMALL)
+    return Forecaster(config).fit(prices, verbose=False)
+
+
+def test_distribution_model_scores_its_bands_on_test_next_to_the_volatility_band(student, prices):
+    evaluation = student.evaluate(prices)
+    test = evaluation.at_step().loc["test"]  # the whole forecast's rows carry the band scores
+    for column in ("coverage", "width", "width_pct", "interval_score", "split_coverage",
+                   "pinball", "crps"):
+        assert np.isfinite(test.loc["lstm", column]), column
+    assert 0.0 <= test.loc["naive", "coverage"] <= 1.0
+    assert np.isnan(evaluation.at_step().loc[("val", "lstm"), "coverage"])  # val calibrates
+    bands = evaluation.bands
+    assert list(bands.bands.columns) == ["lower_50", "upper_50", "lower_80", "upper_80",
+                                         "lower_90", "upper_90"]
+    assert bands.pit is not None and ((bands.pit >= 0) & (bands.pit <= 1)).all()
+    assert set(bands.covered) == {"adaptive conformal", "split conformal",
+                                  "naive volatility band"}
+
+
+def test_walk_forward_fine_tunes_a_distribution_head_with_its_own_loss(student, prices):
+    evaluation = student.evaluate(prices, walk_forward=60, walk_forward_epochs=1)
+    assert np.isfinite(evaluation.at_step().loc[("test_walk_forward", "lstm"), "rmse"])
+
+
+def test_forecast_gives_a_nested_fan_and_says_how_it_was_made(student, prices):
+    future = student.forecast(prices, steps=5, paths=40)
+    assert list(future.columns[:3]) == ["prediction", "lower", "upper"]
+    np.testing.assert_array_equal(future["lower"], future["lower_90"])
+    assert (future["lower_90"] <= future["lower_80"]).all()
+    assert (future["lower_80"] <= future["lower_50"]).all()
+    assert (future["upper_50"] <= future["upper_80"]).all()
+    text = future.attrs["interval"]
+    assert text.startswith("90% band by adaptive conformal") and "calibration windows" in text
+    split = student.forecast(prices, steps=2, method="split")
+    assert split.attrs["interval"].startswith("90% band by split conformal")
+    with pytest.raises(ConfigError, match="unknown interval method 'bootstrap'"):
+        student.forecast(prices, steps=2, method="bootstrap")
+
+
+def test_distribution_model_round_trips_with_its_calibration(student, prices, tmp_path):
+    loaded = Forecaster.load(student.save(tmp_path / "student.safetensors"))
+    assert loaded.config.loss == "student_t"
+    assert loaded.calibration_.to_dict() == student.calibration_.to_dict()
+    pd.testing.assert_frame_equal(loaded.forecast(prices, 4, paths=20),
+                                  student.forecast(prices, 4, paths=20))
+
+
+def test_models_saved_before_calibration_still_load_and_forecast(fitted, prices, tmp_path):
+    from lstmlab import persist
+
+    state, meta = persist.load_model(fitted.save(tmp_path / "new.safetensors"))
+    for key in ("calibration", "calibrated_until"):
+        del meta[key]  # what lstmlab 0.1.0 wrote
+    for key in ("loss", "quantiles", "alpha", "calibration_fraction"):
+        del meta["config"][key]
+    old = persist.save_model(tmp_path / "old.safetensors", state, meta)
+    loaded = Forecaster.load(old)
+    assert loaded.calibration_ is None
+    future = loaded.forecast(prices, 3)
+    assert "residual quantiles" in future.attrs["interval"]
+    assert (future["lower"] < future["prediction"]).all()

@@ -8,11 +8,10 @@ from scipy import stats
 
 from lstmlab.data import prepare
 from lstmlab.errors import ConfigError
-from lstmlab.heads import GaussianHead, PointHead, QuantileHead, StudentTHead, make_head
+from lstmlab.heads import GaussianHead, QuantileHead, StudentTHead, make_head
 
 LEVELS = (0.05, 0.25, 0.5, 0.75, 0.95)
 HEADS = {
-    "mse": lambda: PointHead(8, 3),
     "quantile": lambda: QuantileHead(8, 3, LEVELS),
     "gaussian": lambda: GaussianHead(8, 3),
     "student_t": lambda: StudentTHead(8, 3),
@@ -27,13 +26,17 @@ def test_shapes(loss):
     assert params.shape == (5, 3, head.n_params)
     assert head.point(params).shape == (5, 3)
     assert head.loss(params, torch.zeros(5, 3)).shape == ()
-    if loss != "mse":
-        assert head.quantiles(params, [0.1, 0.9]).shape == (5, 3, 2)
-        assert head.cdf(params, torch.zeros(5, 3)).shape == (5, 3)
-        draws = head.sample(params, 7, torch.Generator().manual_seed(1))
-        assert draws.shape == (7, 5, 3)
-        again = head.sample(params, 7, torch.Generator().manual_seed(1))
-        torch.testing.assert_close(draws, again)  # same seed, same draws
+    assert head.quantiles(params, [0.1, 0.9]).shape == (5, 3, 2)
+    assert head.cdf(params, torch.zeros(5, 3)).shape == (5, 3)
+    draws = head.sample(params, 7, torch.Generator().manual_seed(1))
+    assert draws.shape == (7, 5, 3)
+    again = head.sample(params, 7, torch.Generator().manual_seed(1))
+    torch.testing.assert_close(draws, again)  # same seed, same draws
+
+
+def test_mse_keeps_the_plain_linear_head_of_older_saved_models():
+    head = make_head("mse", 8, 3)
+    assert isinstance(head, torch.nn.Linear) and head(torch.zeros(2, 8)).shape == (2, 3)
 
 
 def test_quantiles_never_cross_even_for_extreme_inputs():

@@ -68,6 +68,10 @@ Seed = Annotated[int | None, typer.Option(help="Random seed (same seed, same res
 Seeds = Annotated[int, typer.Option(min=1, help="Train this many seeds of each model: the "
                                     "metrics' mean and spread, and a seed-ensemble row.")]
 Device = Annotated[str | None, typer.Option(help="cpu, cuda, cuda:1, ...")]
+Loss = Annotated[str | None, typer.Option(
+    help="mse (point), quantile, gaussian or student_t (a distribution head).")]
+Alpha = Annotated[float | None, typer.Option(
+    help="Miscoverage of the forecast band: 0.1 gives a 90% band.")]
 
 
 def _print_version(value: bool) -> None:
@@ -199,8 +203,9 @@ def train(source: Annotated[list[str], typer.Argument(
           split: Split = None, batch_size: Batch = None, lr: Rate = None,
           patience: Annotated[int | None, typer.Option(min=0, help="Early-stopping patience; "
                                                        "0 never stops.")] = None,
-          seed: Seed = None, seeds: Seeds = 1, device: Device = None, data_dir: DataDir = None,
-          fill: Fill = None, calendar: Calendar = None, covariate: Covariate = None,
+          seed: Seed = None, seeds: Seeds = 1, device: Device = None, loss: Loss = None,
+          alpha: Alpha = None, data_dir: DataDir = None, fill: Fill = None,
+          calendar: Calendar = None, covariate: Covariate = None,
           calendar_features: CalendarFeatures = False,
           global_model: Annotated[bool, typer.Option(
               "--global", help="One model on the windows of every SOURCE, each scaled on its "
@@ -216,7 +221,7 @@ def train(source: Annotated[list[str], typer.Argument(
     config = _config(cell, max_epochs=epochs, hidden_size=hidden_size, num_layers=layers,
                      dropout=dropout, lookback=lookback, horizon=horizon, target=target,
                      features=features, split=split, batch_size=batch_size, learning_rate=lr,
-                     patience=patience, seed=seed, device=device,
+                     patience=patience, seed=seed, device=device, loss=loss, alpha=alpha,
                      **_inputs(covariate, calendar_features, calendar))
     if global_model:
         _global_job(source, config, series_id, data_dir=data_dir, fill=fill, calendar=calendar,
@@ -263,6 +268,7 @@ def compare(source: Source,
             epochs: Epochs = None, hidden_size: Hidden = None, layers: Layers = None,
             lookback: Lookback = None, horizon: Horizon = None, target: Target = None,
             split: Split = None, seed: Seed = None, seeds: Seeds = 1, device: Device = None,
+            loss: Loss = None, alpha: Alpha = None,
             jobs: Annotated[int, typer.Option(
                 min=0, help="Cells trained at once, one process and thread each (0: one per "
                             "core; 1: one after another in this process).")] = 0,
@@ -278,6 +284,7 @@ def compare(source: Source,
     configs = {cell: _config(cell, max_epochs=epochs, hidden_size=hidden_size,
                              num_layers=layers, lookback=lookback, horizon=horizon,
                              target=target, split=split, seed=seed, device=device,
+                             loss=loss, alpha=alpha,
                              **_inputs(covariate, calendar_features, calendar))
                for cell in cells.split(",")}
     _train_job("compare", source, configs, data_dir=data_dir, fill=fill, calendar=calendar,
@@ -294,10 +301,14 @@ def forecast(run_dir: RunDir,
              cell: Annotated[str | None, typer.Option(
                  help="Which model of the run (default: its best).",
                  callback=check_one_cell)] = None,
+             interval: Annotated[str, typer.Option(
+                 help="Band calibration: adaptive (adaptive conformal, follows volatility) or "
+                      "split (split conformal).")] = "adaptive",
              data_dir: DataDir = None, fill: Fill = None, calendar: Calendar = None,
              quiet: Quiet = False, verbose: Verbose = False) -> None:
     """Forecast the next trading days from a run's saved model and the latest data.
 
+    The band is calibrated (see --interval); the output says how, and its measured coverage.
     The days are the sessions of the exchange calendar (default: the run's, else XNYS)."""
     from lstmlab import jobs, runs
     from lstmlab.cli_output import print_forecast
@@ -315,7 +326,7 @@ def forecast(run_dir: RunDir,
         warning = forecast_warning(run.manifest.get("selected", cell), cell)
         if warning and cell in run.cells:  # the user should know this model lost on validation
             typer.echo(warning, err=True)
-        made = jobs.forecast_run(run, prices, steps, cell, calendar=calendar,
+        made = jobs.forecast_run(run, prices, steps, cell, method=interval, calendar=calendar,
                                  data_dir=str(data_dir) if data_dir else saved_dir)
     print_forecast(run, prices, made, quiet)
 

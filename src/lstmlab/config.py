@@ -72,7 +72,7 @@ class ForecastConfig:
     loss: str = "mse"  # "mse" (point), "quantile" (pinball), "gaussian" or "student_t" (NLL)
     quantiles: tuple[float, ...] = (0.05, 0.5, 0.95)  # levels of the quantile head, increasing
     alpha: float = 0.1  # miscoverage of the forecast band: 0.1 gives a 90% interval
-    calibration: float = 0.5  # last fraction of validation windows kept for conformal calibration
+    calibration_fraction: float = 0.5  # last share of validation windows kept to calibrate
     # past covariates: source (ticker, CSV path, "A+B+C" for their equal-weight index) -> features
     covariates: Mapping[str, tuple[str, ...]] | tuple[tuple[str, tuple[str, ...]], ...] = ()
     max_fill: int = 3  # trading days a covariate may be forward-filled in a row
@@ -131,9 +131,9 @@ class ForecastConfig:
         _choice("loss", self.loss, LOSSES)
         check_quantiles(self.quantiles)
         check_alpha(self.alpha)
-        if not 0.0 < self.calibration < 1.0:
-            raise ConfigError(f"calibration must be a fraction in (0, 1) of the validation "
-                              f"windows, e.g. 0.5; got {self.calibration!r}")
+        if not 0.0 < self.calibration_fraction < 1.0:
+            raise ConfigError(f"calibration_fraction must be a fraction in (0, 1) of the "
+                              f"validation windows, e.g. 0.5; got {self.calibration_fraction!r}")
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict of JSON types (tuples become lists, covariates a source -> features dict)."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -22,17 +23,27 @@ from lstmlab.baselines import baseline_forecasts
 from lstmlab.config import ForecastConfig
 from lstmlab.data import Prepared, Windows, WindowSpec
 from lstmlab.errors import DataError, ModelFileError
+from lstmlab.interval_evaluation import score_bands
+from lstmlab.intervals import head_of, model_outputs, point_prices
 from lstmlab.metrics import metrics_table, step_metrics
 from lstmlab.pipeline import train_settings
 from lstmlab.training import TensorSplit, train
 from lstmlab.validation import require_int
 from lstmlab.verdicts import at_step, lag_sentence, select_forecaster, summary_line
-from lstmlab.vocabulary import BASELINES, EVALUATED_SPLITS, WALK_FORWARD_SPLIT, display_name
+from lstmlab.vocabulary import (
+    BASELINES,
+    EVALUATED_SPLITS,
+    MEAN_STEP,
+    WALK_FORWARD_SPLIT,
+    display_name,
+)
+
+if TYPE_CHECKING:
+    from lstmlab.interval_evaluation import BandScores
+    from lstmlab.intervals import BandCalibration
 
 __all__ = ["Evaluation", "check_unseen_test", "evaluate_model", "predict_prices",
            "prediction_frame", "score_forecasts", "walk_forward_forecasts", "with_baselines"]
-
-_CHUNK = 8192  # windows per forward pass when predicting
 
 
 @dataclass
@@ -43,11 +54,14 @@ class Evaluation:
     :func:`lstmlab.metrics.forecast_metrics`; ``step`` is ``"1"`` .. ``"h"`` and, when ``h > 1``,
     ``"mean"`` (see :func:`lstmlab.metrics.step_metrics`). ``predictions`` has one row per
     target date (the first forecast step) with columns ``split``, ``actual``, the model's cell
-    name and the baselines, all in price units.
+    name and the baselines, all in price units. With a calibration, the test rows of the
+    model and of ``naive`` (at the whole forecast's step) also carry the interval scores of
+    :mod:`lstmlab.interval_evaluation`, whose bands, PIT values and hits are in ``bands``.
     """
 
     metrics: pd.DataFrame
     predictions: pd.DataFrame
+    bands: BandScores | None = None
 
     def models(self) -> list[str]:
         """Names of the scored models, baselines excluded."""
@@ -76,27 +90,26 @@ class Evaluation:
         return line
 
 
-@torch.no_grad()
 def predict_prices(
     model: nn.Module, spec: WindowSpec, x: torch.Tensor, last_price: np.ndarray
 ) -> np.ndarray:
-    """Forecasts in price units ``(N, horizon)`` of ``model`` for windows ``x (N, L, F)``."""
-    model.eval()
-    device = next(model.parameters()).device
-    outputs = [model(chunk.to(device)).cpu() for chunk in x.split(_CHUNK)]
-    scaled = torch.cat(outputs).double().numpy()  # (N, h)
-    return spec.to_prices(scaled, last_price)
+    """Point forecasts in price units ``(N, horizon)`` of ``model`` for windows ``x (N, L, F)``
+    (a distribution head's median or mean)."""
+    return point_prices(model, model_outputs(model, x), spec, last_price)
 
 
 def evaluate_model(
     model: nn.Module, config: ForecastConfig, prepared: Prepared, prices: pd.DataFrame, *,
     walk_forward: int = 0, walk_forward_epochs: int = 2,
+    calibration: BandCalibration | None = None,
 ) -> Evaluation:
     """Score ``model`` and the baselines on the validation and test windows of ``prepared``.
 
     ``prepared`` holds the windows of ``prices`` (a frame from :func:`lstmlab.load_prices`)
     scaled with the model's training scalers. ``walk_forward=k`` adds a ``test_walk_forward``
     split scored on forecasts from :func:`walk_forward_forecasts`; ``model`` is never changed.
+    ``calibration`` (the model's :class:`~lstmlab.intervals.BandCalibration`) adds the interval
+    scores of its bands on test (validation calibrated them), next to the naive volatility band.
     """
     series = prices[config.target_column].to_numpy(dtype=np.float64)
     spec = prepared.spec
@@ -118,7 +131,14 @@ def evaluate_model(
         forecasts = with_baselines(config, forecast, series, test, spec.mean_return)
         rows.update(score_forecasts(WALK_FORWARD_SPLIT, test.actual, test.last_price, forecasts,
                                     spec))
-    return Evaluation(metrics=metrics_table(rows), predictions=pd.concat(frames))
+    bands = None
+    if calibration is not None:
+        bands = score_bands(model, spec, prepared.test, calibration, series, config.alpha,
+                            config.cell, seed=config.seed)
+        overall = MEAN_STEP if config.horizon > 1 else "1"  # the whole forecast's row
+        for name, scores in bands.metrics.items():
+            rows[("test", name, overall)].update(scores)
+    return Evaluation(metrics=metrics_table(rows), predictions=pd.concat(frames), bands=bands)
 
 
 def walk_forward_forecasts(
@@ -137,6 +157,7 @@ def walk_forward_forecasts(
     # fine-tuning sees only known windows (no held-out loss, so no schedule, no restore)
     settings = train_settings(config, max_epochs=epochs, patience=0, lr_factor=1.0,
                               restore_best=False)
+    head = head_of(model)
     out = []
     for start in range(0, len(test), block):
         # test windows whose last target day is on or before the block's origin day
@@ -145,7 +166,7 @@ def walk_forward_forecasts(
             torch.cat([prepared.train.x, prepared.val.x, test.x[seen]]).to(device),
             torch.cat([prepared.train.y, prepared.val.y, test.y[seen]]).to(device),
         )
-        train(tuned, known, known, settings)
+        train(tuned, known, known, settings, loss_fn=head.loss if head else None)
         part = slice(start, start + block)
         out.append(predict_prices(tuned, prepared.spec, test.x[part], test.last_price[part]))
     return np.concatenate(out)

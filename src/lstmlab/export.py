@@ -160,6 +160,12 @@ def export_onnx(
     file's ``metadata_props``, each as a JSON string under ``lstmlab.<key>``. Needs the
     ``lstmlab[onnx]`` extra. Returns the path written.
     """
+    from lstmlab.heads import DistributionHead
+
+    if isinstance(model.head, DistributionHead):
+        raise ConfigError(f"ONNX export covers point models (loss 'mse'); this one has a "
+                          f"{type(model.head).__name__}, whose output is a distribution, not a "
+                          f"price; export a model trained with loss 'mse'")
     torch, onnx = _import_exporter()
     module = _graph_module(copy.deepcopy(model).cpu().eval(), spec)
     example = (torch.zeros(2, spec.lookback, len(spec.features), dtype=torch.float64),

@@ -11,6 +11,7 @@ the model explicitly; the saved format is :mod:`lstmlab.persist`'s.
 
 from __future__ import annotations
 
+import copy
 import functools
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -24,9 +25,21 @@ from lstmlab.config import ForecastConfig
 from lstmlab.data import Prepared, Windows, latest_window, windows_for
 from lstmlab.data.covariates import load_covariates
 from lstmlab.data.load import as_prices
-from lstmlab.errors import ConfigError, NotFittedError
+from lstmlab.errors import ConfigError, DataError, ModelFileError, NotFittedError
 from lstmlab.evaluation import Evaluation, check_unseen_test, evaluate_model, predict_prices
+from lstmlab.intervals import (
+    INTERVAL_METHODS,
+    BandCalibration,
+    band_columns,
+    band_levels,
+    base_band,
+    calibrate,
+    calibration_split,
+    head_of,
+    model_outputs,
+)
 from lstmlab.manifest import build_manifest
+from lstmlab.paths import point_path, sample_paths
 from lstmlab.pipeline import build_model, prepare_for, tensors, train_settings
 from lstmlab.runtime import resolve_device, torch_threads
 from lstmlab.trading_days import DEFAULT_CALENDAR, sessions_after
@@ -93,9 +106,16 @@ class Forecaster:
         if start_state is not None:
             model.load_state_dict(start_state)
         callbacks = [cb for cb in (on_epoch, _printer(cfg.max_epochs) if verbose else None) if cb]
-        result = train(model, tensors(prepared.train, device), tensors(prepared.val, device),
-                       train_settings(cfg), on_epoch=_chain(callbacks))
+        stopping, calibration = calibration_split(prepared.val, cfg.calibration_fraction,
+                                                     cfg.horizon)
+        head = head_of(model)
+        result = train(model, tensors(prepared.train, device), tensors(stopping, device),
+                       train_settings(cfg), loss_fn=head.loss if head else None,
+                       on_epoch=_chain(callbacks))
         self.model_ = model.eval()
+        self.calibration_: BandCalibration | None = calibrate(
+            model, prepared.spec, calibration, band_levels(cfg.alpha))
+        self.calibrated_until_: pd.Timestamp | None = calibration.dates[-1]
         self.spec_ = prepared.spec
         self.prepared_ = prepared  # set by fit only: a loaded forecaster has no windows
         self.history_ = result.history
@@ -138,19 +158,24 @@ class Forecaster:
         return np.quantile(log_error, BAND_QUANTILES, axis=0).T.tolist()  # h x [low, high]
 
     @_threaded
-    def forecast(self, prices: Any, steps: int, *, calendar: str = DEFAULT_CALENDAR,
-                 covariates: Covariates = None) -> pd.DataFrame:
-        """Forecast the ``steps`` trading days after the last row of ``prices``.
+    def forecast(
+        self, prices: Any, steps: int, *, method: str = "adaptive", paths: int = 1000,
+        calendar: str = DEFAULT_CALENDAR, covariates: Covariates = None,
+    ) -> pd.DataFrame:
+        """Forecast the ``steps`` trading days after the last row of ``prices``, with bands.
 
-        The first step is predicted from the window that ends at the latest actual price. Up to
-        ``horizon`` steps come from one direct prediction; further steps are recursive: each
-        forecast block is appended as if observed (open, high and low set to the forecast close,
-        volume held at its last value) and the model is applied again. ``lower``/``upper`` are a
-        90% band from the empirical quantiles of the validation errors (residual quantiles,
-        widened by the square root of the step beyond the horizon). The dates are the sessions
-        of the exchange ``calendar`` (:mod:`lstmlab.trading_days`; ``"none"``: business days).
-        A model with past covariates forecasts at most ``horizon`` steps: their future is
-        unknown.
+        Up to ``horizon`` steps come from one direct prediction; further steps are recursive
+        (:mod:`lstmlab.paths`). ``prediction`` is the point forecast (a head's median or mean),
+        ``lower``/``upper`` the central ``1 - alpha`` band and ``lower_50`` .. ``upper_90`` the
+        fan, calibrated by ``method``: ``"adaptive"`` (adaptive conformal, first run over the
+        windows of ``prices`` newer than the calibration data whose outcomes are known, so the
+        band reflects the latest volatility) or ``"split"`` (split conformal). Beyond the
+        horizon a distribution head's band comes from ``paths`` sampled paths, and the radius
+        is the last step's widened by ``sqrt(k / h)``, not calibrated. ``attrs["interval"]``
+        says how the band was made and its measured coverage. A model saved before calibration
+        existed keeps its residual-quantile band. The dates are the sessions of the exchange
+        ``calendar`` (:mod:`lstmlab.trading_days`; ``"none"``: business days). A model with
+        past covariates forecasts at most ``horizon`` steps: their future is unknown.
         """
         self._check_fitted()
         require_int("steps", steps)
@@ -161,22 +186,84 @@ class Forecaster:
                 f"ask for steps <= {self.config.horizon} or train a horizon of {steps}")
         frame = as_prices(prices)
         frames = self._covariates(covariates)
-        column = self.config.target_column
         dates = sessions_after(frame.index[-1], steps + self.config.horizon, calendar)
-        path: list[float] = []
-        while len(path) < steps:
-            last_price = frame[column].to_numpy(dtype=np.float64)[-1:]  # (1,)
-            window = latest_window(frame, self.spec_, frames)  # (1, L, F)
-            block = predict_prices(self.model_, self.spec_, window, last_price)[0]  # (h,)
-            frame = _extend(frame, block, dates[len(path) : len(path) + len(block)])
-            path.extend(block.tolist())
-        prediction = np.asarray(path[:steps])
+        if self.calibration_ is None:
+            return self._residual_forecast(frame, steps, dates, frames)
+        if method not in INTERVAL_METHODS:
+            raise ConfigError(f"unknown interval method {method!r}; choose one of "
+                              f"{', '.join(INTERVAL_METHODS)}")
+        calibration = self._recalibrated(frame, frames)
+        point = point_path(self.model_, self.spec_, frame, dates, frames)[:steps]
+        sampled = None
+        if head_of(self.model_) is not None and steps > self.config.horizon:
+            sampled = sample_paths(self.model_, self.spec_, frame, dates[:steps], paths,
+                                   self.config.seed)
+        table: dict[str, np.ndarray] = {"prediction": point}
+        inner: tuple[np.ndarray, np.ndarray] | None = None
+        for level in sorted(calibration.levels):
+            low, high = self._future_band(frame, frames, level, point, sampled)
+            low, high = calibration.apply(level, low[None], high[None], method)
+            low, high = low[0], high[0]
+            if inner is not None:  # each level calibrates alone: keep the fan nested
+                low, high = np.minimum(low, inner[0]), np.maximum(high, inner[1])
+            names = band_columns(level)
+            table[names[0]], table[names[1]] = inner = low, high
+        headline = round(1 - self.config.alpha, 10)
+        table["lower"], table["upper"] = (table[name] for name in band_columns(headline))
+        out = pd.DataFrame(table, index=dates[:steps])
+        out = out[["prediction", "lower", "upper", *out.columns[1:-2]]]
+        out.attrs["interval"] = calibration.summary(headline, method)
+        return out
+
+    def _recalibrated(self, frame: pd.DataFrame, frames: dict[str, pd.DataFrame]
+                      ) -> BandCalibration:
+        """A copy of the calibration, run on by adaptive conformal over newer known windows."""
+        calibration = copy.deepcopy(self.calibration_)
+        try:
+            windows = windows_for(frame, self.spec_, frames)
+        except DataError:  # too short to hold one complete window: nothing newer to learn from
+            return calibration
+        newer = np.flatnonzero(windows.dates > self.calibrated_until_)
+        if newer.size:
+            part = windows.rows(slice(int(newer[0]), None))
+            outputs = model_outputs(self.model_, part.x)
+            bands = {level: base_band(self.model_, outputs, self.spec_, part.last_price, level)
+                     for level in calibration.levels}
+            calibration.update(bands, part.actual)
+        return calibration
+
+    def _future_band(
+        self, frame: pd.DataFrame, frames: dict[str, pd.DataFrame], level: float,
+        point: np.ndarray, sampled: np.ndarray | None,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Uncalibrated ``(steps,)`` band: direct quantiles, then those of sampled paths."""
+        if head_of(self.model_) is None:
+            return point, point
+        last = frame[self.config.target_column].to_numpy(dtype=np.float64)[-1:]
+        outputs = model_outputs(self.model_, latest_window(frame, self.spec_, frames))
+        low, high = (band[0] for band in base_band(self.model_, outputs, self.spec_, last,
+                                                   level))  # (h,) each
+        steps = point.size
+        if sampled is None:
+            return low[:steps], high[:steps]
+        tails = np.quantile(sampled, [(1 - level) / 2, (1 + level) / 2], axis=0)  # (2, steps)
+        h = low.size
+        return np.r_[low, tails[0, h:]], np.r_[high, tails[1, h:]]
+
+    def _residual_forecast(self, frame: pd.DataFrame, steps: int, dates: pd.DatetimeIndex,
+                           frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
+        """The band of models saved before calibration: residual quantiles, widened by sqrt."""
+        prediction = point_path(self.model_, self.spec_, frame, dates, frames)[:steps]
         low, high = self._band_for(steps)
-        return pd.DataFrame(
+        out = pd.DataFrame(
             {"prediction": prediction, "lower": prediction * np.exp(low),
              "upper": prediction * np.exp(high)},
             index=dates[:steps],
         )
+        out.attrs["interval"] = ("90% band from the quantiles of the validation errors "
+                                 "(residual quantiles, not calibrated: a model saved before "
+                                 "calibrated bands)")
+        return out
 
     def _band_for(self, steps: int) -> tuple[np.ndarray, np.ndarray]:
         band = np.asarray(self.band_)  # (h, 2)
@@ -213,7 +300,8 @@ class Forecaster:
         test = prepared.split_dates["test"]
         check_unseen_test(test["first"], test["last"], fitted)
         return evaluate_model(self.model_, self.config, prepared, frame,
-                              walk_forward=walk_forward, walk_forward_epochs=walk_forward_epochs)
+                              walk_forward=walk_forward, walk_forward_epochs=walk_forward_epochs,
+                              calibration=self.calibration_)
 
     def backtest(self, prices: Any, *, start: str, end: str | None = None,
                  refit_every: int = 63, window: str = "expanding", train_size: int | None = None,
@@ -238,9 +326,12 @@ class Forecaster:
         from lstmlab import persist  # safetensors is only needed to save and load
 
         self._check_fitted()
+        calibrated = self.calibration_ is not None
         return persist.save_forecaster(path, persist.SavedForecaster(
             self.config, self.spec_, self.model_, self.band_, self.history_, self.manifest_,
-            self.best_epoch_, self.stop_reason_))
+            self.best_epoch_, self.stop_reason_,
+            self.calibration_.to_dict() if calibrated else None,
+            f"{self.calibrated_until_:%Y-%m-%d}" if calibrated else None))
 
     def to_onnx(self, path: str | Path) -> Path:
         """Write the model, scalers folded in, as an ONNX graph (see :mod:`lstmlab.export`)."""
@@ -260,6 +351,14 @@ class Forecaster:
         self.model_, self.spec_, self.band_ = saved.model, saved.spec, saved.band
         self.history_, self.manifest_ = saved.history, saved.manifest
         self.best_epoch_, self.stop_reason_ = saved.best_epoch, saved.stop_reason
+        try:
+            self.calibration_ = (None if saved.calibration is None
+                                 else BandCalibration.from_dict(saved.calibration))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ModelFileError(f"{path}: the saved calibration is inconsistent ({exc}); it "
+                                 "may have been edited or written by another program") from None
+        self.calibrated_until_ = (None if saved.calibrated_until is None
+                                  else pd.Timestamp(saved.calibrated_until))
         return self
 
 
@@ -277,14 +376,3 @@ def _printer(max_epochs: int) -> EpochCallback:
               f"val {r['val_loss']:.5f}  lr {r['lr']:.1e}  {r['seconds']:.1f}s", flush=True)
 
     return show
-
-
-def _extend(frame: pd.DataFrame, block: np.ndarray, dates: pd.DatetimeIndex) -> pd.DataFrame:
-    """``frame`` with the forecast ``block`` appended on ``dates`` (see ``forecast``)."""
-    extra = pd.DataFrame(index=pd.DatetimeIndex(dates, name=frame.index.name),
-                         columns=frame.columns, dtype=np.float64)
-    for column in frame.columns:
-        extra[column] = block if column != "volume" else float(frame[column].iloc[-1])
-    extended = pd.concat([frame, extra])
-    extended.attrs = frame.attrs  # still the checked frame: no need to load it again
-    return extended

@@ -5,7 +5,8 @@ for each of the ``horizon`` steps, ``(B, horizon, P)``, and knows the loss that 
 point forecast it implies, its quantiles, its CDF and how to sample from it. All of it lives in
 the space of the (scaled) targets, that is returns, never prices.
 
-- ``mse``: ``P = 1``, the point forecast itself, trained by the mean squared error.
+- ``mse``: no distribution, a plain linear layer to the ``(B, horizon)`` point forecasts, trained
+  by the mean squared error (the layout of models saved before heads existed).
 - ``quantile``: ``P = L`` quantiles at sorted levels ``tau_1 < ... < tau_L``, trained by the
   pinball loss (Koenker & Bassett 1978). They cannot cross: the head outputs a base ``q_1`` and
   ``L - 1`` steps, and ``q_j = q_1 + sum_{i<j} softplus(step_i)``.
@@ -33,7 +34,7 @@ from lstmlab.errors import ConfigError
 from lstmlab.interval_metrics import pinball
 
 __all__ = [
-    "LOSSES", "DistributionHead", "GaussianHead", "PointHead", "QuantileHead", "StudentTHead",
+    "LOSSES", "DistributionHead", "GaussianHead", "QuantileHead", "StudentTHead",
     "make_head",
 ]
 
@@ -77,13 +78,6 @@ class DistributionHead(nn.Module):
     def sample(self, params: torch.Tensor, n: int, generator: torch.Generator) -> torch.Tensor:
         """``n`` draws from each step's distribution, ``(n, B, h)``."""
         raise NotImplementedError
-
-
-class PointHead(DistributionHead):
-    """The point forecast alone, trained by the mean squared error; it has no distribution."""
-
-    def loss(self, params: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        return functional.mse_loss(params[..., 0], y)
 
 
 class QuantileHead(DistributionHead):
@@ -205,10 +199,14 @@ class StudentTHead(_LikelihoodHead):
 
 def make_head(
     loss: str, hidden_size: int, horizon: int, quantiles: Sequence[float] = (0.05, 0.5, 0.95)
-) -> DistributionHead:
-    """The head trained by ``loss`` (one of :data:`LOSSES`); an unknown name is a ConfigError."""
+) -> nn.Module:
+    """The head trained by ``loss`` (one of :data:`LOSSES`); an unknown name is a ConfigError.
+
+    ``mse`` gives a plain ``nn.Linear(hidden_size, horizon)``; the others a
+    :class:`DistributionHead` whose output is ``(B, horizon, P)``.
+    """
     if loss == "mse":
-        return PointHead(hidden_size, horizon)
+        return nn.Linear(hidden_size, horizon)
     if loss == "quantile":
         return QuantileHead(hidden_size, horizon, quantiles)
     if loss == "gaussian":

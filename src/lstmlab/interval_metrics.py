@@ -25,10 +25,10 @@ import numpy as np
 
 __all__ = [
     "INTERVAL_METRIC_NAMES", "coverage", "crps_gaussian", "crps_samples", "interval_metrics",
-    "interval_score", "pinball", "pit_histogram",
+    "interval_score", "interval_scores", "pinball", "pit_histogram",
 ]
 
-INTERVAL_METRIC_NAMES: tuple[str, ...] = (
+INTERVAL_METRIC_NAMES: tuple[str, ...] = (  # the keys of interval_metrics, in its order
     "coverage", "width", "width_pct", "interval_score",
 )
 
@@ -59,14 +59,19 @@ def coverage(actual: Any, lower: Any, upper: Any) -> float:
     return float(np.mean((low <= y) & (y <= high)))
 
 
-def interval_score(actual: Any, lower: Any, upper: Any, alpha: float) -> float:
-    """Mean interval (Winkler) score of central ``1 - alpha`` intervals; lower is better."""
+def interval_scores(actual: Any, lower: Any, upper: Any, alpha: float) -> np.ndarray:
+    """Interval (Winkler) score of each central ``1 - alpha`` interval; lower is better."""
     if not 0 < alpha < 1:
         raise ValueError(f"alpha must be in (0, 1), got {alpha!r}")
     y, low, high = _arrays(actual=actual, lower=lower, upper=upper)
     below = np.maximum(low - y, 0.0)
     above = np.maximum(y - high, 0.0)
-    return float(np.mean(high - low + (2.0 / alpha) * (below + above)))
+    return high - low + (2.0 / alpha) * (below + above)
+
+
+def interval_score(actual: Any, lower: Any, upper: Any, alpha: float) -> float:
+    """Mean interval (Winkler) score of central ``1 - alpha`` intervals; lower is better."""
+    return float(np.mean(interval_scores(actual, lower, upper, alpha)))
 
 
 def crps_gaussian(actual: Any, mu: Any, sigma: Any) -> np.ndarray:

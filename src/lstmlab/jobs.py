@@ -150,6 +150,7 @@ def write_run(folder: Path, prices: pd.DataFrame, fitted: list[Fitted],
         write_table(folder, "seeds.csv", pd.concat(spreads, ignore_index=True))
     if charts:
         _draw_training_charts(folder, prices, fitted, predictions)
+        _draw_interval_charts(folder, prices, fitted)
     configs = {item.cell: item.forecaster.config.to_dict() for item in fitted}
     atomic_write_json(folder / "config.json", {**asked, "configs": configs})
     prepared = fitted[0].prepared
@@ -238,6 +239,42 @@ def _draw_training_charts(folder: Path, prices: pd.DataFrame, fitted: list[Fitte
         charts.save_figure(figure, stem)
 
 
+def _draw_interval_charts(folder: Path, prices: pd.DataFrame, fitted: list[Fitted],
+                          days: int = 120) -> None:
+    """Per model: a fan chart of the last ``days`` test days and coverage over the test period;
+    one PIT histogram of the models with a distribution head."""
+    from lstmlab import charts, interval_charts
+    from lstmlab.interval_metrics import pit_histogram
+
+    pits = {}
+    for item in fitted:
+        bands = item.evaluation.bands
+        if bands is None:
+            continue
+        name = display_name(item.cell)
+        predicted = item.evaluation.predictions[item.cell]
+        fan = bands.bands.iloc[-days:].assign(prediction=predicted.loc[bands.bands.index[-days:]])
+        history = prices[item.forecaster.config.target_column]
+        alpha = item.forecaster.config.alpha
+        drawn = {
+            "fan": interval_charts.fan_chart(history, fan, (
+                f"{name}: test-period forecasts with adaptive-conformal 50/80/90% bands, "
+                f"last {len(fan)} days"), history_days=60),
+            "coverage": interval_charts.coverage_chart(bands.bands.index, bands.covered,
+                                                       1 - alpha, f"{name}: coverage of the "
+                                                       f"{1 - alpha:.0%} bands over the test "
+                                                       f"period (rolling 63 days)"),
+        }
+        for kind, figure in drawn.items():
+            charts.save_figure(figure, chart_stem(folder, kind, item.cell))
+        if bands.pit is not None:
+            pits[f"{name} ({item.forecaster.config.loss})"] = pit_histogram(bands.pit)
+    if pits:
+        charts.save_figure(interval_charts.pit_chart(pits, "PIT histograms on the test period: "
+                                                           "flat is calibrated"),
+                           chart_stem(folder, "pit"))
+
+
 @dataclass(frozen=True)
 class Forecast:
     """A forecast made from a run: which model, the table, and how its band was made."""
@@ -248,18 +285,22 @@ class Forecast:
 
 
 def forecast_run(run: Run, prices: pd.DataFrame, steps: int, cell: str | None = None, *,
-                 calendar: str | None = None, data_dir: str | None = None) -> Forecast:
+                 method: str = "adaptive", calendar: str | None = None,
+                 data_dir: str | None = None) -> Forecast:
     """Forecast ``steps`` trading days past ``prices`` with a run's model; save table and chart.
 
     The days are the sessions of the exchange ``calendar`` (default: XNYS, see
-    :mod:`lstmlab.trading_days`). A model with past covariates loads their latest prices
-    (``data_dir``: where tickers are looked up).
+    :mod:`lstmlab.trading_days`); ``method`` calibrates the band (see ``Forecaster.forecast``).
+    A model with past covariates loads their latest prices (``data_dir``: where tickers are
+    looked up).
 
-    Writes ``forecast-<cell>.csv`` and ``charts/forecast-<cell>.*`` into the run, then rebuilds
-    its report. The model is loaded on the CPU, wherever it was trained.
+    Writes ``forecast-<cell>.csv`` and ``charts/forecast-<cell>.*`` (a fan chart when the model
+    has calibrated bands) into the run, then rebuilds its report. The model is loaded on the
+    CPU, wherever it was trained.
     """
     from lstmlab import charts
-    from lstmlab.forecaster import BAND_QUANTILES, Forecaster
+    from lstmlab.forecaster import Forecaster
+    from lstmlab.interval_charts import fan_chart
     from lstmlab.trading_days import DEFAULT_CALENDAR
 
     cell = cell or run.manifest["best_model"]
@@ -267,15 +308,13 @@ def forecast_run(run: Run, prices: pd.DataFrame, steps: int, cell: str | None = 
     from lstmlab.data.covariates import load_covariates
 
     covariates = load_covariates([n for n, _ in forecaster.config.covariates], data_dir=data_dir)
-    table = forecaster.forecast(prices, steps, calendar=calendar or DEFAULT_CALENDAR,
-                                covariates=covariates)
+    table = forecaster.forecast(prices, steps, method=method,
+                                calendar=calendar or DEFAULT_CALENDAR, covariates=covariates)
     write_table(run.path, f"forecast-{cell}.csv", table, index=True)
-    column = forecaster.config.target_column
-    figure = charts.forecast_chart(prices[column], table, title=(
-        f"{display_name(cell)}: {steps}-day forecast from {prices.index[-1]:%Y-%m-%d}"))
+    history = prices[forecaster.config.target_column]
+    title = f"{display_name(cell)}: {steps}-day forecast from {prices.index[-1]:%Y-%m-%d}"
+    figure = (charts.forecast_chart(history, table, title=title)
+              if forecaster.calibration_ is None else fan_chart(history, table, title))
     charts.save_figure(figure, chart_stem(run.path, "forecast", cell))
     build_report(run.path)
-    low, high = BAND_QUANTILES
-    band = (f"{high - low:.0%} interval from the quantiles of the model's validation errors "
-            f"(residual quantiles, widened beyond the horizon)")
-    return Forecast(cell, table, band)
+    return Forecast(cell, table, table.attrs["interval"])

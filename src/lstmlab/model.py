@@ -8,6 +8,7 @@ import torch
 from torch import nn
 
 from lstmlab.errors import ConfigError
+from lstmlab.heads import make_head
 from lstmlab.layers import make_layer
 
 __all__ = ["READOUTS", "SequenceRegressor"]
@@ -19,7 +20,9 @@ class SequenceRegressor(nn.Module):
     """Map a sequence ``(B, T, F)`` to ``horizon`` outputs read from the recurrent layer.
 
     The recurrent layer (``rnn``, ``lstm`` or ``gru`` from :func:`lstmlab.layers.make_layer`)
-    reads the whole sequence; its top-layer output goes through dropout and one linear layer:
+    reads the whole sequence; its top-layer output goes through dropout and the head of
+    ``loss`` (:func:`lstmlab.heads.make_head`: one linear layer for ``mse``, distribution
+    parameters ``(..., horizon, P)`` for a distribution head):
 
     * ``readout="last"`` (forecasting, the adding problem): only the last step ``h_T`` is read,
       and all horizon steps are predicted at once (direct multi-output): ``(B, horizon)``;
@@ -40,6 +43,8 @@ class SequenceRegressor(nn.Module):
         dropout: float = 0.0,
         *,
         readout: str = "last",
+        loss: str = "mse",
+        quantiles: tuple[float, ...] = (0.05, 0.5, 0.95),
         **cell_options: Any,
     ) -> None:
         super().__init__()
@@ -49,7 +54,7 @@ class SequenceRegressor(nn.Module):
         self.rnn = make_layer(cell, input_size, hidden_size, num_layers=num_layers,
                               dropout=dropout, **cell_options)
         self.dropout = nn.Dropout(dropout)
-        self.head = nn.Linear(hidden_size, horizon)
+        self.head = make_head(loss, hidden_size, horizon, quantiles)
 
     def read(self, output: torch.Tensor) -> torch.Tensor:
         """The head's prediction from the recurrent outputs ``(B, T, H)``."""

@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from lstmlab.vocabulary import METRICS
+from lstmlab.vocabulary import ALL_METRICS
 
 if TYPE_CHECKING:
     import jinja2
@@ -72,7 +72,7 @@ def best_values(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> di
     """The best finite value of each ranked metric column (see ``Metric.better``)."""
     best = {}
     for column in columns:
-        better = METRICS[column].better
+        better = ALL_METRICS[column].better
         values = [float(r[column]) for r in rows if _finite(r.get(column))]
         if better and values:
             best[column] = min(values) if better < 0 else max(values)
@@ -88,7 +88,8 @@ def metric_cells(row: Mapping[str, Any], columns: Sequence[str],
         if not _finite(value):
             cells.append(Cell("–", kind="na"))
         else:
-            cells.append(Cell(METRICS[column].show(value), strong=best.get(column) == value))
+            cells.append(Cell(ALL_METRICS[column].show(value),
+                              strong=best.get(column) == value))
     return cells
 
 

@@ -119,13 +119,16 @@ class SavedForecaster:
     manifest: dict[str, Any]  # reproducibility manifest (lstmlab.manifest)
     best_epoch: int | None = None
     stop_reason: str | None = None
+    calibration: dict[str, Any] | None = None  # BandCalibration.to_dict(); None before it existed
+    calibrated_until: str | None = None  # ISO date of the last calibration window
 
 
 def save_forecaster(path: str | os.PathLike[str], saved: SavedForecaster) -> Path:
     """Write a forecaster's weights and parts as one model file, atomically."""
     meta = {"config": saved.config.to_dict(), "spec": saved.spec.to_dict(), "band": saved.band,
             "manifest": saved.manifest, "best_epoch": saved.best_epoch,
-            "stop_reason": saved.stop_reason, "history": saved.history.to_dict(orient="list")}
+            "stop_reason": saved.stop_reason, "history": saved.history.to_dict(orient="list"),
+            "calibration": saved.calibration, "calibrated_until": saved.calibrated_until}
     return save_model(path, saved.model.state_dict(), meta)
 
 
@@ -155,7 +158,8 @@ def load_forecaster(path: str | os.PathLike[str], device: str = "cpu") -> SavedF
         raise ModelFileError(f"model file {path} is inconsistent ({exc}); it may have been "
                              "edited or written by another program") from None
     return SavedForecaster(config, spec, model.to(resolve_device(device)).eval(), band, history,
-                           meta["manifest"], meta.get("best_epoch"), meta.get("stop_reason"))
+                           meta["manifest"], meta.get("best_epoch"), meta.get("stop_reason"),
+                           meta.get("calibration"), meta.get("calibrated_until"))
 
 
 def _check_shapes(state: dict[str, torch.Tensor], build: Any, config: ForecastConfig,

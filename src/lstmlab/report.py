@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,7 +21,9 @@ from lstmlab.pages import Cell, Row, Table, best_values, metric_cells, render
 from lstmlab.runs import Run, chart_stem, read_run
 from lstmlab.verdicts import at_step, lag_sentence, overall_step, run_summary
 from lstmlab.vocabulary import (
+    ALL_METRICS,
     EVALUATED_SPLITS,
+    INTERVAL_METRICS,
     MEAN_STEP,
     METRICS,
     SPLIT_LABELS,
@@ -34,8 +37,8 @@ if TYPE_CHECKING:
 __all__ = ["build_report", "display_name", "render_report", "summary_text"]
 
 _NAV = {"summary": "Summary", "prices": "Prices", "losses": "Losses",
-        "predictions": "Predictions", "metrics": "Metrics", "forecast": "Forecast",
-        "explain": "Inside", "config": "Configuration"}
+        "predictions": "Predictions", "metrics": "Metrics", "intervals": "Bands",
+        "forecast": "Forecast", "explain": "Inside", "config": "Configuration"}
 
 
 def build_report(run_dir: str | os.PathLike[str]) -> Path:
@@ -52,11 +55,13 @@ def render_report(run: Run) -> str:
     """The report of ``run`` as one HTML page."""
     metrics = run.table("metrics.csv")
     figures = _figures(run)
+    interval_table = _interval_table(run, metrics)
     explain_pages = sorted(p.name for p in run.path.glob("explain*.html"))  # `lstmlab explain`
     present = {"summary": True, "prices": figures["prices"],
                "losses": figures["loss"] or figures["losses"],
                "predictions": figures["predictions"] or figures["residuals"], "metrics": True,
-               "forecast": figures["forecasts"], "explain": explain_pages, "config": True}
+               "intervals": interval_table is not None, "forecast": figures["forecasts"],
+               "explain": explain_pages, "config": True}
     shown = [key for key, has in present.items() if has]
     created = str(run.manifest.get("created", "")).replace("T", " ")
     name = run.manifest.get("name", run.path.name)
@@ -66,7 +71,8 @@ def render_report(run: Run) -> str:
         subtitle=f"lstmlab {run.manifest['lstmlab_version']} · {created} · {name}",
         nav=[(key, _NAV[key]) for key in shown], shown=shown, figures=figures,
         facts=_facts(run), verdict=summary_text(run, metrics),
-        metric_tables=_metric_tables(run, metrics), config_table=_config_table(run),
+        metric_tables=_metric_tables(run, metrics), interval_table=interval_table,
+        config_table=_config_table(run),
         manifest=json.dumps(run.manifest.get("reproducibility", {}), indent=2),
         explain_pages=explain_pages,
     )
@@ -143,6 +149,11 @@ def _figures(run: Run) -> dict[str, Any]:
                                f"({models}) against the naive forecast, validation and test"),
         "residuals": _figure(run, "residuals", None, "Residuals (actual − predicted) over time"),
         "forecasts": each("forecast", "forecast beyond the data, with its uncertainty band"),
+        "bands": [f for pair in zip(each("fan", "test forecasts with 50/80/90% bands"),
+                                    each("coverage", "rolling coverage on the test period"),
+                                    strict=False) for f in pair]
+                 + [f for f in [_figure(run, "pit", None, "PIT histograms on the test period")]
+                    if f],
     }
 
 
@@ -170,9 +181,22 @@ def _metric_tables(run: Run, metrics: pd.DataFrame) -> list[tuple[str, Table]]:
     return tables
 
 
+def _interval_table(run: Run, metrics: pd.DataFrame) -> Table | None:
+    """The test rows' interval scores (models with bands and the naive volatility band)."""
+    # the split-conformal widths stay in metrics.csv: the page has room for one set of widths
+    columns = [c for c in INTERVAL_METRICS
+               if c in metrics.columns and c not in ("split_width", "split_width_pct")]
+    test = metrics[metrics["split"] == "test"]
+    if not columns:
+        return None
+    rows = [r for r in test.to_dict(orient="records")
+            if any(isinstance(r[c], float) and math.isfinite(r[c]) for c in columns)]
+    return _metric_table(rows, columns, run) if rows else None
+
+
 def _metric_table(rows: list[dict[str, Any]], columns: list[str], run: Run) -> Table:
     best = best_values(rows, columns)
-    table = Table([("Model", ""), *((METRICS[c].heading, "") for c in columns)])
+    table = Table([("Model", ""), *((ALL_METRICS[c].heading, "") for c in columns)])
     for row in rows:
         model = row["model"]
         kind = "best" if model == run.manifest["selected"] else (

@@ -17,9 +17,9 @@ from typing import Any
 from lstmlab.errors import ConfigError
 
 __all__ = [
-    "BASELINES", "BRIEF_METRICS", "CELLS", "CELL_INITS", "EVALUATED_SPLITS", "INITS", "MEAN_STEP",
-    "METRICS", "METRIC_NAMES", "SCALERS", "SPLITS", "SPLIT_LABELS", "TARGETS",
-    "WALK_FORWARD_SPLIT", "Metric",
+    "ALL_METRICS", "BASELINES", "BRIEF_METRICS", "CELLS", "CELL_INITS", "EVALUATED_SPLITS",
+    "INITS", "INTERVAL_METRICS", "MEAN_STEP", "METRICS", "METRIC_NAMES", "SCALERS", "SPLITS",
+    "SPLIT_LABELS", "TARGETS", "WALK_FORWARD_SPLIT", "Metric",
     "ProgressCallback", "display_name", "format_metric", "parse_cells",
 ]
 
@@ -117,3 +117,19 @@ METRICS: dict[str, Metric] = {m.name: m for m in (
 )}
 METRIC_NAMES: tuple[str, ...] = tuple(METRICS)
 BRIEF_METRICS: tuple[str, ...] = tuple(name for name, m in METRICS.items() if m.brief)
+
+# Scores of a model's bands (lstmlab.interval_evaluation), on the test rows of metrics.csv; the
+# naive row gets those of the naive forecast's volatility band. Widths and losses in price units.
+INTERVAL_METRICS: dict[str, Metric] = {m.name: m for m in (
+    Metric("coverage", "Coverage", "{:.1%}", 0, False),
+    Metric("width", "Width", "{:,.2f}", -1, False),
+    Metric("width_pct", "Width %", "{:.2f}%", -1, False),
+    Metric("interval_score", "Interval score", "{:,.2f}", -1, False),
+    Metric("split_coverage", "Split coverage", "{:.1%}", 0, False),
+    Metric("split_width", "Split width", "{:,.2f}", -1, False),
+    Metric("split_width_pct", "Split width %", "{:.2f}%", -1, False),
+    Metric("split_interval_score", "Split int. score", "{:,.2f}", -1, False),
+    Metric("pinball", "Pinball", "{:,.3f}", -1, False),
+    Metric("crps", "CRPS", "{:,.3f}", -1, False),
+)}
+ALL_METRICS: dict[str, Metric] = {**METRICS, **INTERVAL_METRICS}  # every column of metrics.csv

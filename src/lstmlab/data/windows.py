@@ -39,6 +39,11 @@ class Windows:
     def __len__(self) -> int:
         return int(self.origin.shape[0])
 
+    def rows(self, index: slice) -> Windows:
+        """The windows at positions ``index`` (a slice), every attribute cut alike."""
+        return Windows(self.x[index], self.y[index], self.dates[index], self.last_price[index],
+                       self.origin[index], self.actual[index])
+
 
 def window_view(matrix: np.ndarray, origins: range, lookback: int) -> torch.Tensor:
     """``(len(origins), lookback, F)`` float32 windows ending at consecutive ``origins``.
