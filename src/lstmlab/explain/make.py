@@ -69,9 +69,9 @@ def explain_adding(folder: str | os.PathLike[str], cell: str = "lstm", length: i
     config = MemoryConfig(task="adding", cell=cell, length=length, steps=steps, seed=seed,
                           eval_every=max(steps // 10, 1))
     with torch_threads(1):  # small tensors: a second thread only waits for the first
-        model, trained = adding_model(folder, config)
-        walk = adding_walk(model, config, seed)
+        kept = adding_model(folder, config)
+        walk = adding_walk(kept, config, seed)
     path = write_page(walk, folder, page_name(cell, "lstm"))
-    how = "trained now" if trained else "reloaded"
+    how = "trained now" if kept.trained else "reloaded"
     return Made(path, path.stat().st_size, time.perf_counter() - start,
                 f"{walk.subtitle} ({how})")
