@@ -280,10 +280,13 @@
     const svg = $('unit-timeline'), w = 800 / T, rowH = 150 / D.gates.length;
     svg.textContent = '';
     D.gates.forEach((gate, k) => {
+      // the unit's memory to its own largest size: other units' may dwarf it
+      const own = gate === 'c_t' ? maxAbs([layer().c_t.map((row) => row[state.unit])]) : null;
       for (let t = 0; t < T; t++) {
         const v = value(gate, t, state.unit);
+        const opacity = own ? Math.abs(v) / own : strength(gate, v);
         el('rect', {x: t * w, width: w + 0.5, y: k * rowH + 1, height: rowH - 2,
-          fill: colour(gate, v), 'fill-opacity': strength(gate, v)}, svg);
+          fill: colour(gate, v), 'fill-opacity': opacity}, svg);
       }
     });
     el('rect', {id: 'timeline-cursor', y: 0, height: 150, width: w, class: 'cursor'}, svg);
