@@ -28,6 +28,7 @@ from lstmlab.evaluation import Evaluation, evaluate_model, predict_prices
 from lstmlab.manifest import build_manifest
 from lstmlab.pipeline import build_model, prepare_for, tensors, train_settings
 from lstmlab.runtime import resolve_device, torch_threads
+from lstmlab.trading_days import DEFAULT_CALENDAR, sessions_after
 from lstmlab.training import train
 from lstmlab.validation import require_int
 
@@ -62,14 +63,15 @@ class Forecaster:
         self.config = config or ForecastConfig()
 
     @_threaded
-    def fit(self, prices: Any, *, prepared: Prepared | None = None, verbose: bool = True,
+    def fit(self, prices: Any, *, prepared: Prepared | None = None, verbose: bool = False,
             on_epoch: EpochCallback | None = None) -> Forecaster:
         """Prepare windows from ``prices``, train, and keep the best-validation weights.
 
         ``prices`` is anything :func:`lstmlab.load_prices` accepts (a frame it returned is used
         as is). ``prepared``: the windows of ``prices`` already made by
-        ``prepare_for(config, prices)``, to share them with the caller. ``verbose`` prints one
-        line per epoch; ``on_epoch`` receives each epoch's history record as well.
+        ``prepare_for(config, prices)``, to share them with the caller. The library prints
+        nothing unless ``verbose`` (one line per epoch); ``on_epoch`` receives each epoch's
+        history record.
         """
         cfg = self.config
         device = resolve_device(cfg.device)
@@ -119,35 +121,36 @@ class Forecaster:
         return np.quantile(log_error, BAND_QUANTILES, axis=0).T.tolist()  # h x [low, high]
 
     @_threaded
-    def forecast(self, prices: Any, steps: int) -> pd.DataFrame:
-        """Forecast the ``steps`` business days after the last row of ``prices``.
+    def forecast(self, prices: Any, steps: int, *,
+                 calendar: str = DEFAULT_CALENDAR) -> pd.DataFrame:
+        """Forecast the ``steps`` trading days after the last row of ``prices``.
 
         The first step is predicted from the window that ends at the latest actual price. Up to
         ``horizon`` steps come from one direct prediction; further steps are recursive: each
         forecast block is appended as if observed (open, high and low set to the forecast close,
         volume held at its last value) and the model is applied again. ``lower``/``upper`` are a
         90% band from the empirical quantiles of the validation errors (residual quantiles,
-        widened by the square root of the step beyond the horizon). Business days do not skip
-        market holidays.
+        widened by the square root of the step beyond the horizon). The dates are the sessions
+        of the exchange ``calendar`` (:mod:`lstmlab.trading_days`; ``"none"``: business days).
         """
         self._check_fitted()
         require_int("steps", steps)
         frame = as_prices(prices)
         column = self.config.target_column
+        dates = sessions_after(frame.index[-1], steps + self.config.horizon, calendar)
         path: list[float] = []
         while len(path) < steps:
             last_price = frame[column].to_numpy(dtype=np.float64)[-1:]  # (1,)
             window = latest_window(frame, self.spec_)  # (1, L, F)
             block = predict_prices(self.model_, self.spec_, window, last_price)[0]  # (h,)
+            frame = _extend(frame, block, dates[len(path) : len(path) + len(block)])
             path.extend(block.tolist())
-            frame = _extend(frame, block)
         prediction = np.asarray(path[:steps])
         low, high = self._band_for(steps)
-        dates = pd.bdate_range(frame.index[-len(path) - 1], periods=steps + 1)[1:]
         return pd.DataFrame(
             {"prediction": prediction, "lower": prediction * np.exp(low),
              "upper": prediction * np.exp(high)},
-            index=pd.DatetimeIndex(dates, name="date"),
+            index=dates[:steps],
         )
 
     def _band_for(self, steps: int) -> tuple[np.ndarray, np.ndarray]:
@@ -214,9 +217,8 @@ def _printer(max_epochs: int) -> EpochCallback:
     return show
 
 
-def _extend(frame: pd.DataFrame, block: np.ndarray) -> pd.DataFrame:
-    """``frame`` with the forecast ``block`` appended as business days (see ``forecast``)."""
-    dates = pd.bdate_range(frame.index[-1], periods=len(block) + 1)[1:]
+def _extend(frame: pd.DataFrame, block: np.ndarray, dates: pd.DatetimeIndex) -> pd.DataFrame:
+    """``frame`` with the forecast ``block`` appended on ``dates`` (see ``forecast``)."""
     extra = pd.DataFrame(index=pd.DatetimeIndex(dates, name=frame.index.name),
                          columns=frame.columns, dtype=np.float64)
     for column in frame.columns:
