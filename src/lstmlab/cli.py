@@ -18,12 +18,15 @@ import typer
 from lstmlab._version import __version__
 from lstmlab.cli_shell import (
     Calendar,
+    CalendarFeatures,
+    Covariate,
     DataDir,
     Fill,
     Quiet,
     Verbose,
     check_cells,
     check_one_cell,
+    parse_covariates,
     unwritable,
     user_errors,
 )
@@ -101,6 +104,15 @@ def _config(cell: str, **options: Any) -> ForecastConfig:
     return ForecastConfig(cell=cell, **{k: v for k, v in options.items() if v is not None})
 
 
+def _inputs(covariate: list[str] | None, calendar_features: bool,
+            calendar: str | None) -> dict[str, Any]:
+    """Config fields of the extra inputs: past covariates and calendar facts."""
+    fields: dict[str, Any] = {"covariates": parse_covariates(covariate) or None}
+    if calendar_features:
+        fields.update(calendar_features=True, calendar=calendar or "XNYS")
+    return fields
+
+
 def _load(source: str, data_dir: Path | None, fill: str | None,
           calendar: str | None) -> pd.DataFrame:
     """The command's prices, loaded and checked once (every later step takes this frame)."""
@@ -142,9 +154,12 @@ def _train_job(command: str, source: str, configs: dict[str, ForecastConfig], *,
     from lstmlab import jobs, runs
     from lstmlab.cli_output import print_data_line, print_run
     from lstmlab.cli_shell import progress, status
+    from lstmlab.data.covariates import load_covariates
 
     prices = _load(source, data_dir, fill, calendar)
-    summary = jobs.describe_data(prices, next(iter(configs.values())))  # bad settings fail here
+    first = next(iter(configs.values()))
+    covariates = load_covariates([n for n, _ in first.covariates], data_dir=data_dir)
+    summary = jobs.describe_data(prices, first, covariates)  # bad settings fail here
     target = runs.run_path(out, name or runs.default_run_name(source, command),
                            unique=name is None)
     asked = {"command": command, "name": target.name, "source": source,
@@ -156,7 +171,7 @@ def _train_job(command: str, source: str, configs: dict[str, ForecastConfig], *,
         print_data_line(source, summary, quiet)
         max_epochs = max(c.max_epochs for c in configs.values())
         with progress(list(configs), max_epochs, "epochs", quiet) as on_epoch:
-            fitted = jobs.fit_models(prices, configs, on_epoch)
+            fitted = jobs.fit_models(prices, configs, on_epoch, covariates)
         with status("writing models, charts and the report", quiet):
             jobs.write_run(folder, prices, fitted, asked)
     print_run(runs.read_run(target), quiet)
@@ -182,13 +197,15 @@ def train(source: Source,
           patience: Annotated[int | None, typer.Option(min=0, help="Early-stopping patience; "
                                                        "0 never stops.")] = None,
           seed: Seed = None, device: Device = None, data_dir: DataDir = None, fill: Fill = None,
-          calendar: Calendar = None, out: Out = Path("runs"), name: Name = None,
-          quiet: Quiet = False, verbose: Verbose = False) -> None:
+          calendar: Calendar = None, covariate: Covariate = None,
+          calendar_features: CalendarFeatures = False, out: Out = Path("runs"),
+          name: Name = None, quiet: Quiet = False, verbose: Verbose = False) -> None:
     """Train one model and write a run directory (config, history, metrics, charts, model)."""
     config = _config(cell, max_epochs=epochs, hidden_size=hidden_size, num_layers=layers,
                      dropout=dropout, lookback=lookback, horizon=horizon, target=target,
                      features=features, split=split, batch_size=batch_size, learning_rate=lr,
-                     patience=patience, seed=seed, device=device)
+                     patience=patience, seed=seed, device=device,
+                     **_inputs(covariate, calendar_features, calendar))
     _train_job("train", source, {cell: config}, data_dir=data_dir, fill=fill,
                calendar=calendar, out=out, name=name, quiet=quiet)
 
@@ -202,6 +219,7 @@ def compare(source: Source,
             lookback: Lookback = None, horizon: Horizon = None, target: Target = None,
             split: Split = None, seed: Seed = None, device: Device = None,
             data_dir: DataDir = None, fill: Fill = None, calendar: Calendar = None,
+            covariate: Covariate = None, calendar_features: CalendarFeatures = False,
             out: Out = Path("runs"), name: Name = None, quiet: Quiet = False,
             verbose: Verbose = False) -> None:
     """Train each cell on the same data and seed, score them against the baselines.
@@ -210,7 +228,8 @@ def compare(source: Source,
     """
     configs = {cell: _config(cell, max_epochs=epochs, hidden_size=hidden_size,
                              num_layers=layers, lookback=lookback, horizon=horizon,
-                             target=target, split=split, seed=seed, device=device)
+                             target=target, split=split, seed=seed, device=device,
+                             **_inputs(covariate, calendar_features, calendar))
                for cell in cells.split(",")}
     _train_job("compare", source, configs, data_dir=data_dir, fill=fill, calendar=calendar,
                out=out, name=name, quiet=quiet)
@@ -242,7 +261,8 @@ def forecast(run_dir: RunDir,
     with status("loading the prices and the model, forecasting", quiet):
         prices = _load(source, data_dir or (Path(saved_dir) if saved_dir else None), fill,
                        calendar)
-        made = jobs.forecast_run(run, prices, steps, cell, calendar=calendar)
+        made = jobs.forecast_run(run, prices, steps, cell, calendar=calendar,
+                                 data_dir=str(data_dir) if data_dir else saved_dir)
     print_forecast(run, prices, made, quiet)
 
 
@@ -254,6 +274,26 @@ def report(run_dir: RunDir, quiet: Quiet = False, verbose: Verbose = False) -> N
 
     path = build_report(run_dir)
     typer.echo(str(path) if quiet else f"report: {path}")
+
+
+@app.command()
+@_user_errors
+def export(run_dir: RunDir,
+           fmt: Annotated[str, typer.Option("--format", help="File format: onnx.")] = "onnx",
+           cell: Annotated[str | None, typer.Option(
+               help="Which model of the run (default: its best).",
+               callback=_check_one_cell)] = None,
+           output: Annotated[Path | None, typer.Option(
+               "--output", "-o", help="File to write (default: <run>/models/<cell>.<format>).")
+           ] = None,
+           quiet: Quiet = False, verbose: Verbose = False) -> None:
+    """Export a run's model for other runtimes: an ONNX graph from raw window to price."""
+    from lstmlab.cli_output import status
+    from lstmlab.export import export_run
+
+    with status("exporting the model", quiet):
+        path = export_run(run_dir, fmt=fmt, cell=cell, out=output)
+    typer.echo(str(path) if quiet else f"exported: {path}")
 
 
 app.command("memory")(memory_command)  # the long-memory lab; it prints its own errors

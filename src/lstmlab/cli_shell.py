@@ -3,8 +3,8 @@
 - Options: the Typer option types that several commands take (``--quiet``, ``--verbose``,
   ``--data-dir``, ``--fill``, ``--out``, ``--calendar``...), declared once here.
 - :func:`user_errors`: an :class:`~lstmlab.errors.LstmlabError` becomes one ``error: ...`` line
-  on stderr and exit status 1 (``--verbose`` adds the traceback); anything else is a bug and
-  keeps its traceback.
+  on stderr and exit status 1 (``--verbose`` adds the traceback), Ctrl-C one ``interrupted``
+  line and exit status 130; anything else is a bug and keeps its traceback.
 - :func:`console`, :func:`progress` and :func:`status`: one rich style for every command. The
   library prints nothing; its progress arrives through one callback shape,
   :data:`lstmlab.vocabulary.ProgressCallback` ``(task, record)``, which :func:`progress` turns
@@ -30,8 +30,9 @@ from lstmlab.vocabulary import CELLS, ProgressCallback, display_name, parse_cell
 if TYPE_CHECKING:
     from rich.console import Console
 
-__all__ = ["Calendar", "DataDir", "Fill", "Out", "Quiet", "Verbose", "check_cells",
-           "check_one_cell", "console", "progress", "status", "unwritable", "user_errors"]
+__all__ = ["Calendar", "CalendarFeatures", "Covariate", "DataDir", "Fill", "Out", "Quiet",
+           "Verbose", "check_cells", "check_one_cell", "console", "parse_covariates", "progress",
+           "status", "unwritable", "user_errors"]
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 _WIDTH = 110  # when not writing to a terminal, wide enough for the metrics table
@@ -47,6 +48,12 @@ Out = Annotated[Path, typer.Option(help="Folder that receives the results.")]
 Calendar = Annotated[str | None, typer.Option(
     help="Exchange calendar of the trading days, an exchange_calendars code such as XNYS "
          "(the default), XLON or XTKS; 'none': Monday to Friday.", show_default=False)]
+Covariate = Annotated[list[str] | None, typer.Option(
+    "--covariate", help="A past covariate, SOURCE[:feature,...] (ticker, CSV, or A+B+C for their "
+                        "equal-weight index); default feature log_return. Repeatable.")]
+CalendarFeatures = Annotated[bool, typer.Option(
+    "--calendar-features", help="Give the model the calendar facts of the days it forecasts "
+                                "(day of week and month, month, days to the next holiday).")]
 
 
 def user_errors(command: _F) -> _F:
@@ -73,6 +80,25 @@ def unwritable(out: Path, err: OSError) -> LstmlabError:
     """The error for an output folder that cannot be written."""
     return ConfigError(f"cannot write into {out}: {err.strerror or err}; choose a writable "
                        f"folder with --out")
+
+
+def parse_covariates(values: list[str] | None) -> dict[str, tuple[str, ...]]:
+    """``["AAPL", "market.csv:log_return,volume_z"]`` as ``{source: features}``.
+
+    The features follow the last ``:`` (a Windows path keeps its drive letter); without them a
+    covariate feeds its ``log_return``.
+    """
+    parsed: dict[str, tuple[str, ...]] = {}
+    for value in values or []:
+        head, colon, tail = value.rpartition(":")
+        drive = len(head) == 1 and tail.startswith(("\\", "/"))  # C:\prices\spy.csv
+        source, features = (head, tail) if colon and not drive else (value, "")
+        names = tuple(f.strip() for f in features.split(",") if f.strip()) or ("log_return",)
+        if not source.strip():
+            raise typer.BadParameter(f"--covariate {value!r} names no source; use "
+                                     "SOURCE[:feature,...], e.g. AAPL:log_return")
+        parsed[source.strip()] = names
+    return parsed
 
 
 def check_cells(value: str | None) -> str | None:

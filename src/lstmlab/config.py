@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -60,12 +60,18 @@ class ForecastConfig:
     quantiles: tuple[float, ...] = (0.05, 0.5, 0.95)  # levels of the quantile head, increasing
     alpha: float = 0.1  # miscoverage of the forecast band: 0.1 gives a 90% interval
     calibration: float = 0.5  # last fraction of validation windows kept for conformal calibration
+    # past covariates: source (ticker, CSV path, "A+B+C" for their equal-weight index) -> features
+    covariates: Mapping[str, tuple[str, ...]] | tuple[tuple[str, tuple[str, ...]], ...] = ()
+    max_fill: int = 3  # trading days a covariate may be forward-filled in a row
+    calendar_features: bool = False  # calendar facts of the forecast days as inputs
+    calendar: str = "XNYS"  # exchange calendar of those facts (exchange_calendars code)
 
     def __post_init__(self) -> None:
         # JSON gives lists; store tuples so the config stays hashable and immutable.
         object.__setattr__(self, "features", tuple(self.features))
         object.__setattr__(self, "split", tuple(self.split))
         object.__setattr__(self, "quantiles", tuple(self.quantiles))
+        object.__setattr__(self, "covariates", _covariate_pairs(self.covariates))
         self._validate()
 
     def _validate(self) -> None:
@@ -76,7 +82,7 @@ class ForecastConfig:
         for name in ("hidden_size", "num_layers", "lookback", "horizon", "batch_size",
                      "max_epochs", "baseline_window"):
             require_int(name, getattr(self, name))
-        for name in ("patience", "lr_patience", "seed", "num_threads"):
+        for name in ("patience", "lr_patience", "seed", "num_threads", "max_fill"):
             require_int(name, getattr(self, name), minimum=0)
         if not 0.0 <= self.dropout < 1.0:
             raise ConfigError(f"dropout must be in [0, 1), got {self.dropout!r}")
@@ -88,6 +94,10 @@ class ForecastConfig:
         if not 0.0 < self.lr_factor <= 1.0:
             raise ConfigError(f"lr_factor must be in (0, 1], got {self.lr_factor!r}")
         self._validate_intervals()
+        if self.calendar_features:
+            from lstmlab.trading_days import check_calendar
+
+            object.__setattr__(self, "calendar", check_calendar(self.calendar))
         if not self.features:
             raise ConfigError("features must name at least one column, e.g. ('log_return',)")
         if len(self.split) not in (2, 3):
@@ -105,9 +115,11 @@ class ForecastConfig:
                               f"windows, e.g. 0.5; got {self.calibration!r}")
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain dict of JSON types (tuples become lists)."""
-        return {k: list(v) if isinstance(v, tuple) else v for k, v in
+        """Plain dict of JSON types (tuples become lists, covariates a source -> features dict)."""
+        data = {k: list(v) if isinstance(v, tuple) else v for k, v in
                 dataclasses.asdict(self).items()}
+        data["covariates"] = {name: list(wanted) for name, wanted in self.covariates}
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ForecastConfig:
@@ -166,6 +178,30 @@ def check_alpha(alpha: Any, name: str = "alpha") -> float:
     if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not 0 < alpha < 1:
         raise ConfigError(f"{name} must be in (0, 1), e.g. 0.1 for a 90% interval; got {alpha!r}")
     return float(alpha)
+
+
+def _covariate_pairs(value: Any) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """``{"AAPL": ["log_return"]}`` (or its pairs) as ``(("AAPL", ("log_return",)),)``."""
+    items = value.items() if isinstance(value, Mapping) else value
+    try:
+        pairs = tuple((str(name), _feature_names(name, wanted)) for name, wanted in items)
+    except ConfigError:
+        raise
+    except (TypeError, ValueError):
+        raise ConfigError(f"covariates must map each source to its features, e.g. "
+                          f"{{'AAPL': ['log_return']}}; got {value!r}") from None
+    names = [name for name, _ in pairs]
+    if len(set(names)) != len(names):
+        raise ConfigError(f"covariates names a source twice: {names}; list each once")
+    return pairs
+
+
+def _feature_names(name: str, wanted: Any) -> tuple[str, ...]:
+    features = (wanted,) if isinstance(wanted, str) else tuple(str(f) for f in wanted)
+    if not features or not str(name):
+        raise ConfigError(f"covariate {name!r} needs a source name and at least one feature, "
+                          "e.g. {'AAPL': ['log_return']}")
+    return features
 
 
 def _choice(name: str, value: Any, allowed: tuple[str, ...]) -> None:

@@ -44,11 +44,15 @@ class Fitted:
     seconds: float
 
 
-def describe_data(prices: pd.DataFrame, config: ForecastConfig) -> dict[str, Any]:
-    """Rows, date range, notes on what loading did, and each split's dates and window count."""
+def describe_data(prices: pd.DataFrame, config: ForecastConfig,
+                  covariates: Mapping[str, pd.DataFrame] | None = None) -> dict[str, Any]:
+    """Rows, date range, notes on what loading did, and each split's dates and window count.
+
+    ``covariates``: the frames of the config's covariate sources (``load_covariates``).
+    """
     from lstmlab.pipeline import prepare_for
 
-    prepared = prepare_for(config, prices)
+    prepared = prepare_for(config, prices, covariates=covariates)
     return {
         "rows": len(prices),
         "first": f"{prices.index[0]:%Y-%m-%d}",
@@ -66,8 +70,10 @@ def _split_summary(prepared: Prepared) -> dict[str, dict[str, Any]]:
 
 
 def fit_models(prices: pd.DataFrame, configs: Mapping[str, ForecastConfig],
-               on_epoch: ProgressCallback | None = None) -> list[Fitted]:
-    """Fit and evaluate one forecaster per cell, in order, on the same prices."""
+               on_epoch: ProgressCallback | None = None,
+               covariates: Mapping[str, pd.DataFrame] | None = None) -> list[Fitted]:
+    """Fit and evaluate one forecaster per cell, in order, on the same prices (and the same
+    covariate frames, loaded once by the caller)."""
     from lstmlab.forecaster import Forecaster
     from lstmlab.pipeline import prepare_for
 
@@ -75,7 +81,7 @@ def fit_models(prices: pd.DataFrame, configs: Mapping[str, ForecastConfig],
     for cell, config in configs.items():
         report = (lambda record, cell=cell: on_epoch(cell, record)) if on_epoch else None
         start = time.perf_counter()
-        prepared = prepare_for(config, prices)
+        prepared = prepare_for(config, prices, covariates=covariates)
         forecaster = Forecaster(config).fit(prices, prepared=prepared, verbose=False,
                                             on_epoch=report)
         evaluation = forecaster.evaluate(prices, prepared=prepared)
@@ -197,11 +203,12 @@ class Forecast:
 
 
 def forecast_run(run: Run, prices: pd.DataFrame, steps: int, cell: str | None = None, *,
-                 calendar: str | None = None) -> Forecast:
+                 calendar: str | None = None, data_dir: str | None = None) -> Forecast:
     """Forecast ``steps`` trading days past ``prices`` with a run's model; save table and chart.
 
     The days are the sessions of the exchange ``calendar`` (default: XNYS, see
-    :mod:`lstmlab.trading_days`).
+    :mod:`lstmlab.trading_days`). A model with past covariates loads their latest prices
+    (``data_dir``: where tickers are looked up).
 
     Writes ``forecast-<cell>.csv`` and ``charts/forecast-<cell>.*`` into the run, then rebuilds
     its report. The model is loaded on the CPU, wherever it was trained.
@@ -212,7 +219,11 @@ def forecast_run(run: Run, prices: pd.DataFrame, steps: int, cell: str | None = 
 
     cell = cell or run.manifest["best_model"]
     forecaster = Forecaster.load(run.model_path(cell), device="cpu")
-    table = forecaster.forecast(prices, steps, calendar=calendar or DEFAULT_CALENDAR)
+    from lstmlab.data.covariates import load_covariates
+
+    covariates = load_covariates([n for n, _ in forecaster.config.covariates], data_dir=data_dir)
+    table = forecaster.forecast(prices, steps, calendar=calendar or DEFAULT_CALENDAR,
+                                covariates=covariates)
     write_table(run.path, f"forecast-{cell}.csv", table, index=True)
     column = forecaster.config.target_column
     figure = charts.forecast_chart(prices[column], table, title=(

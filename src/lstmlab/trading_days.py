@@ -22,7 +22,8 @@ from lstmlab.errors import ConfigError
 if TYPE_CHECKING:
     import exchange_calendars
 
-__all__ = ["DEFAULT_CALENDAR", "check_calendar", "missing_sessions", "sessions_after"]
+__all__ = ["DEFAULT_CALENDAR", "check_calendar", "missing_sessions", "sessions_after",
+           "sessions_through"]
 
 DEFAULT_CALENDAR = "XNYS"  # New York Stock Exchange
 _NONE = "none"
@@ -84,3 +85,17 @@ def missing_sessions(index: pd.DatetimeIndex,
     sessions = cal.sessions_in_range(max(days[0], cal.first_session),
                                      min(days[-1], cal.last_session))
     return pd.DatetimeIndex(sessions.difference(days), name="date")
+
+
+def sessions_through(first: pd.Timestamp, last: pd.Timestamp, ahead: int,
+                     calendar: str = DEFAULT_CALENDAR) -> pd.DatetimeIndex:
+    """The trading days from ``first`` to ``last``, then the ``ahead`` trading days after it."""
+    code = check_calendar(calendar)
+    start, end = pd.Timestamp(first).normalize(), pd.Timestamp(last).normalize()
+    if code == _NONE:
+        days = pd.bdate_range(start, end)
+    else:
+        cal = _calendar(code, start.year, end.year)
+        days = cal.sessions_in_range(max(start, cal.first_session), min(end, cal.last_session))
+    future = sessions_after(end, ahead, calendar)
+    return pd.DatetimeIndex(days, name="date").union(future)
