@@ -73,10 +73,13 @@ def test_bad_window_dates_are_refused_with_the_valid_range(fitted, date, message
         forecast_walk(forecaster, prices, date)
 
 
-def test_zero_return_inputs_hold_the_price_flat():
-    inputs = np.array([[0.01, 0.5, 101.0], [-0.02, 0.2, 99.0], [0.03, 1.5, 102.0]])  # (T, F)
-    flat = zero_return_inputs(["log_return", "volume_z", "close"], inputs)
-    np.testing.assert_array_equal(flat, [[0, 0, 102.0], [0, 0, 102.0], [0, 0, 102.0]])
+def test_zero_return_inputs_hold_the_prices_flat_and_keep_the_calendar():
+    inputs = np.array([[0.01, 0.5, 101.0, -0.03, 2.0], [-0.02, 0.2, 99.0, 0.01, 3.0],
+                       [0.03, 1.5, 102.0, 0.02, 4.0]])  # (T, F)
+    names = ["log_return", "volume_z", "close", "AAPL:log_return", "step1:day_of_week"]
+    flat = zero_return_inputs(names, inputs)
+    np.testing.assert_array_equal(flat, [[0, 0, 102.0, 0, 2.0], [0, 0, 102.0, 0, 3.0],
+                                         [0, 0, 102.0, 0, 4.0]])
 
 
 def test_every_cell_records_its_own_gates(small_run):
