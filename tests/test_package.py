@@ -72,7 +72,8 @@ def test_wheel_holds_every_module_the_css_and_py_typed(dist):
         assert "lstmlab = lstmlab.cli:main" in archive.read(entry_points).decode()
     sources = {f"lstmlab/{p.relative_to(PACKAGE).as_posix()}" for p in PACKAGE.rglob("*")
                if p.is_file() and "__pycache__" not in p.parts}
-    assert {"lstmlab/templates/page.css", "lstmlab/templates/report.html.j2", "lstmlab/py.typed",
+    assert {"lstmlab/templates/page.css", "lstmlab/templates/report.html.j2",
+            "lstmlab/templates/explain.js", "lstmlab/py.typed",
             "lstmlab/cli.py"} <= sources
     assert sources <= names, sorted(sources - names)
     assert not [n for n in names if n.startswith(("tests/", "benchmarks/"))]

@@ -21,17 +21,16 @@ TINY = MemoryConfig(task="adding", cell="lstm", length=24, steps=15, hidden_size
 def kept(tmp_path_factory):
     """A folder holding the tiny adding model, trained once."""
     folder = tmp_path_factory.mktemp("adding")
-    _, trained = adding_model(folder, TINY)
-    assert trained and model_file(folder, TINY).is_file()
+    assert adding_model(folder, TINY).trained and model_file(folder, TINY).is_file()
     return folder
 
 
 def test_a_saved_model_is_reloaded_with_the_same_weights(kept):
-    first, _ = adding_model(kept, TINY)
-    again, trained = adding_model(kept, TINY)
-    assert not trained
-    for name, weight in first.state_dict().items():
-        assert torch.equal(weight, again.state_dict()[name]), name
+    first, again = adding_model(kept, TINY), adding_model(kept, TINY)
+    assert not again.trained and again.scores == first.scores
+    assert set(again.scores) == {"test", "baseline", "seconds"}
+    for name, weight in first.model.state_dict().items():
+        assert torch.equal(weight, again.model.state_dict()[name]), name
 
 
 def test_other_settings_train_a_new_model(kept, tmp_path):
@@ -40,8 +39,7 @@ def test_other_settings_train_a_new_model(kept, tmp_path):
     folder = shutil.copytree(kept, tmp_path / "copy")
     other = MemoryConfig(**{**TINY.__dict__, "steps": 16})
     assert model_file(folder, other) == model_file(folder, TINY)  # same file name...
-    _, trained = adding_model(folder, other)
-    assert trained  # ...but its saved settings differ, so it is retrained
+    assert adding_model(folder, other).trained  # ...but its saved settings differ: retrained
 
 
 def test_a_damaged_model_file_is_reported(kept, tmp_path):
@@ -55,8 +53,9 @@ def test_a_damaged_model_file_is_reported(kept, tmp_path):
 
 
 def test_the_walk_shows_the_recorded_gates_of_one_task_sequence(kept):
-    model, _ = adding_model(kept, TINY)
-    walk = adding_walk(model, TINY, seed=3)
+    kept_model = adding_model(kept, TINY)
+    model = kept_model.model
+    walk = adding_walk(kept_model, TINY, seed=3)
     x, y = AddingTask().batch(1, 24, torch.Generator().manual_seed(3))
     with torch.no_grad(), record_gates(model) as trace:
         model(x)
@@ -68,6 +67,7 @@ def test_the_walk_shows_the_recorded_gates_of_one_task_sequence(kept):
     # the baseline keeps the markers, so only the values carry attribution
     np.testing.assert_array_equal(walk.attribution.values[:, 1], np.zeros(24))
     assert walk.attribution.completeness_error < 1e-6
+    assert f"test MSE {kept_model.scores['test']['mse']:.4g}" in walk.subtitle
 
 
 def test_explain_adding_writes_the_page_and_reuses_the_model(tmp_path):

@@ -1,7 +1,8 @@
 """The explorer page in a real browser: Playwright driving the system's Chromium, offline.
 
-Skipped, with the reason, only when Chromium or Playwright's Python package is absent; the
-screenshots are written to the test's temporary folder (docs/explain/ holds copies).
+Skipped, with the reason, only when Chromium is absent (Playwright's Python package comes with
+the ``test`` extra; no browser download: it drives the system's Chromium). Screenshots go to the
+test's temporary folder; docs/explain/ holds screenshots of real runs.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from playwright import sync_api as playwright
 
 from lstmlab.explain.make import explain_run
 
@@ -18,8 +20,6 @@ from .pagedata import embedded
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="needs the system Chromium "
                                  "(/usr/bin/chromium; .ci/run installs Debian's chromium)")
-playwright = pytest.importorskip("playwright.sync_api",
-                                 reason="needs Playwright's Python package: pip install playwright")
 
 
 @pytest.fixture(scope="module")

@@ -6,6 +6,7 @@ import base64
 import hashlib
 import re
 from html import unescape
+from importlib import resources
 
 import numpy as np
 import pytest
@@ -100,3 +101,8 @@ def test_a_stacked_model_embeds_every_layer_and_offers_a_choice():
     assert len(page_data(two)["layers"]) == 2
     assert '<select id="layer">' in render_page(two)
     assert '<select id="layer">' not in render_page(walk)
+
+
+def test_the_template_script_and_style_ship_with_the_package():
+    folder = resources.files("lstmlab") / "templates"
+    assert {"explain.html.j2", "explain.js", "explain.css"} <= {p.name for p in folder.iterdir()}

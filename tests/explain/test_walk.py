@@ -73,10 +73,13 @@ def test_bad_window_dates_are_refused_with_the_valid_range(fitted, date, message
         forecast_walk(forecaster, prices, date)
 
 
-def test_zero_return_inputs_hold_the_price_flat():
-    inputs = np.array([[0.01, 0.5, 101.0], [-0.02, 0.2, 99.0], [0.03, 1.5, 102.0]])  # (T, F)
-    flat = zero_return_inputs(["log_return", "volume_z", "close"], inputs)
-    np.testing.assert_array_equal(flat, [[0, 0, 102.0], [0, 0, 102.0], [0, 0, 102.0]])
+def test_zero_return_inputs_hold_the_prices_flat_and_keep_the_calendar():
+    inputs = np.array([[0.01, 0.5, 101.0, -0.03, 2.0], [-0.02, 0.2, 99.0, 0.01, 3.0],
+                       [0.03, 1.5, 102.0, 0.02, 4.0]])  # (T, F)
+    names = ["log_return", "volume_z", "close", "AAPL:log_return", "step1:day_of_week"]
+    flat = zero_return_inputs(names, inputs)
+    np.testing.assert_array_equal(flat, [[0, 0, 102.0, 0, 2.0], [0, 0, 102.0, 0, 3.0],
+                                         [0, 0, 102.0, 0, 4.0]])
 
 
 def test_every_cell_records_its_own_gates(small_run):
@@ -87,3 +90,24 @@ def test_every_cell_records_its_own_gates(small_run):
         forecaster = Forecaster.load(read_run(small_run).model_path(cell))
         walk = forecast_walk(forecaster, prices)
         assert set(walk.layers[0]) == gates, cell
+
+
+def test_a_model_with_a_covariate_and_calendar_facts_is_walked_over_all_its_inputs(tmp_path):
+    from conftest import synthetic_price_csv
+
+    from lstmlab.config import ForecastConfig
+    from lstmlab.data.covariates import load_covariates
+
+    prices = load_prices(synthetic_price_csv(tmp_path / "A.csv", n=260, seed=1))
+    other = synthetic_price_csv(tmp_path / "B.csv", n=260, seed=2)
+    config = ForecastConfig(hidden_size=4, lookback=12, max_epochs=1, seed=0,
+                            covariates={str(other): ("log_return",)}, calendar_features=True,
+                            calendar="none")
+    covariates = load_covariates([str(other)])
+    forecaster = Forecaster(config).fit(prices, covariates=covariates)
+    walk = forecast_walk(forecaster, prices, covariates=covariates)
+    names = list(forecaster.spec_.inputs)
+    assert walk.feature_names == names and walk.inputs.shape == (12, len(names))
+    assert names[1].endswith(":log_return") and names[2].startswith("step1:")
+    assert walk.attribution.values.shape == (12, len(names))
+    assert walk.attribution.completeness_error < 1e-6

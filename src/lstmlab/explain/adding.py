@@ -13,6 +13,7 @@ import copy
 import dataclasses
 import os
 from pathlib import Path
+from typing import Any, NamedTuple
 
 import torch
 
@@ -24,7 +25,7 @@ from lstmlab.memory.train import MemoryConfig, build_model, train_memory
 from lstmlab.model import SequenceRegressor
 from lstmlab.vocabulary import display_name
 
-__all__ = ["adding_model", "adding_walk", "model_file"]
+__all__ = ["KeptModel", "adding_model", "adding_walk", "model_file"]
 
 _FORMAT = "lstmlab.explain.adding/1"
 
@@ -34,10 +35,17 @@ def model_file(folder: str | os.PathLike[str], config: MemoryConfig) -> Path:
     return Path(folder) / "models" / f"adding-{config.cell}-T{config.length}.safetensors"
 
 
-def adding_model(folder: str | os.PathLike[str],
-                 config: MemoryConfig) -> tuple[SequenceRegressor, bool]:
+class KeptModel(NamedTuple):
+    """An adding model as :func:`adding_model` returns it."""
+
+    model: SequenceRegressor
+    scores: dict[str, Any]  # test metrics, the memoryless baseline and training seconds
+    trained: bool  # trained by this call (else reloaded)
+
+
+def adding_model(folder: str | os.PathLike[str], config: MemoryConfig) -> KeptModel:
     """The trained adding model of ``config``: loaded from ``folder`` when it is there with the
-    same settings, else trained and saved there. Returns ``(model, trained_now)``."""
+    same settings, else trained and saved there."""
     from lstmlab import persist
 
     path = model_file(folder, config)
@@ -51,16 +59,17 @@ def adding_model(folder: str | os.PathLike[str],
             except RuntimeError as err:
                 raise ModelFileError(f"{path} does not fit the adding model ({err}); delete "
                                      f"it and run again to retrain") from None
-            return model.eval(), False
+            return KeptModel(model.eval(), meta["manifest"], False)
     run = train_memory(config)
-    manifest = {"test": run.test, "baseline": run.baseline, "seconds": run.seconds}
+    scores = {"test": run.test, "baseline": run.baseline, "seconds": run.seconds}
     persist.save_model(path, run.model.state_dict(),
-                       {"format": _FORMAT, "config": settings, "manifest": manifest})
-    return run.model.eval(), True
+                       {"format": _FORMAT, "config": settings, "manifest": scores})
+    return KeptModel(run.model.eval(), scores, True)
 
 
-def adding_walk(model: SequenceRegressor, config: MemoryConfig, seed: int = 0) -> Walk:
+def adding_walk(kept: KeptModel, config: MemoryConfig, seed: int = 0) -> Walk:
     """Walk the adding model through one fresh sequence of ``config.length`` steps."""
+    model = kept.model
     x, y = AddingTask().batch(1, config.length, torch.Generator().manual_seed(seed))  # (1, T, 2)
     marks = torch.nonzero(x[0, :, 1]).flatten().tolist()
     with torch.no_grad():
@@ -73,8 +82,10 @@ def adding_walk(model: SequenceRegressor, config: MemoryConfig, seed: int = 0) -
     outcome = Outcome("sum of the two marked values", predicted, 1.0,
                       "always 1, the mean sum (MSE 1/6)", float(y[0, 0]))
     title = f"Flow of the memory: {display_name(config.cell)} on the adding problem"
-    subtitle = (f"one sequence of {config.length} steps; markers at steps "
-                f"{marks[0]} and {marks[1]}; model trained for {config.steps} steps")
+    subtitle = (f"one sequence of {config.length} steps, markers at steps {marks[0]} and "
+                f"{marks[1]}; model trained for {config.steps} steps, test MSE "
+                f"{kept.scores['test']['mse']:.4g} (predicting 1 always: "
+                f"{kept.scores['baseline']:.4g})")
     labels = [f"t = {k}" for k in range(config.length)]
     return Walk(config.cell, title, subtitle, labels, ["value", "marker"],
                 x[0].double().numpy(), marks, record_sequence(model, x), outcome, attribution)

@@ -1,34 +1,22 @@
 """``lstmlab explain``: the "flow of the memory" page of a run's model or of the adding problem.
 
 A plain Typer-annotated function, registered by the CLI with
-``app.command("explain")(explain_command)``. PyTorch is imported inside the function, so
-registering it keeps ``lstmlab --help`` light.
+``app.command("explain")(explain_command)``; its shared options and its error handling come
+from :mod:`lstmlab.cli_shell`. PyTorch is imported inside the function, so registering it keeps
+``lstmlab --help`` light.
 """
 
 from __future__ import annotations
 
-import traceback
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from lstmlab.config import parse_cells
-from lstmlab.errors import ConfigError, LstmlabError
+from lstmlab.cli_shell import DataDir, Quiet, Verbose, check_one_cell, user_errors
+from lstmlab.errors import ConfigError
 
 __all__ = ["explain_command"]
-
-
-def _cell(value: str | None) -> str | None:
-    if value is None:
-        return None
-    try:
-        cells = parse_cells(value)
-    except ConfigError as exc:
-        raise typer.BadParameter(str(exc)) from None
-    if len(cells) != 1:
-        raise typer.BadParameter(f"give one cell, got {value!r}")
-    return cells[0]
 
 
 def _task(value: str | None) -> str | None:
@@ -37,12 +25,13 @@ def _task(value: str | None) -> str | None:
     return None if value is None else "adding"
 
 
+@user_errors
 def explain_command(
     run_dir: Annotated[Path, typer.Argument(
         help="A run directory written by train or compare; with --task adding, the folder "
              "that keeps the adding model and the page.", show_default=False)],
     model: Annotated[str | None, typer.Option(
-        "--model", callback=_cell,
+        "--model", callback=check_one_cell,
         help="Which cell: of the run (default: its best), or to train on the adding problem "
              "(default: lstm).")] = None,
     window: Annotated[str | None, typer.Option(
@@ -55,12 +44,7 @@ def explain_command(
         min=1, help="Adding problem: training steps, when no saved model fits.")] = 2000,
     seed: Annotated[int, typer.Option(help="Adding problem: seed of the model and sequence.")
                     ] = 0,
-    data_dir: Annotated[Path | None, typer.Option(
-        help="Folder searched first for the run's <TICKER>.csv.")] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the page's path.")
-                     ] = False,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show tracebacks of errors.")
-                       ] = False,
+    data_dir: DataDir = None, quiet: Quiet = False, verbose: Verbose = False,
 ) -> None:
     """Write an interactive page that walks a trained model through one sequence, gate by gate.
 
@@ -69,19 +53,13 @@ def explain_command(
     """
     from lstmlab.explain.make import explain_adding, explain_run
 
-    try:
-        if task is not None and window is not None:
-            raise ConfigError("--window picks a day of a forecasting run; the adding problem "
-                              "has no dates: drop --window or --task")
-        if task is None:
-            made = explain_run(run_dir, model, window, data_dir)
-        else:
-            made = explain_adding(run_dir, model or "lstm", length, steps, seed)
-    except LstmlabError as err:
-        if verbose:
-            typer.echo(traceback.format_exc(), err=True)
-        typer.echo(f"error: {err}", err=True)
-        raise typer.Exit(1) from None
+    if task is not None and window is not None:
+        raise ConfigError("--window picks a day of a forecasting run; the adding problem has "
+                          "no dates: drop --window or --task")
+    if task is None:
+        made = explain_run(run_dir, model, window, data_dir)
+    else:
+        made = explain_adding(run_dir, model or "lstm", length, steps, seed)
     if quiet:
         typer.echo(str(made.path))
     else:

@@ -38,6 +38,7 @@ def explain_run(run_dir: str | os.PathLike[str], cell: str | None = None,
     """Walk a run's model (default: its best) through the window ending on ``window``."""
     start = time.perf_counter()
     from lstmlab.data import load_prices
+    from lstmlab.data.covariates import load_covariates
     from lstmlab.explain.walk import forecast_walk
     from lstmlab.forecaster import Forecaster
     from lstmlab.report import build_report
@@ -50,9 +51,13 @@ def explain_run(run_dir: str | os.PathLike[str], cell: str | None = None,
     forecaster = Forecaster.load(run.model_path(cell), device="cpu")
     source = run.config.get("source_file") or run.config["source"]
     saved_dir = run.config.get("data_dir")
-    prices = load_prices(source, data_dir=data_dir or saved_dir, fill=run.config.get("fill"))
+    folder = data_dir or saved_dir
+    prices = load_prices(source, data_dir=folder, fill=run.config.get("fill"))
+    covariates = load_covariates([name for name, _ in forecaster.config.covariates],
+                                 data_dir=folder)
     with torch_threads(forecaster.config.num_threads):
-        walk = forecast_walk(forecaster, prices, window, source=str(run.manifest["source"]))
+        walk = forecast_walk(forecaster, prices, window, source=str(run.manifest["source"]),
+                             covariates=covariates)
     path = write_page(walk, run.path, page_name(cell, best))
     build_report(run.path)  # its "Inside the model" section links the page
     return Made(path, path.stat().st_size, time.perf_counter() - start, walk.subtitle)
@@ -69,9 +74,9 @@ def explain_adding(folder: str | os.PathLike[str], cell: str = "lstm", length: i
     config = MemoryConfig(task="adding", cell=cell, length=length, steps=steps, seed=seed,
                           eval_every=max(steps // 10, 1))
     with torch_threads(1):  # small tensors: a second thread only waits for the first
-        model, trained = adding_model(folder, config)
-        walk = adding_walk(model, config, seed)
+        kept = adding_model(folder, config)
+        walk = adding_walk(kept, config, seed)
     path = write_page(walk, folder, page_name(cell, "lstm"))
-    how = "trained now" if trained else "reloaded"
+    how = "trained now" if kept.trained else "reloaded"
     return Made(path, path.stat().st_size, time.perf_counter() - start,
                 f"{walk.subtitle} ({how})")

@@ -1,10 +1,11 @@
 """The explorer page: a :class:`~lstmlab.explain.walk.Walk` as one self-contained HTML file.
 
-The page is rendered from the Jinja2 template ``templates/explain.html.j2`` (autoescaped), with
-its script and stylesheet inlined and the walk embedded as JSON in a
-``<script type="application/json" id="walk-data">`` block. Its Content-Security-Policy allows
-no request at all and only the page's own script (by its SHA-256 hash), so the page works
-offline and cannot reach the network.
+The page is rendered from the package's Jinja2 template ``templates/explain.html.j2`` (through
+:func:`lstmlab.pages.render`, autoescaped, like the report), with its script
+``templates/explain.js`` and stylesheet ``templates/explain.css`` inlined and the walk embedded
+as JSON in a ``<script type="application/json" id="walk-data">`` block. Its
+Content-Security-Policy allows no request at all and only the page's own script (by its SHA-256
+hash), so the page works offline and cannot reach the network.
 """
 
 from __future__ import annotations
@@ -70,21 +71,20 @@ def page_data(walk: Walk) -> dict[str, Any]:
 
 
 def _asset(name: str) -> str:
-    return resources.files("lstmlab.explain").joinpath("templates", name).read_text("utf-8")
+    """A file of the package's templates folder, as text."""
+    return resources.files("lstmlab").joinpath("templates", name).read_text("utf-8")
 
 
 def render_page(walk: Walk) -> str:
     """The explorer page of ``walk`` as one HTML document."""
-    import jinja2
     from markupsafe import Markup
 
-    environment = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined,
-                                     keep_trailing_newline=True)
-    template = environment.from_string(_asset("explain.html.j2"))
-    script = _asset("explain.js")
+    from lstmlab.pages import render
+
+    script = _asset("explain.js")  # inlined as it is, so that its hash below matches
     digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
-    return template.render(
-        walk=walk, data=page_data(walk), equations=EQUATIONS[walk.cell],
+    return render(
+        "explain.html.j2", walk=walk, data=page_data(walk), equations=EQUATIONS[walk.cell],
         script=Markup(script), style=Markup(_asset("explain.css")),
         csp=f"default-src 'none'; script-src 'sha256-{digest}'; style-src 'unsafe-inline'",
     )

@@ -9,6 +9,7 @@ model's output next to a naive one, and the integrated-gradients attribution of 
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -91,17 +92,19 @@ def _window_row(windows_origin: np.ndarray, index: pd.DatetimeIndex,
 
 
 def forecast_walk(forecaster: Forecaster, prices: pd.DataFrame, date: str | None = None, *,
-                  source: str = "") -> Walk:
+                  source: str = "", covariates: Mapping[str, pd.DataFrame] | None = None
+                  ) -> Walk:
     """Walk a forecasting model through the input window ending on ``date``.
 
     The default ``date`` is the last test origin (the last window whose next price is known).
-    The attribution baseline is the zero-return input: every feature in its own units set to
-    what a flat price would give (see :func:`zero_return_inputs`).
+    ``covariates``: the price frames of the model's past covariates, when it has any. The
+    attribution baseline is the zero-return input: every input column in its own units set to
+    what flat prices would give (see :func:`zero_return_inputs`).
     """
     from lstmlab.data import windows_for
 
     spec, cell = forecaster.spec_, forecaster.config.cell
-    windows = windows_for(prices, spec)
+    windows = windows_for(prices, spec, covariates)
     row = _window_row(windows.origin, prices.index, date)
     x = windows.x[row : row + 1].contiguous()  # (1, L, F)
     inputs = spec.scaler_x.inverse_transform(x[0].double().numpy())  # (L, F)
@@ -112,7 +115,7 @@ def forecast_walk(forecaster: Forecaster, prices: pd.DataFrame, date: str | None
         scaled = model(x).double().numpy()  # (1, h)
     predicted = spec.to_prices(scaled, windows.last_price[row : row + 1])[0, 0]
     baseline = torch.from_numpy(spec.scaler_x.transform(
-        zero_return_inputs(list(spec.features), inputs))).float()[None]  # (1, L, F)
+        zero_return_inputs(list(spec.inputs), inputs))).float()[None]  # (1, L, F)
     scale, offset = float(spec.scaler_y.scale[0]), float(spec.scaler_y.offset[0])
     precise = copy.deepcopy(model).double()  # float64 for the attribution's quadrature
     attribution = integrated_gradients(
@@ -124,21 +127,27 @@ def forecast_walk(forecaster: Forecaster, prices: pd.DataFrame, date: str | None
     title = f"Flow of the memory: {display_name(cell)} on {source or 'the data'}"
     subtitle = (f"input window {labels[0]} to {labels[-1]} ({spec.lookback} trading days), "
                 f"forecasting the {name}")
-    return Walk(cell, title, subtitle, labels, list(spec.features), inputs, [],
+    return Walk(cell, title, subtitle, labels, list(spec.inputs), inputs, [],
                 record_sequence(model, x), outcome, attribution, "report.html")
 
 
-_FLAT_PRICE = {"open", "high", "low", "close", "adj_close", "volume"}
+_MOVES = {"log_return", "range", "volume_z"}  # 0 when prices and volume stay flat
+_LEVELS = {"open", "high", "low", "close", "adj_close", "volume"}  # held at the last value
 
 
-def zero_return_inputs(features: list[str], inputs: np.ndarray) -> np.ndarray:
-    """The inputs ``(T, F)`` of a window in which the price never moves, in their own units.
+def zero_return_inputs(names: list[str], inputs: np.ndarray) -> np.ndarray:
+    """The inputs ``(T, F)`` of a window in which no price moves, in their own units.
 
-    Returns, ranges and volume z-scores are 0; a raw price or volume column stays at its value
-    on the window's last day for every step.
+    ``names`` are the input columns (``WindowSpec.inputs``; a covariate's are
+    ``TICKER:feature``). Returns, ranges and volume z-scores are 0; a raw price or volume
+    column stays at its value on the window's last day; calendar facts, known in advance and
+    not moved by prices, keep their values.
     """
-    flat = np.zeros_like(inputs)  # (T, F)
-    for column, name in enumerate(features):
-        if name in _FLAT_PRICE:
+    flat = np.array(inputs, dtype=np.float64)  # (T, F)
+    for column, name in enumerate(names):
+        feature = name.rsplit(":", 1)[-1]
+        if feature in _MOVES:
+            flat[:, column] = 0.0
+        elif feature in _LEVELS:
             flat[:, column] = inputs[-1, column]
     return flat

@@ -165,7 +165,7 @@
         ['o', 'M425 175 L425 170 L470 170', (t, u) => value('o_t', t, u), 'o_t', 'o', 440, 162],
         ['h', 'M485 185 L485 250 L530 250', (t, u) => value('h_t', t, u), 'h_t', 'h_t', 440, 240],
         ['h_prev', 'M40 250 L425 250', (t, u) => value('h_t', t - 1, u), 'h_t', 'h_{t−1}', 45, 240],
-        ['x', 'M100 290 L100 250', (t) => D.inputs[t][0] / inputScale, 'h_t', 'x_t', 60, 285],
+        ['x', 'M100 290 L100 250', (t) => D.inputs[t][0] / inputScale, 'h_t', 'x_t', 110, 285],
         ['bus_f', 'M170 250 L170 205', (t, u) => value('h_t', t - 1, u), 'h_t', '', 0, 0],
         ['bus_i', 'M255 250 L255 205', (t, u) => value('h_t', t - 1, u), 'h_t', '', 0, 0],
         ['bus_c', 'M340 250 L340 205', (t, u) => value('h_t', t - 1, u), 'h_t', '', 0, 0],
@@ -191,7 +191,7 @@
         ['r', 'M150 205 L150 228 L385 228 L385 205', (t, u) => value('r_t', t, u), 'r_t', 'r',
           260, 222],
         ['bus', 'M40 262 L415 262', (t, u) => value('h_t', t - 1, u), 'h_t', 'h_{t−1}', 45, 255],
-        ['x', 'M100 292 L100 262', (t) => D.inputs[t][0] / inputScale, 'h_t', 'x_t', 60, 288],
+        ['x', 'M100 292 L100 262', (t) => D.inputs[t][0] / inputScale, 'h_t', 'x_t', 110, 288],
         ['bus_r', 'M150 262 L150 228', (t, u) => value('h_t', t - 1, u), 'h_t', '', 0, 0],
         ['bus_z', 'M250 262 L250 205', (t, u) => value('h_t', t - 1, u), 'h_t', '', 0, 0],
         ['bus_n', 'M415 262 L415 205', (t, u) => value('h_t', t - 1, u), 'h_t', '', 0, 0],
@@ -202,7 +202,7 @@
       edges: [
         ['h_prev', 'M40 250 L300 250 L300 165', (t, u) => value('h_t', t - 1, u), 'h_t',
           'h_{t−1}', 60, 240],
-        ['x', 'M150 292 L150 250', (t) => D.inputs[t][0] / inputScale, 'h_t', 'x_t', 110, 288],
+        ['x', 'M150 292 L150 250', (t) => D.inputs[t][0] / inputScale, 'h_t', 'x_t', 160, 288],
         ['h', 'M300 135 L300 60 L530 60', (t, u) => value('h_t', t, u), 'h_t', 'h_t', 400, 50],
       ],
     },
@@ -280,10 +280,13 @@
     const svg = $('unit-timeline'), w = 800 / T, rowH = 150 / D.gates.length;
     svg.textContent = '';
     D.gates.forEach((gate, k) => {
+      // the unit's memory to its own largest size: other units' may dwarf it
+      const own = gate === 'c_t' ? maxAbs([layer().c_t.map((row) => row[state.unit])]) : null;
       for (let t = 0; t < T; t++) {
         const v = value(gate, t, state.unit);
+        const opacity = own ? Math.abs(v) / own : strength(gate, v);
         el('rect', {x: t * w, width: w + 0.5, y: k * rowH + 1, height: rowH - 2,
-          fill: colour(gate, v), 'fill-opacity': strength(gate, v)}, svg);
+          fill: colour(gate, v), 'fill-opacity': opacity}, svg);
       }
     });
     el('rect', {id: 'timeline-cursor', y: 0, height: 150, width: w, class: 'cursor'}, svg);
