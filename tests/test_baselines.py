@@ -29,7 +29,7 @@ def test_values_by_hand():
 def test_mean_log_return_of_the_training_part():
     # log returns of 10, 12, 11: log 1.2 and log(11/12); the mean is log(1.1) / 2
     assert mean_log_return(PRICES, 2) == pytest.approx(np.log(1.1) / 2)
-    with pytest.raises(ValueError, match=r"needs positive prices; row 1 is 0\.0"):
+    with pytest.raises(DataError, match=r"needs positive prices; row 1 is 0\.0"):
         mean_log_return(np.array([1.0, 0.0, 2.0]), 2)
 
 
@@ -93,3 +93,37 @@ def test_bad_arguments(prices, origins, horizon, ma_window, error, message):
     with pytest.raises(error, match=message):
         baseline_forecasts(np.array(prices), np.array(origins), horizon, ma_window=ma_window,
                            mean_return=MU)
+
+
+def test_volatility_band_by_hand():
+    from scipy import stats
+
+    from lstmlab.baselines import volatility_band
+
+    prices = np.array([10.0, 11.0, 10.5, 12.0, 11.0, 11.5])
+    returns = np.diff(np.log(prices))
+    lower, upper = volatility_band(prices, np.array([1, 3, 5]), horizon=2, alpha=0.1, window=3)
+    assert np.isnan(lower[0]).all()  # one return before row 1: no spread to estimate
+    z = stats.norm.ppf(0.95)
+    for row, origin in ((1, 3), (2, 5)):
+        sigma = np.std(returns[origin - 3 : origin], ddof=1)  # the 3 returns ending at origin
+        expected = prices[origin] * np.exp(z * sigma * np.sqrt([1.0, 2.0]))
+        np.testing.assert_allclose(upper[row], expected)
+        np.testing.assert_allclose(lower[row] * upper[row], prices[origin] ** 2)
+
+
+def test_volatility_band_never_reads_after_the_origin_and_covers_a_random_walk():
+    from lstmlab.baselines import volatility_band
+
+    rng = np.random.default_rng(0)
+    prices = 50 * np.exp(np.cumsum(rng.normal(0, 0.02, 6000)))
+    origins = np.arange(100, 5998)
+    lower, upper = volatility_band(prices, origins, horizon=2, alpha=0.1)
+    changed = prices.copy()
+    changed[3001:] *= 2.0
+    low2, _ = volatility_band(changed, origins[origins <= 3000], horizon=2, alpha=0.1)
+    np.testing.assert_allclose(low2, lower[origins <= 3000])
+    actual = prices[origins[:, None] + np.array([1, 2])]
+    covered = (lower <= actual) & (actual <= upper)
+    # a 60-day volatility estimate is noisy, so coverage sits slightly under the nominal 90%
+    np.testing.assert_allclose(covered.mean(axis=0), 0.9, atol=0.02)

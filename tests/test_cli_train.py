@@ -180,6 +180,13 @@ def test_forecast_of_an_unknown_cell_in_the_run(run_copy):
     assert "has no 'gru' model; it holds rnn, lstm" in result.stderr
 
 
+def test_forecast_calendar_option(run_copy):
+    result = invoke("forecast", run_copy, "--cell", "lstm", "--calendar", "NOPE")
+    assert result.exit_code == 1 and result.stderr.count("\n") == 1
+    assert result.stderr.startswith("error: unknown exchange calendar 'NOPE'")
+    assert invoke("forecast", run_copy, "--cell", "lstm", "--calendar", "none").exit_code == 0
+
+
 def test_report_is_rebuilt(run_copy):
     (run_copy / "report.html").unlink()
     result = invoke("report", run_copy)

@@ -65,3 +65,34 @@ def test_parse_cells_normalises_and_refuses_unknown_names():
         parse_cells("rnn,tcn")
     with pytest.raises(ConfigError, match="unknown cell none given"):
         parse_cells(" , ")
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"loss": "laplace"}, "loss must be one of mse, quantile, gaussian, student_t; got "
+                              "'laplace'"),
+        ({"quantiles": (0.05, 1.2)}, "quantile level 1.2 is outside (0, 1)"),
+        ({"quantiles": (0.0, 0.5)}, "quantile level 0.0 is outside (0, 1)"),
+        ({"quantiles": (0.5, 0.05)}, "0.05 after 0.5 is not sorted"),
+        ({"quantiles": (0.05, 0.5, 0.5)}, "0.5 after 0.5 is duplicated"),
+        ({"quantiles": ()}, "quantiles must name at least one level"),
+        ({"alpha": 0.0}, "alpha must be in (0, 1), e.g. 0.1 for a 90% interval; got 0.0"),
+        ({"alpha": 1.5}, "alpha must be in (0, 1), e.g. 0.1 for a 90% interval; got 1.5"),
+        ({"calibration": 1.0}, "calibration must be a fraction in (0, 1)"),
+    ],
+)
+def test_bad_interval_settings_raise_config_error_naming_the_value(changes, message):
+    with pytest.raises(ConfigError) as excinfo:
+        ForecastConfig(**changes)
+    assert message in str(excinfo.value)
+
+
+def test_configs_saved_before_the_interval_fields_still_load():
+    old = ForecastConfig().to_dict()
+    for name in ("loss", "quantiles", "alpha", "calibration"):
+        del old[name]
+    config = ForecastConfig.from_dict(old)
+    assert (config.loss, config.alpha, config.quantiles) == ("mse", 0.1, (0.05, 0.5, 0.95))
+    quantile = ForecastConfig(loss="quantile", quantiles=[0.1, 0.5, 0.9])
+    assert ForecastConfig.from_json(quantile.to_json()) == quantile

@@ -8,6 +8,7 @@ import pytest
 
 from lstmlab import ForecastConfig, Forecaster, load_prices
 from lstmlab.errors import ConfigError, LstmlabError, NotFittedError
+from lstmlab.trading_days import sessions_after
 
 SMALL = dict(hidden_size=8, lookback=10, max_epochs=3, batch_size=32)
 
@@ -83,7 +84,7 @@ def test_predict_matches_evaluate_and_returns_prices(fitted, prices):
 def test_forecast_first_step_starts_from_the_latest_actual_price(fitted, prices):
     future = fitted.forecast(prices, steps=3)
     assert len(future) == 3
-    assert future.index[0] == pd.bdate_range(prices.index[-1], periods=2)[1]
+    assert future.index[0] == sessions_after(prices.index[-1], 1)[0]  # next XNYS session
     assert (future["lower"] <= future["prediction"]).all()
     assert (future["prediction"] <= future["upper"]).all()
     # The forecast of day d+1 made from data up to day d must equal what predict() gives for
@@ -138,6 +139,13 @@ def test_cuda_request_without_gpu_is_a_config_error(prices):
         pytest.skip("a GPU is present: the CUDA path is exercised instead")
     with pytest.raises(ConfigError, match="CUDA is not available"):
         Forecaster(ForecastConfig(device="cuda", **SMALL)).fit(prices, verbose=False)
+
+
+def test_the_library_prints_nothing_by_default(prices, capsys):
+    forecaster = Forecaster(ForecastConfig(**{**SMALL, "max_epochs": 1})).fit(prices)
+    forecaster.evaluate(prices)
+    forecaster.forecast(prices, 2)
+    assert capsys.readouterr() == ("", "")
 
 
 def test_verbose_prints_one_line_per_epoch(prices, capsys):

@@ -65,14 +65,15 @@ def _wheel(dist: Path) -> Path:
     return wheel
 
 
-def test_wheel_holds_every_module_the_css_and_py_typed(dist):
+def test_wheel_holds_every_module_the_templates_and_py_typed(dist):
     with zipfile.ZipFile(_wheel(dist)) as archive:
         names = set(archive.namelist())
         entry_points = next(n for n in names if n.endswith(".dist-info/entry_points.txt"))
         assert "lstmlab = lstmlab.cli:main" in archive.read(entry_points).decode()
     sources = {f"lstmlab/{p.relative_to(PACKAGE).as_posix()}" for p in PACKAGE.rglob("*")
                if p.is_file() and "__pycache__" not in p.parts}
-    assert {"lstmlab/report.css", "lstmlab/py.typed", "lstmlab/cli.py"} <= sources
+    assert {"lstmlab/templates/page.css", "lstmlab/templates/report.html.j2",
+            "lstmlab/py.typed", "lstmlab/cli.py"} <= sources
     assert sources <= names, sorted(sources - names)
     assert not [n for n in names if n.startswith(("tests/", "benchmarks/"))]
 
@@ -82,7 +83,7 @@ def test_sdist_holds_the_sources_tests_docs_and_changelog(dist):
     with tarfile.open(sdist) as archive:
         names = {n.split("/", 1)[1] for n in archive.getnames() if "/" in n}
     for name in ("pyproject.toml", "README.md", "CHANGELOG.md", "LICENSE",
-                 "src/lstmlab/report.css", "src/lstmlab/py.typed", "tests/conftest.py",
+                 "src/lstmlab/templates/page.css", "src/lstmlab/py.typed", "tests/conftest.py",
                  "docs/export.md", "examples/tesla_hands_on.ipynb"):
         assert name in names, name
 
@@ -117,5 +118,5 @@ def test_wheel_installs_in_a_fresh_venv_and_runs_compare(dist, tmp_path):
                   "--out", "runs", "--name", "wheel", "--quiet")
     assert ran.returncode == 0, ran.stderr
     report = (tmp_path / "runs" / "wheel" / "report.html").read_text(encoding="utf-8")
-    css = (PACKAGE / "report.css").read_text(encoding="utf-8")
-    assert f"<style>{css}</style>" in report  # the packaged CSS, inlined
+    css = (PACKAGE / "templates" / "page.css").read_text(encoding="utf-8")
+    assert css.strip() in report  # the packaged template and its CSS, inlined

@@ -13,17 +13,22 @@ Principles and Practice*, section 5.2):
   A model whose scaled output is zero forecasts about this, since the target scaler centres the
   training returns on their mean: it is the bar a return model must clear to show it learned
   anything beyond the training drift.
+
+The interval baseline, :func:`volatility_band`, is the naive forecast with a band from the recent
+volatility of log returns: ``y_o * exp(+-z_{1 - alpha/2} * sigma_o * sqrt(k))`` for step ``k``,
+where ``sigma_o`` is the sample standard deviation of the last ``window`` daily log returns up to
+the origin (a random walk's spread, reacting to volatility regimes as fast as the window allows).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from lstmlab.errors import DataError
+from lstmlab.errors import ConfigError, DataError
 from lstmlab.validation import require_int
 from lstmlab.vocabulary import BASELINES
 
-__all__ = ["BASELINE_NAMES", "baseline_forecasts", "mean_log_return"]
+__all__ = ["BASELINE_NAMES", "baseline_forecasts", "mean_log_return", "volatility_band"]
 
 BASELINE_NAMES = BASELINES  # the names baseline_forecasts returns, in order
 
@@ -102,3 +107,34 @@ def baseline_forecasts(
         "moving_average": np.repeat(window_mean[:, None], horizon, axis=1),
         "mean_return": last[:, None] * np.exp(mean_return * steps[None, :]),
     }
+
+
+def volatility_band(
+    prices: np.ndarray, origins: np.ndarray, horizon: int, alpha: float, *, window: int = 60
+) -> tuple[np.ndarray, np.ndarray]:
+    """The naive forecast's central ``1 - alpha`` band, ``(lower, upper)``, each ``(N, horizon)``.
+
+    ``sigma_o`` uses the log returns of at most ``window`` days ending at each origin (fewer near
+    the start of the series); an origin with fewer than two returns before it gets a NaN band.
+    """
+    from scipy import stats
+
+    horizon = require_int("horizon", horizon)
+    window = require_int("window", window, minimum=2)
+    if not 0 < alpha < 1:
+        raise ConfigError(f"alpha must be in (0, 1), got {alpha!r}")
+    prices, origins = _check_series(prices, origins)
+    upto = origins.max() + 1 if origins.size else 1
+    returns = np.diff(np.log(prices[:upto]))  # (upto - 1,): returns[i] ends at row i + 1
+    sums = np.concatenate([[0.0], np.cumsum(returns)])
+    squares = np.concatenate([[0.0], np.cumsum(returns**2)])
+    end = origins  # returns ending at rows start+1..origin are returns[start:origin]
+    start = np.maximum(end - window, 0)
+    count = (end - start).astype(np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = (sums[end] - sums[start]) / count
+        variance = (squares[end] - squares[start] - count * mean**2) / (count - 1)
+    sigma = np.where(count >= 2, np.sqrt(np.maximum(variance, 0.0)), np.nan)  # (N,)
+    spread = stats.norm.ppf(1 - alpha / 2) * sigma[:, None] * np.sqrt(np.arange(1, horizon + 1))
+    last = prices[origins][:, None]  # (N, 1)
+    return last * np.exp(-spread), last * np.exp(spread)

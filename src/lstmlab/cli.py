@@ -3,22 +3,34 @@
 Heavy modules (torch, pandas, matplotlib) are imported inside the commands, never at module
 level, so that ``lstmlab --help`` answers quickly. Exit codes: 0 success, 1 a failure (a user
 error is printed as one ``error: ...`` line; ``--verbose`` adds the traceback), 2 a usage error.
-The work itself lives in :mod:`lstmlab.jobs`; this module parses, shows progress and prints.
+The work itself lives in :mod:`lstmlab.jobs`; this module parses and calls it. The options,
+error wrapper, console and progress style that every command shares (``sweep`` and ``memory``
+too) are in :mod:`lstmlab.cli_shell`; the result tables in :mod:`lstmlab.cli_output`.
 """
 
 from __future__ import annotations
 
-import functools
-import traceback
-from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from lstmlab._version import __version__
-from lstmlab.config import parse_cells
-from lstmlab.errors import ConfigError, LstmlabError
+from lstmlab.cli_shell import (
+    Calendar,
+    CalendarFeatures,
+    Covariate,
+    DataDir,
+    Fill,
+    Quiet,
+    Verbose,
+    check_cells,
+    check_one_cell,
+    parse_covariates,
+    unwritable,
+    user_errors,
+)
+from lstmlab.explain.command import explain_command
 from lstmlab.memory.command import memory_command
 from lstmlab.sweep.command import sweep_command
 
@@ -35,19 +47,10 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,  # plain help and one-line usage errors, without loading rich
 )
-_F = TypeVar("_F", bound=Callable[..., Any])
-
-Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print only results, no progress.")]
-Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Show tracebacks of errors.")]
 Source = Annotated[str, typer.Argument(help="Ticker (e.g. TSLA) or path of a price CSV.",
                                        show_default=False)]
 RunDir = Annotated[Path, typer.Argument(help="A run directory written by train or compare.",
                                         show_default=False)]
-DataDir = Annotated[Path | None, typer.Option(
-    help="Folder searched first for <TICKER>.csv; then $LSTMLAB_DATA_DIR, the user cache, "
-         "and a yfinance download.")]
-Fill = Annotated[str | None, typer.Option(
-    help="Missing values: 'ffill' or 'drop' (default: refuse them).")]
 Out = Annotated[Path, typer.Option(help="Folder that receives run directories and charts.")]
 Name = Annotated[str | None, typer.Option(
     help="Run directory name (default: <source>-<command>-<time>).")]
@@ -81,43 +84,6 @@ def _root(
     """Recurrent neural networks (RNN, LSTM, GRU) for time series."""
 
 
-def _user_errors(command: _F) -> _F:
-    """Turn an :class:`LstmlabError` into one ``error:`` line on stderr and exit status 1."""
-
-    @functools.wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return command(*args, **kwargs)
-        except LstmlabError as err:
-            if kwargs.get("verbose"):
-                typer.echo(traceback.format_exc(), err=True)
-            typer.echo(f"error: {err}", err=True)
-            raise typer.Exit(1) from None
-        except KeyboardInterrupt:  # outside training: nothing half-written is left
-            typer.echo("interrupted: stopped before anything was written", err=True)
-            raise typer.Exit(130) from None
-
-    return wrapper  # type: ignore[return-value]
-
-
-def _check_cells(value: str | None) -> str | None:
-    """Option callback: normalise a comma-separated list of cell names, refusing unknown ones."""
-    if value is None:
-        return None
-    try:
-        return ",".join(parse_cells(value))
-    except ConfigError as exc:
-        raise typer.BadParameter(str(exc)) from None
-
-
-def _check_one_cell(value: str | None) -> str | None:
-    """Option callback: exactly one known cell name."""
-    checked = _check_cells(value)
-    if checked is not None and "," in checked:
-        raise typer.BadParameter(f"give one cell, got {checked!r}")
-    return checked
-
-
 def _split(value: str | None) -> tuple[Any, ...] | None:
     if value is None:
         return None
@@ -138,23 +104,38 @@ def _config(cell: str, **options: Any) -> ForecastConfig:
     return ForecastConfig(cell=cell, **{k: v for k, v in options.items() if v is not None})
 
 
-def _load(source: str, data_dir: Path | None, fill: str | None) -> pd.DataFrame:
-    from lstmlab.data import load_prices
+def _inputs(covariate: list[str] | None, calendar_features: bool,
+            calendar: str | None) -> dict[str, Any]:
+    """Config fields of the extra inputs: past covariates and calendar facts."""
+    fields: dict[str, Any] = {"covariates": parse_covariates(covariate) or None}
+    if calendar_features:
+        fields.update(calendar_features=True, calendar=calendar or "XNYS")
+    return fields
 
-    return load_prices(source, data_dir=data_dir, fill=fill)
+
+def _load(source: str, data_dir: Path | None, fill: str | None,
+          calendar: str | None) -> pd.DataFrame:
+    """The command's prices, loaded and checked once (every later step takes this frame)."""
+    from lstmlab.data import load_prices
+    from lstmlab.trading_days import DEFAULT_CALENDAR
+
+    return load_prices(source, data_dir=data_dir, fill=fill,
+                       calendar=calendar or DEFAULT_CALENDAR)
 
 
 @app.command()
-@_user_errors
+@user_errors
 def data(source: Source, data_dir: DataDir = None, fill: Fill = None,
-         lookback: Lookback = None, horizon: Horizon = None, split: Split = None,
-         out: Out = Path("runs"), quiet: Quiet = False, verbose: Verbose = False) -> None:
+         calendar: Calendar = None, lookback: Lookback = None, horizon: Horizon = None,
+         split: Split = None, out: Out = Path("runs"), quiet: Quiet = False,
+         verbose: Verbose = False) -> None:
     """Summarise a price series (dates, rows, missing values, split sizes) and chart it."""
     from lstmlab import charts, jobs, runs
-    from lstmlab.cli_output import print_data_summary, status
+    from lstmlab.cli_output import print_data_summary
+    from lstmlab.cli_shell import status
 
     with status("loading prices and drawing the chart", quiet):
-        prices = _load(source, data_dir, fill)
+        prices = _load(source, data_dir, fill, calendar)
         config = _config("lstm", lookback=lookback, horizon=horizon, split=split)
         summary = jobs.describe_data(prices, config)
         spans = {name: (s["first"], s["last"]) for name, s in summary["split"].items()}
@@ -162,37 +143,35 @@ def data(source: Source, data_dir: DataDir = None, fill: Fill = None,
         try:
             png, _ = charts.save_figure(figure, out / f"{runs.source_stem(source)}-prices")
         except OSError as err:
-            raise _unwritable(out, err) from err
+            raise unwritable(out, err) from err
     print_data_summary(source, summary, png, quiet)
 
 
-def _unwritable(out: Path, err: OSError) -> LstmlabError:
-
-    return ConfigError(f"cannot write into {out}: {err.strerror or err}; choose a writable "
-                       f"folder with --out")
-
-
 def _train_job(command: str, source: str, configs: dict[str, ForecastConfig], *,
-               data_dir: Path | None, fill: str | None, out: Path, name: str | None,
-               quiet: bool) -> None:
+               data_dir: Path | None, fill: str | None, calendar: str | None, out: Path,
+               name: str | None, quiet: bool) -> None:
     """Load, fit every config, write the run directory, print the results."""
     from lstmlab import jobs, runs
-    from lstmlab.cli_output import epoch_progress, print_data_line, print_run, status
+    from lstmlab.cli_output import print_data_line, print_run
+    from lstmlab.cli_shell import progress, status
+    from lstmlab.data.covariates import load_covariates
 
-    prices = _load(source, data_dir, fill)
-    summary = jobs.describe_data(prices, next(iter(configs.values())))  # bad settings fail here
+    prices = _load(source, data_dir, fill, calendar)
+    first = next(iter(configs.values()))
+    covariates = load_covariates([n for n, _ in first.covariates], data_dir=data_dir)
+    summary = jobs.describe_data(prices, first, covariates)  # bad settings fail here
     target = runs.run_path(out, name or runs.default_run_name(source, command),
                            unique=name is None)
     asked = {"command": command, "name": target.name, "source": source,
              # a CSV source, absolute, so that `forecast` finds it again from any folder
              "source_file": str(Path(source).resolve()) if Path(source).is_file() else None,
              "cells": list(configs), "data_dir": str(data_dir) if data_dir else None,
-             "fill": fill}
+             "fill": fill, "calendar": calendar}
     with runs.new_run(target) as folder:
         print_data_line(source, summary, quiet)
         max_epochs = max(c.max_epochs for c in configs.values())
-        with epoch_progress(list(configs), max_epochs, quiet) as on_epoch:
-            fitted = jobs.fit_models(prices, configs, on_epoch)
+        with progress(list(configs), max_epochs, "epochs", quiet) as on_epoch:
+            fitted = jobs.fit_models(prices, configs, on_epoch, covariates)
         with status("writing models, charts and the report", quiet):
             jobs.write_run(folder, prices, fitted, asked)
     print_run(runs.read_run(target), quiet)
@@ -206,10 +185,10 @@ def _train_job(command: str, source: str, configs: dict[str, ForecastConfig], *,
 
 
 @app.command()
-@_user_errors
+@user_errors
 def train(source: Source,
           cell: Annotated[str, typer.Option(help="rnn, lstm or gru.",
-                                            callback=_check_one_cell)] = "lstm",
+                                            callback=check_one_cell)] = "lstm",
           epochs: Epochs = None, hidden_size: Hidden = None, layers: Layers = None,
           dropout: Annotated[float | None, typer.Option(help="Dropout in [0, 1).")] = None,
           lookback: Lookback = None, horizon: Horizon = None, target: Target = None,
@@ -218,41 +197,46 @@ def train(source: Source,
           patience: Annotated[int | None, typer.Option(min=0, help="Early-stopping patience; "
                                                        "0 never stops.")] = None,
           seed: Seed = None, device: Device = None, data_dir: DataDir = None, fill: Fill = None,
-          out: Out = Path("runs"), name: Name = None, quiet: Quiet = False,
-          verbose: Verbose = False) -> None:
+          calendar: Calendar = None, covariate: Covariate = None,
+          calendar_features: CalendarFeatures = False, out: Out = Path("runs"),
+          name: Name = None, quiet: Quiet = False, verbose: Verbose = False) -> None:
     """Train one model and write a run directory (config, history, metrics, charts, model)."""
     config = _config(cell, max_epochs=epochs, hidden_size=hidden_size, num_layers=layers,
                      dropout=dropout, lookback=lookback, horizon=horizon, target=target,
                      features=features, split=split, batch_size=batch_size, learning_rate=lr,
-                     patience=patience, seed=seed, device=device)
-    _train_job("train", source, {cell: config}, data_dir=data_dir, fill=fill, out=out,
-               name=name, quiet=quiet)
+                     patience=patience, seed=seed, device=device,
+                     **_inputs(covariate, calendar_features, calendar))
+    _train_job("train", source, {cell: config}, data_dir=data_dir, fill=fill,
+               calendar=calendar, out=out, name=name, quiet=quiet)
 
 
 @app.command()
-@_user_errors
+@user_errors
 def compare(source: Source,
             cells: Annotated[str, typer.Option(help="Comma-separated cells to train.",
-                                               callback=_check_cells)] = "rnn,lstm",
+                                               callback=check_cells)] = "rnn,lstm",
             epochs: Epochs = None, hidden_size: Hidden = None, layers: Layers = None,
             lookback: Lookback = None, horizon: Horizon = None, target: Target = None,
             split: Split = None, seed: Seed = None, device: Device = None,
-            data_dir: DataDir = None, fill: Fill = None, out: Out = Path("runs"),
-            name: Name = None, quiet: Quiet = False, verbose: Verbose = False) -> None:
+            data_dir: DataDir = None, fill: Fill = None, calendar: Calendar = None,
+            covariate: Covariate = None, calendar_features: CalendarFeatures = False,
+            out: Out = Path("runs"), name: Name = None, quiet: Quiet = False,
+            verbose: Verbose = False) -> None:
     """Train each cell on the same data and seed, score them against the baselines.
 
     Prints the test metrics and writes a run directory with every chart and the HTML report.
     """
     configs = {cell: _config(cell, max_epochs=epochs, hidden_size=hidden_size,
                              num_layers=layers, lookback=lookback, horizon=horizon,
-                             target=target, split=split, seed=seed, device=device)
+                             target=target, split=split, seed=seed, device=device,
+                             **_inputs(covariate, calendar_features, calendar))
                for cell in cells.split(",")}
-    _train_job("compare", source, configs, data_dir=data_dir, fill=fill, out=out, name=name,
-               quiet=quiet)
+    _train_job("compare", source, configs, data_dir=data_dir, fill=fill, calendar=calendar,
+               out=out, name=name, quiet=quiet)
 
 
 @app.command()
-@_user_errors
+@user_errors
 def forecast(run_dir: RunDir,
              steps: Annotated[int, typer.Option(min=1, help="Trading days to forecast.")] = 5,
              data: Annotated[str | None, typer.Option(
@@ -260,24 +244,30 @@ def forecast(run_dir: RunDir,
                                 "source).")] = None,
              cell: Annotated[str | None, typer.Option(
                  help="Which model of the run (default: its best).",
-                 callback=_check_one_cell)] = None,
-             data_dir: DataDir = None, fill: Fill = None, quiet: Quiet = False,
-             verbose: Verbose = False) -> None:
-    """Forecast the next trading days from a run's saved model and the latest data."""
+                 callback=check_one_cell)] = None,
+             data_dir: DataDir = None, fill: Fill = None, calendar: Calendar = None,
+             quiet: Quiet = False, verbose: Verbose = False) -> None:
+    """Forecast the next trading days from a run's saved model and the latest data.
+
+    The days are the sessions of the exchange calendar (default: the run's, else XNYS)."""
     from lstmlab import jobs, runs
-    from lstmlab.cli_output import print_forecast, status
+    from lstmlab.cli_output import print_forecast
+    from lstmlab.cli_shell import status
 
     run = runs.read_run(run_dir)
     source = data or run.config.get("source_file") or run.config["source"]
     saved_dir = run.config.get("data_dir")
+    calendar = calendar or run.config.get("calendar")
     with status("loading the prices and the model, forecasting", quiet):
-        prices = _load(source, data_dir or (Path(saved_dir) if saved_dir else None), fill)
-        made = jobs.forecast_run(run, prices, steps, cell)
+        prices = _load(source, data_dir or (Path(saved_dir) if saved_dir else None), fill,
+                       calendar)
+        made = jobs.forecast_run(run, prices, steps, cell, calendar=calendar,
+                                 data_dir=str(data_dir) if data_dir else saved_dir)
     print_forecast(run, prices, made, quiet)
 
 
 @app.command()
-@_user_errors
+@user_errors
 def report(run_dir: RunDir, quiet: Quiet = False, verbose: Verbose = False) -> None:
     """(Re)build the run's self-contained HTML report."""
     from lstmlab.report import build_report
@@ -308,6 +298,7 @@ def export(run_dir: RunDir,
 
 app.command("memory")(memory_command)  # the long-memory lab; it prints its own errors
 app.command("sweep")(sweep_command)  # many tickers x configurations on Ray
+app.command("explain")(explain_command)  # the "flow of the memory" page
 
 
 def main() -> None:

@@ -9,18 +9,23 @@ then lose to the naive forecast.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from lstmlab.errors import ConfigError
 from lstmlab.validation import require_int
-from lstmlab.vocabulary import CELLS, SCALERS, TARGETS
+from lstmlab.vocabulary import CELLS, SCALERS, TARGETS, parse_cells
 
-__all__ = ["CELLS", "OPTIMIZERS", "TARGETS", "ForecastConfig", "parse_cells"]
+__all__ = [
+    "CELLS", "LOSSES", "OPTIMIZERS", "TARGETS", "ForecastConfig", "check_alpha", "check_quantiles",
+    "parse_cells",
+]
 
 OPTIMIZERS = ("adam", "adamw")
+LOSSES = ("mse", "quantile", "gaussian", "student_t")  # training losses: heads in heads.py
 
 
 @dataclass(frozen=True)
@@ -51,11 +56,22 @@ class ForecastConfig:
     seed: int = 0
     device: str = "cpu"  # "cpu", "cuda", "cuda:1", ...
     num_threads: int = 1  # PyTorch CPU threads while fitting and predicting; 0: PyTorch's own
+    loss: str = "mse"  # "mse" (point), "quantile" (pinball), "gaussian" or "student_t" (NLL)
+    quantiles: tuple[float, ...] = (0.05, 0.5, 0.95)  # levels of the quantile head, increasing
+    alpha: float = 0.1  # miscoverage of the forecast band: 0.1 gives a 90% interval
+    calibration: float = 0.5  # last fraction of validation windows kept for conformal calibration
+    # past covariates: source (ticker, CSV path, "A+B+C" for their equal-weight index) -> features
+    covariates: Mapping[str, tuple[str, ...]] | tuple[tuple[str, tuple[str, ...]], ...] = ()
+    max_fill: int = 3  # trading days a covariate may be forward-filled in a row
+    calendar_features: bool = False  # calendar facts of the forecast days as inputs
+    calendar: str = "XNYS"  # exchange calendar of those facts (exchange_calendars code)
 
     def __post_init__(self) -> None:
         # JSON gives lists; store tuples so the config stays hashable and immutable.
         object.__setattr__(self, "features", tuple(self.features))
         object.__setattr__(self, "split", tuple(self.split))
+        object.__setattr__(self, "quantiles", tuple(self.quantiles))
+        object.__setattr__(self, "covariates", _covariate_pairs(self.covariates))
         self._validate()
 
     def _validate(self) -> None:
@@ -66,7 +82,7 @@ class ForecastConfig:
         for name in ("hidden_size", "num_layers", "lookback", "horizon", "batch_size",
                      "max_epochs", "baseline_window"):
             require_int(name, getattr(self, name))
-        for name in ("patience", "lr_patience", "seed", "num_threads"):
+        for name in ("patience", "lr_patience", "seed", "num_threads", "max_fill"):
             require_int(name, getattr(self, name), minimum=0)
         if not 0.0 <= self.dropout < 1.0:
             raise ConfigError(f"dropout must be in [0, 1), got {self.dropout!r}")
@@ -77,6 +93,11 @@ class ForecastConfig:
                               f"{self.weight_decay!r} and {self.grad_clip!r}")
         if not 0.0 < self.lr_factor <= 1.0:
             raise ConfigError(f"lr_factor must be in (0, 1], got {self.lr_factor!r}")
+        self._validate_intervals()
+        if self.calendar_features:
+            from lstmlab.trading_days import check_calendar
+
+            object.__setattr__(self, "calendar", check_calendar(self.calendar))
         if not self.features:
             raise ConfigError("features must name at least one column, e.g. ('log_return',)")
         if len(self.split) not in (2, 3):
@@ -85,10 +106,20 @@ class ForecastConfig:
                 f"(val_start, test_start), got {self.split!r}"
             )
 
+    def _validate_intervals(self) -> None:
+        _choice("loss", self.loss, LOSSES)
+        check_quantiles(self.quantiles)
+        check_alpha(self.alpha)
+        if not 0.0 < self.calibration < 1.0:
+            raise ConfigError(f"calibration must be a fraction in (0, 1) of the validation "
+                              f"windows, e.g. 0.5; got {self.calibration!r}")
+
     def to_dict(self) -> dict[str, Any]:
-        """Plain dict of JSON types (tuples become lists)."""
-        return {k: list(v) if isinstance(v, tuple) else v for k, v in
+        """Plain dict of JSON types (tuples become lists, covariates a source -> features dict)."""
+        data = {k: list(v) if isinstance(v, tuple) else v for k, v in
                 dataclasses.asdict(self).items()}
+        data["covariates"] = {name: list(wanted) for name, wanted in self.covariates}
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ForecastConfig:
@@ -121,18 +152,56 @@ class ForecastConfig:
         return dataclasses.replace(self, **changes)
 
 
-def parse_cells(cells: str | Sequence[str]) -> list[str]:
-    """Cell names from ``"rnn,lstm"`` or a sequence: trimmed, lower-case, de-duplicated, in order.
+def check_quantiles(levels: Sequence[float]) -> tuple[float, ...]:
+    """Return ``levels`` as floats if they are strictly increasing and inside (0, 1), else raise.
 
-    Raises :class:`ConfigError` naming any unknown cell, or when none is given.
+    The :class:`ConfigError` names the offending value.
     """
-    parts = cells.split(",") if isinstance(cells, str) else cells
-    chosen = list(dict.fromkeys(c.strip().lower() for c in parts if c.strip()))
-    unknown = [c for c in chosen if c not in CELLS]
-    if unknown or not chosen:
-        shown = ", ".join(map(repr, unknown)) if unknown else "none given"
-        raise ConfigError(f"unknown cell {shown}; choose from {', '.join(CELLS)}")
-    return chosen
+    levels = tuple(levels)
+    if not levels:
+        raise ConfigError("quantiles must name at least one level in (0, 1), e.g. (0.05, 0.5, "
+                          "0.95)")
+    for level in levels:
+        if isinstance(level, bool) or not isinstance(level, (int, float)) or not 0 < level < 1:
+            raise ConfigError(f"quantile level {level!r} is outside (0, 1); use levels such as "
+                              "0.05, 0.5, 0.95")
+    for before, after in itertools.pairwise(levels):
+        if after <= before:
+            kind = "duplicated" if after == before else "not sorted"
+            raise ConfigError(f"quantile levels must be strictly increasing: {after!r} after "
+                              f"{before!r} is {kind}; list each level once, smallest first")
+    return tuple(float(level) for level in levels)
+
+
+def check_alpha(alpha: Any, name: str = "alpha") -> float:
+    """Return ``alpha`` as a float if it lies in (0, 1), else raise :class:`ConfigError`."""
+    if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not 0 < alpha < 1:
+        raise ConfigError(f"{name} must be in (0, 1), e.g. 0.1 for a 90% interval; got {alpha!r}")
+    return float(alpha)
+
+
+def _covariate_pairs(value: Any) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """``{"AAPL": ["log_return"]}`` (or its pairs) as ``(("AAPL", ("log_return",)),)``."""
+    items = value.items() if isinstance(value, Mapping) else value
+    try:
+        pairs = tuple((str(name), _feature_names(name, wanted)) for name, wanted in items)
+    except ConfigError:
+        raise
+    except (TypeError, ValueError):
+        raise ConfigError(f"covariates must map each source to its features, e.g. "
+                          f"{{'AAPL': ['log_return']}}; got {value!r}") from None
+    names = [name for name, _ in pairs]
+    if len(set(names)) != len(names):
+        raise ConfigError(f"covariates names a source twice: {names}; list each once")
+    return pairs
+
+
+def _feature_names(name: str, wanted: Any) -> tuple[str, ...]:
+    features = (wanted,) if isinstance(wanted, str) else tuple(str(f) for f in wanted)
+    if not features or not str(name):
+        raise ConfigError(f"covariate {name!r} needs a source name and at least one feature, "
+                          "e.g. {'AAPL': ['log_return']}")
+    return features
 
 
 def _choice(name: str, value: Any, allowed: tuple[str, ...]) -> None:

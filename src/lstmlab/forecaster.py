@@ -12,7 +12,7 @@ the model explicitly; the saved format is :mod:`lstmlab.persist`'s.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -22,12 +22,14 @@ import torch
 
 from lstmlab.config import ForecastConfig
 from lstmlab.data import Prepared, Windows, latest_window, windows_for
+from lstmlab.data.covariates import load_covariates
 from lstmlab.data.load import as_prices
 from lstmlab.errors import ConfigError, NotFittedError
 from lstmlab.evaluation import Evaluation, evaluate_model, predict_prices
 from lstmlab.manifest import build_manifest
 from lstmlab.pipeline import build_model, prepare_for, tensors, train_settings
 from lstmlab.runtime import resolve_device, torch_threads
+from lstmlab.trading_days import DEFAULT_CALENDAR, sessions_after
 from lstmlab.training import train
 from lstmlab.validation import require_int
 
@@ -36,6 +38,7 @@ __all__ = ["BAND_QUANTILES", "Forecaster", "prepare_for"]
 BAND_QUANTILES = (0.05, 0.95)  # the uncertainty band of `forecast`: a 90% interval
 
 EpochCallback = Callable[[dict[str, float]], None]
+Covariates = Mapping[str, Any] | None  # covariate source -> its prices (a frame, a path, ...)
 
 
 def _threaded(method: Callable[..., Any]) -> Callable[..., Any]:
@@ -62,19 +65,22 @@ class Forecaster:
         self.config = config or ForecastConfig()
 
     @_threaded
-    def fit(self, prices: Any, *, prepared: Prepared | None = None, verbose: bool = True,
-            on_epoch: EpochCallback | None = None) -> Forecaster:
+    def fit(self, prices: Any, *, prepared: Prepared | None = None, verbose: bool = False,
+            on_epoch: EpochCallback | None = None, covariates: Covariates = None) -> Forecaster:
         """Prepare windows from ``prices``, train, and keep the best-validation weights.
 
         ``prices`` is anything :func:`lstmlab.load_prices` accepts (a frame it returned is used
         as is). ``prepared``: the windows of ``prices`` already made by
-        ``prepare_for(config, prices)``, to share them with the caller. ``verbose`` prints one
-        line per epoch; ``on_epoch`` receives each epoch's history record as well.
+        ``prepare_for(config, prices)``, to share them with the caller. The library prints
+        nothing unless ``verbose`` (one line per epoch); ``on_epoch`` receives each epoch's
+        history record. ``covariates`` maps the config's covariate sources to their prices;
+        sources left out are loaded (:func:`lstmlab.data.covariates.load_covariates`). Pass the
+        same covariates to ``predict``, ``forecast`` and ``evaluate``.
         """
         cfg = self.config
         device = resolve_device(cfg.device)
         frame = as_prices(prices)
-        prepared = prepared or prepare_for(cfg, frame)
+        prepared = prepared or prepare_for(cfg, frame, covariates=self._covariates(covariates))
         torch.manual_seed(cfg.seed)  # weight initialisation and dropout masks
         model = build_model(cfg, len(prepared.features)).to(device)
         callbacks = [cb for cb in (on_epoch, _printer(cfg.max_epochs) if verbose else None) if cb]
@@ -90,6 +96,10 @@ class Forecaster:
         self.manifest_ = build_manifest(cfg.seed, frame, prepared.split_dates, str(device))
         return self
 
+    def _covariates(self, covariates: Covariates) -> dict[str, pd.DataFrame]:
+        """The frames of the config's covariate sources, from ``covariates`` or loaded."""
+        return load_covariates([name for name, _ in self.config.covariates], covariates)
+
     def _check_fitted(self) -> None:
         if not hasattr(self, "model_"):
             raise NotFittedError(
@@ -98,7 +108,7 @@ class Forecaster:
             )
 
     @_threaded
-    def predict(self, prices: Any) -> pd.DataFrame:
+    def predict(self, prices: Any, *, covariates: Covariates = None) -> pd.DataFrame:
         """Forecast every complete window of ``prices`` whose targets lie in the data.
 
         Uses the fitted model and scalers, never refits. Returns a frame indexed by the first
@@ -106,7 +116,7 @@ class Forecaster:
         price units.
         """
         self._check_fitted()
-        windows = windows_for(as_prices(prices), self.spec_)
+        windows = windows_for(as_prices(prices), self.spec_, self._covariates(covariates))
         h = self.config.horizon
         columns = ["prediction"] if h == 1 else [f"prediction_{k}" for k in range(1, h + 1)]
         values = predict_prices(self.model_, self.spec_, windows.x, windows.last_price)
@@ -119,35 +129,44 @@ class Forecaster:
         return np.quantile(log_error, BAND_QUANTILES, axis=0).T.tolist()  # h x [low, high]
 
     @_threaded
-    def forecast(self, prices: Any, steps: int) -> pd.DataFrame:
-        """Forecast the ``steps`` business days after the last row of ``prices``.
+    def forecast(self, prices: Any, steps: int, *, calendar: str = DEFAULT_CALENDAR,
+                 covariates: Covariates = None) -> pd.DataFrame:
+        """Forecast the ``steps`` trading days after the last row of ``prices``.
 
         The first step is predicted from the window that ends at the latest actual price. Up to
         ``horizon`` steps come from one direct prediction; further steps are recursive: each
         forecast block is appended as if observed (open, high and low set to the forecast close,
         volume held at its last value) and the model is applied again. ``lower``/``upper`` are a
         90% band from the empirical quantiles of the validation errors (residual quantiles,
-        widened by the square root of the step beyond the horizon). Business days do not skip
-        market holidays.
+        widened by the square root of the step beyond the horizon). The dates are the sessions
+        of the exchange ``calendar`` (:mod:`lstmlab.trading_days`; ``"none"``: business days).
+        A model with past covariates forecasts at most ``horizon`` steps: their future is
+        unknown.
         """
         self._check_fitted()
         require_int("steps", steps)
+        if self.spec_.covariates and steps > self.config.horizon:
+            raise ConfigError(
+                f"this model reads past covariates, whose prices after the last day are "
+                f"unknown, so it forecasts at most its horizon ({self.config.horizon} step(s)); "
+                f"ask for steps <= {self.config.horizon} or train a horizon of {steps}")
         frame = as_prices(prices)
+        frames = self._covariates(covariates)
         column = self.config.target_column
+        dates = sessions_after(frame.index[-1], steps + self.config.horizon, calendar)
         path: list[float] = []
         while len(path) < steps:
             last_price = frame[column].to_numpy(dtype=np.float64)[-1:]  # (1,)
-            window = latest_window(frame, self.spec_)  # (1, L, F)
+            window = latest_window(frame, self.spec_, frames)  # (1, L, F)
             block = predict_prices(self.model_, self.spec_, window, last_price)[0]  # (h,)
+            frame = _extend(frame, block, dates[len(path) : len(path) + len(block)])
             path.extend(block.tolist())
-            frame = _extend(frame, block)
         prediction = np.asarray(path[:steps])
         low, high = self._band_for(steps)
-        dates = pd.bdate_range(frame.index[-len(path) - 1], periods=steps + 1)[1:]
         return pd.DataFrame(
             {"prediction": prediction, "lower": prediction * np.exp(low),
              "upper": prediction * np.exp(high)},
-            index=pd.DatetimeIndex(dates, name="date"),
+            index=dates[:steps],
         )
 
     def _band_for(self, steps: int) -> tuple[np.ndarray, np.ndarray]:
@@ -160,7 +179,7 @@ class Forecaster:
 
     @_threaded
     def evaluate(self, prices: Any, *, prepared: Prepared | None = None, walk_forward: int = 0,
-                 walk_forward_epochs: int = 2) -> Evaluation:
+                 walk_forward_epochs: int = 2, covariates: Covariates = None) -> Evaluation:
         """Score the model and the baselines on validation and test, in price units.
 
         The split is the config's, applied to ``prices``; the scalers are the fitted ones
@@ -172,7 +191,8 @@ class Forecaster:
         if prepared is not None and prepared.spec is not self.spec_:
             raise ConfigError("prepared windows must be the ones this forecaster was fitted on; "
                               "leave prepared out to make them from prices")
-        prepared = prepared or prepare_for(self.config, frame, self.spec_)
+        prepared = prepared or prepare_for(self.config, frame, self.spec_,
+                                           self._covariates(covariates))
         return evaluate_model(self.model_, self.config, prepared, frame,
                               walk_forward=walk_forward, walk_forward_epochs=walk_forward_epochs)
 
@@ -222,9 +242,8 @@ def _printer(max_epochs: int) -> EpochCallback:
     return show
 
 
-def _extend(frame: pd.DataFrame, block: np.ndarray) -> pd.DataFrame:
-    """``frame`` with the forecast ``block`` appended as business days (see ``forecast``)."""
-    dates = pd.bdate_range(frame.index[-1], periods=len(block) + 1)[1:]
+def _extend(frame: pd.DataFrame, block: np.ndarray, dates: pd.DatetimeIndex) -> pd.DataFrame:
+    """``frame`` with the forecast ``block`` appended on ``dates`` (see ``forecast``)."""
     extra = pd.DataFrame(index=pd.DatetimeIndex(dates, name=frame.index.name),
                          columns=frame.columns, dtype=np.float64)
     for column in frame.columns:

@@ -8,7 +8,7 @@ job can be called and tested from Python too. Training jobs write a run director
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from lstmlab.fileio import atomic_write_json
 from lstmlab.report import build_report
 from lstmlab.runs import Run, chart_stem, write_manifest, write_table
-from lstmlab.vocabulary import SPLITS, display_name
+from lstmlab.vocabulary import SPLITS, ProgressCallback, display_name
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -30,7 +30,6 @@ if TYPE_CHECKING:
 __all__ = ["Fitted", "Forecast", "describe_data", "fit_models", "forecast_run", "interrupted",
            "write_run"]
 
-EpochCallback = Callable[[str, Mapping[str, float]], None]
 
 
 @dataclass(frozen=True)
@@ -45,11 +44,15 @@ class Fitted:
     seconds: float
 
 
-def describe_data(prices: pd.DataFrame, config: ForecastConfig) -> dict[str, Any]:
-    """Rows, date range, notes on what loading did, and each split's dates and window count."""
+def describe_data(prices: pd.DataFrame, config: ForecastConfig,
+                  covariates: Mapping[str, pd.DataFrame] | None = None) -> dict[str, Any]:
+    """Rows, date range, notes on what loading did, and each split's dates and window count.
+
+    ``covariates``: the frames of the config's covariate sources (``load_covariates``).
+    """
     from lstmlab.pipeline import prepare_for
 
-    prepared = prepare_for(config, prices)
+    prepared = prepare_for(config, prices, covariates=covariates)
     return {
         "rows": len(prices),
         "first": f"{prices.index[0]:%Y-%m-%d}",
@@ -67,8 +70,10 @@ def _split_summary(prepared: Prepared) -> dict[str, dict[str, Any]]:
 
 
 def fit_models(prices: pd.DataFrame, configs: Mapping[str, ForecastConfig],
-               on_epoch: EpochCallback | None = None) -> list[Fitted]:
-    """Fit and evaluate one forecaster per cell, in order, on the same prices."""
+               on_epoch: ProgressCallback | None = None,
+               covariates: Mapping[str, pd.DataFrame] | None = None) -> list[Fitted]:
+    """Fit and evaluate one forecaster per cell, in order, on the same prices (and the same
+    covariate frames, loaded once by the caller)."""
     from lstmlab.forecaster import Forecaster
     from lstmlab.pipeline import prepare_for
 
@@ -76,7 +81,7 @@ def fit_models(prices: pd.DataFrame, configs: Mapping[str, ForecastConfig],
     for cell, config in configs.items():
         report = (lambda record, cell=cell: on_epoch(cell, record)) if on_epoch else None
         start = time.perf_counter()
-        prepared = prepare_for(config, prices)
+        prepared = prepare_for(config, prices, covariates=covariates)
         forecaster = Forecaster(config).fit(prices, prepared=prepared, verbose=False,
                                             on_epoch=report)
         evaluation = forecaster.evaluate(prices, prepared=prepared)
@@ -197,18 +202,28 @@ class Forecast:
     band: str
 
 
-def forecast_run(run: Run, prices: pd.DataFrame, steps: int, cell: str | None = None) -> Forecast:
+def forecast_run(run: Run, prices: pd.DataFrame, steps: int, cell: str | None = None, *,
+                 calendar: str | None = None, data_dir: str | None = None) -> Forecast:
     """Forecast ``steps`` trading days past ``prices`` with a run's model; save table and chart.
+
+    The days are the sessions of the exchange ``calendar`` (default: XNYS, see
+    :mod:`lstmlab.trading_days`). A model with past covariates loads their latest prices
+    (``data_dir``: where tickers are looked up).
 
     Writes ``forecast-<cell>.csv`` and ``charts/forecast-<cell>.*`` into the run, then rebuilds
     its report. The model is loaded on the CPU, wherever it was trained.
     """
     from lstmlab import charts
     from lstmlab.forecaster import BAND_QUANTILES, Forecaster
+    from lstmlab.trading_days import DEFAULT_CALENDAR
 
     cell = cell or run.manifest["best_model"]
     forecaster = Forecaster.load(run.model_path(cell), device="cpu")
-    table = forecaster.forecast(prices, steps)
+    from lstmlab.data.covariates import load_covariates
+
+    covariates = load_covariates([n for n, _ in forecaster.config.covariates], data_dir=data_dir)
+    table = forecaster.forecast(prices, steps, calendar=calendar or DEFAULT_CALENDAR,
+                                covariates=covariates)
     write_table(run.path, f"forecast-{cell}.csv", table, index=True)
     column = forecaster.config.target_column
     figure = charts.forecast_chart(prices[column], table, title=(

@@ -56,7 +56,6 @@ __all__ = [
 ]
 
 
-
 def _direction_hits(
     actual: np.ndarray, predicted: np.ndarray, previous: np.ndarray
 ) -> tuple[int, int] | None:

@@ -138,7 +138,7 @@ def load_forecaster(path: str | os.PathLike[str], device: str = "cpu") -> SavedF
     try:
         config = ForecastConfig.from_dict({**meta["config"], "device": device})
         spec = WindowSpec.from_dict(meta["spec"])
-        model = build_model(config, len(spec.features))
+        model = build_model(config, len(spec.inputs))
         model.load_state_dict(state, strict=True)
         band = [[float(a), float(b)] for a, b in meta["band"]]
         history = pd.DataFrame(meta["history"], columns=HISTORY_COLUMNS)

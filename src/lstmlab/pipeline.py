@@ -9,6 +9,7 @@ config field is translated in one place.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
@@ -16,6 +17,7 @@ import torch
 
 from lstmlab.config import ForecastConfig
 from lstmlab.data import Prepared, Windows, WindowSpec, prepare
+from lstmlab.data.covariates import with_frames
 from lstmlab.model import SequenceRegressor
 from lstmlab.training import TensorSplit, TrainSettings
 
@@ -27,16 +29,21 @@ _TRAINING_FIELDS = ("max_epochs", "batch_size", "optimizer", "learning_rate", "w
 
 
 def prepare_for(
-    config: ForecastConfig, prices: pd.DataFrame, fitted: WindowSpec | None = None
+    config: ForecastConfig, prices: pd.DataFrame, fitted: WindowSpec | None = None,
+    covariates: Mapping[str, pd.DataFrame] | None = None,
 ) -> Prepared:
     """:func:`lstmlab.data.prepare` with the data settings of ``config`` (``fitted``: scalers).
 
-    ``prices`` is a frame from :func:`lstmlab.load_prices`.
+    ``prices`` is a frame from :func:`lstmlab.load_prices`; ``covariates`` maps each covariate
+    source of the config to its frame (:func:`lstmlab.data.covariates.load_covariates`).
     """
     return prepare(
         prices, target_column=config.target_column, target=config.target,
         horizon=config.horizon, lookback=config.lookback, features=config.features,
         split=config.split, scaler=config.scaler, fitted=fitted,
+        covariates=with_frames(config.covariates, covariates),
+        calendar=config.calendar if config.calendar_features else None,
+        max_fill=config.max_fill,
     )
 
 

@@ -10,19 +10,26 @@ nothing heavy: the command line reads it before any model is loaded.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from lstmlab.errors import ConfigError
 
 __all__ = [
     "BASELINES", "BRIEF_METRICS", "CELLS", "EVALUATED_SPLITS", "METRICS", "METRIC_NAMES",
     "SCALERS", "SPLITS", "SPLIT_LABELS", "TARGETS", "WALK_FORWARD_SPLIT", "Metric",
-    "display_name", "format_metric",
+    "ProgressCallback", "display_name", "format_metric", "parse_cells",
 ]
 
 CELLS: tuple[str, ...] = ("rnn", "lstm", "gru")  # recurrent cells, as in `make_layer`
+# How the library reports progress, and all it says while it works (it prints nothing):
+# ``(task, record)``, e.g. ``("lstm", {"epoch": 3, "train_loss": ..., "val_loss": ...})``.
+ProgressCallback = Callable[[str, Mapping[str, float]], None]
+
 TARGETS: tuple[str, ...] = ("price", "return", "log_return", "change")  # see data/targets.py
 SCALERS: tuple[str, ...] = ("standard", "minmax", "none")  # see data/scale.py
-BASELINES: tuple[str, ...] = ("naive", "drift", "moving_average", "mean_return")  # see baselines.py
+BASELINES: tuple[str, ...] = ("naive", "drift", "moving_average", "mean_return")  # baselines.py
 
 SPLITS: tuple[str, ...] = ("train", "val", "test")  # chronological, see data/split.py
 EVALUATED_SPLITS: tuple[str, ...] = ("val", "test")  # scored against the baselines
@@ -35,6 +42,20 @@ _DISPLAY_NAMES: dict[str, str] = {
     "naive": "Naive (tomorrow = today)", "drift": "Drift", "moving_average": "Moving average",
     "mean_return": "Mean return",
 }
+
+
+def parse_cells(cells: str | Sequence[str]) -> list[str]:
+    """Cell names from ``"rnn,lstm"`` or a sequence: trimmed, lower-case, de-duplicated, in order.
+
+    Raises :class:`ConfigError` naming any unknown cell, or when none is given.
+    """
+    parts = cells.split(",") if isinstance(cells, str) else cells
+    chosen = list(dict.fromkeys(c.strip().lower() for c in parts if c.strip()))
+    unknown = [c for c in chosen if c not in CELLS]
+    if unknown or not chosen:
+        shown = ", ".join(map(repr, unknown)) if unknown else "none given"
+        raise ConfigError(f"unknown cell {shown}; choose from {', '.join(CELLS)}")
+    return chosen
 
 
 def display_name(model: str) -> str:

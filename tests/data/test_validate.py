@@ -92,7 +92,13 @@ def test_missing_values_dropped_and_counted(tmp_path):
     path = csv(tmp_path, [ROWS[0], "2020-01-03,,110", ROWS[2], ROWS[3]])
     frame = load_prices(path, fill="drop")
     assert list(frame.index.strftime("%Y-%m-%d")) == ["2020-01-02", "2020-01-06", "2020-01-07"]
-    assert frame.attrs["notes"] == [f"dropped 1 rows of {path} with missing values (fill='drop')"]
+    assert frame.attrs["notes"] == [
+        f"dropped 1 rows of {path} with missing values (fill='drop')",
+        "1 trading day(s) of the XNYS calendar have no row (first 2020-01-03); the windows treat "
+        "consecutive rows as consecutive days (choose the exchange with --calendar, or 'none' "
+        "for no calendar)"]
+    assert load_prices(path, fill="drop", calendar="none").attrs["notes"] == [
+        f"dropped 1 rows of {path} with missing values (fill='drop')"]
 
 
 def test_forward_fill_cannot_fill_the_first_row(tmp_path):

@@ -1,6 +1,7 @@
 """The memory command through Typer's test runner: output, saved files, exit codes."""
 
 import json
+import re
 import subprocess
 import sys
 
@@ -26,7 +27,7 @@ def test_adding_runs_every_cell_and_length_and_saves_table_record_and_chart(tmp_
                                                                             "mse"])
     assert [line.split()[:2] for line in lines[header + 1 : header + 5]] == [
         ["4", "rnn"], ["4", "lstm"], ["6", "rnn"], ["6", "lstm"]]
-    assert "adding T=4 rnn step 4: train" in result.output
+    assert re.search(r"adding T=4 rnn .* 4/4 steps .* train [0-9.]+  test", result.output)
     record = json.loads((tmp_path / "adding_results.json").read_text())
     assert [(r["config"]["length"], r["config"]["cell"]) for r in record] == [
         (4, "rnn"), (4, "lstm"), (6, "rnn"), (6, "lstm")]

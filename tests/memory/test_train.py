@@ -44,13 +44,14 @@ def test_lstm_beats_the_adding_baseline_on_short_sequences():
     assert run.seconds > 0
 
 
-def test_same_seed_same_run_and_log_lines():
-    lines: list[str] = []
+def test_same_seed_same_run_and_progress_records():
+    seen: list[tuple[str, dict]] = []
     config = MemoryConfig(cell="gru", steps=20, **{**TINY, "eval_every": 10})
-    first = train_memory(config, log=lines.append)
+    first = train_memory(config, on_progress=lambda task, record: seen.append((task, record)))
     second = train_memory(config)
     assert first.test == second.test
-    assert len(lines) == 2 and lines[0].startswith("adding T=6 gru step 10: train ")
+    assert [task for task, _ in seen] == ["adding T=6 gru"] * 2
+    assert [record["step"] for _, record in seen] == [10, 20] and "train_loss" in seen[0][1]
     assert first.summary()["config"]["cell"] == "gru"
 
 

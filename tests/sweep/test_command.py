@@ -75,13 +75,18 @@ def test_without_ray_the_command_says_how_to_install_it(tiny_dir, tmp_path, monk
 
 @pytest.mark.parametrize(("args", "message"), [
     (("--grid", "hidden=4"), "error: --grid 'hidden=4': unknown field 'hidden'"),
-    (("--cells", "lstm,tcn"), "error: unknown cell 'tcn'; choose from rnn, lstm, gru"),
     (("--asha",), "error: --asha runs on Ray Tune; drop --sequential to use it"),
 ])
 def test_bad_options_give_one_error_line(tiny_dir, tmp_path, args, message):
     result = invoke(tiny_dir, *args, "--out", tmp_path, "--sequential")
     assert result.exit_code == 1
     assert result.stderr.startswith(message) and result.stderr.count("\n") == 1
+
+
+def test_an_unknown_cell_is_a_usage_error_as_in_every_command(tiny_dir, tmp_path):
+    result = invoke(tiny_dir, "--cells", "lstm,tcn", "--out", tmp_path, "--sequential")
+    assert result.exit_code == 2
+    assert "unknown cell 'tcn'; choose from rnn, lstm, gru" in " ".join(result.stderr.split())
 
 
 def test_every_trial_failing_exits_with_1(broken_csv, tmp_path):

@@ -68,7 +68,8 @@ def test_labels_name_only_what_varies():
 
 @pytest.mark.parametrize(("spec", "message"), [
     ("hidden_size", r"is not FIELD=V1,V2,\.\.\."),
-    ("hiden_size=3", "unknown field 'hiden_size'; known fields: baseline_window, batch_size"),
+    ("hiden_size=3",
+     "unknown field 'hiden_size'; known fields: alpha, baseline_window, batch_size"),
     ("hidden_size=3.5", "hidden_size takes int values, got '3.5'"),
     ("cell=gru", "give the cells with --cells, e.g. --cells rnn,lstm,gru"),
     ("hidden_size=0", "hidden_size must be a whole number >= 1, got 0"),

@@ -21,6 +21,7 @@ from lstmlab.data.parse import Where, needed_columns, normalize_header, parse_ta
 from lstmlab.data.sources import resolve_source
 from lstmlab.data.validate import validate_table
 from lstmlab.errors import DataError
+from lstmlab.trading_days import DEFAULT_CALENDAR, missing_sessions
 
 __all__ = ["MAX_CELL_CHARS", "MAX_HEADER_BYTES", "as_prices", "load_prices", "read_table"]
 
@@ -30,7 +31,8 @@ MAX_HEADER_BYTES = 64 * 1024
 
 
 def load_prices(
-    source: Any, *, data_dir: str | os.PathLike[str] | None = None, fill: str | None = None
+    source: Any, *, data_dir: str | os.PathLike[str] | None = None, fill: str | None = None,
+    calendar: str = DEFAULT_CALENDAR,
 ) -> pd.DataFrame:
     """Load daily prices as a checked, ascending DataFrame.
 
@@ -40,12 +42,15 @@ def load_prices(
         data_dir: folder searched first for ``<TICKER>.csv`` when ``source`` is a ticker.
         fill: what to do with missing values: ``None`` (an error), ``"ffill"`` (carry the last
             value forward) or ``"drop"`` (drop the rows).
+        calendar: the exchange calendar (see :mod:`lstmlab.trading_days`) whose sessions the
+            dates are checked against: a session without a row is a note, not an error.
 
     Returns:
         A DataFrame indexed by a sorted, unique ``DatetimeIndex`` named ``date`` with the float
         columns ``open, high, low, close, volume`` (and ``adj_close``) that the source has.
         ``frame.attrs["source"]`` names the input and ``frame.attrs["notes"]`` lists what was
-        done to it (sorting a newest-first file, rows filled or dropped), as plain strings.
+        done to it (sorting a newest-first file, rows filled or dropped) and the trading days
+        missing from it, as plain strings.
 
     Raises:
         DataError: the source is missing or malformed; the message names the file, line and value.
@@ -58,8 +63,20 @@ def load_prices(
         where = Where(str(resolved))
         raw = read_table(resolved)
     frame, notes = validate_table(parse_table(raw, where), where, fill)
-    frame.attrs = {"source": where.name, "notes": [*_frame_notes(resolved), *notes]}
+    notes += _gap_notes(frame.index, calendar)
+    frame.attrs = {"source": where.name, "notes": list(dict.fromkeys(
+        [*_frame_notes(resolved), *notes]))}  # a frame loaded again keeps its notes once
     return frame
+
+
+def _gap_notes(index: pd.DatetimeIndex, calendar: str) -> list[str]:
+    """A note when trading days of ``calendar`` have no row."""
+    gaps = missing_sessions(index, calendar)
+    if len(gaps) == 0:
+        return []
+    return [f"{len(gaps)} trading day(s) of the {calendar.upper()} calendar have no row (first "
+            f"{gaps[0]:%Y-%m-%d}); the windows treat consecutive rows as consecutive days (choose "
+            f"the exchange with --calendar, or 'none' for no calendar)"]
 
 
 def as_prices(prices: Any, *, caller: str | None = None) -> pd.DataFrame:

@@ -9,7 +9,7 @@ target row.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,7 +17,8 @@ import numpy as np
 import pandas as pd
 import torch
 
-from lstmlab.data.features import feature_matrix
+from lstmlab.data.covariates import MAX_FILL, Covariate, with_frames
+from lstmlab.data.inputs import input_matrix, input_names
 from lstmlab.data.load import as_prices
 from lstmlab.data.scale import SCALERS, Scaler, fit_scaler
 from lstmlab.data.split import SPLITS, plan_split
@@ -35,6 +36,9 @@ class WindowSpec:
 
     A fitted model keeps this (it serialises to plain JSON with :meth:`to_dict`) to build windows
     from new prices with the training scalers and to turn its outputs into prices.
+    ``covariates`` are the ``(name, features)`` of its past covariates (their prices are passed
+    with the data), ``calendar`` the exchange whose calendar facts of the forecast days it reads
+    (None: none); :attr:`inputs` names every input column.
     """
 
     features: tuple[str, ...]
@@ -44,6 +48,14 @@ class WindowSpec:
     target_column: str
     scaler_x: Scaler
     scaler_y: Scaler
+    covariates: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    calendar: str | None = None
+    max_fill: int = MAX_FILL
+
+    @property
+    def inputs(self) -> tuple[str, ...]:
+        """Names of the input columns: own features, covariate features, calendar facts."""
+        return input_names(self.features, self.covariates, self.calendar, self.horizon)
 
     def to_prices(self, y_scaled: np.ndarray, last_price: np.ndarray) -> np.ndarray:
         """``(N, h)`` prices from scaled model outputs ``(N, h)`` and last known prices ``(N,)``."""
@@ -62,6 +74,8 @@ class WindowSpec:
             "features": list(self.features), "lookback": self.lookback, "horizon": self.horizon,
             "target": self.target, "target_column": self.target_column,
             "scaler_x": self.scaler_x.to_dict(), "scaler_y": self.scaler_y.to_dict(),
+            "covariates": [[name, list(wanted)] for name, wanted in self.covariates],
+            "calendar": self.calendar, "max_fill": self.max_fill,
         }
 
     @classmethod
@@ -74,15 +88,19 @@ class WindowSpec:
                 target_column=str(data["target_column"]),
                 scaler_x=Scaler.from_dict(data["scaler_x"]),
                 scaler_y=Scaler.from_dict(data["scaler_y"]),
+                covariates=tuple((str(name), tuple(map(str, wanted)))
+                                 for name, wanted in data.get("covariates", [])),
+                calendar=None if data.get("calendar") is None else str(data["calendar"]),
+                max_fill=int(data.get("max_fill", MAX_FILL)),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise DataError(f"malformed window spec: {exc!r}; expected the keys written by "
                             "WindowSpec.to_dict()") from None
-        if spec.scaler_x.offset.shape[0] != len(spec.features) or spec.scaler_y.offset.shape[
+        if spec.scaler_x.offset.shape[0] != len(spec.inputs) or spec.scaler_y.offset.shape[
             0
         ] != spec.horizon:
-            raise DataError("malformed window spec: scaler sizes do not match the features "
-                            f"({len(spec.features)}) and horizon ({spec.horizon})")
+            raise DataError("malformed window spec: scaler sizes do not match the inputs "
+                            f"({len(spec.inputs)}) and horizon ({spec.horizon})")
         return spec
 
 
@@ -107,8 +125,8 @@ class Prepared:
 
     @property
     def features(self) -> list[str]:
-        """Names of the input features, in column order."""
-        return list(self.spec.features)
+        """Names of the input columns, in order (see :attr:`WindowSpec.inputs`)."""
+        return list(self.spec.inputs)
 
     @property
     def scaler_x(self) -> Scaler:
@@ -129,7 +147,8 @@ def prepare(
     prices: pd.DataFrame, *, target_column: str = "close", target: str = "log_return",
     horizon: int = 1, lookback: int = 60, features: Sequence[str] = ("log_return",),
     split: Sequence[Any] = (0.7, 0.15, 0.15), scaler: str = "standard",
-    fitted: WindowSpec | None = None,
+    fitted: WindowSpec | None = None, covariates: Sequence[Covariate] = (),
+    calendar: str | None = None, max_fill: int = MAX_FILL,
 ) -> Prepared:
     """Build leak-free scaled windows from ``prices``, a frame from :func:`load_prices`.
 
@@ -140,10 +159,15 @@ def prepare(
     Window positions (``origin``) refer to the frame as :func:`load_prices` returns it.
     ``fitted`` (the ``spec`` of an earlier ``prepare``) reuses its scalers instead of fitting
     new ones, so that a trained model sees new data scaled exactly as its training data.
+    ``covariates`` (past covariates, aligned on the frame's days with at most ``max_fill``
+    forward-filled days in a row) and ``calendar`` (an exchange whose calendar facts of the
+    forecast days are inputs) add columns; see :mod:`lstmlab.data.inputs`.
     """
     frame = as_prices(prices, caller="prepare")
     _check_settings(frame, target_column, target, horizon, lookback, scaler)
-    matrix, warmup = feature_matrix(frame, features, target_column)  # (n, F)
+    matrix, warmup, input_notes = input_matrix(
+        frame, _names(features), target_column, covariates=covariates, calendar=calendar,
+        horizon=horizon, max_fill=max_fill)  # (n, F)
     context = (f"lookback {lookback}, horizon {horizon} and {warmup} warm-up row(s) in "
                f"{frame.attrs['source']}")
     origins = plan_split(frame.index, split, first_target=warmup + lookback, horizon=horizon,
@@ -157,7 +181,8 @@ def prepare(
     else:
         scaler_x, scaler_y = fitted.scaler_x, fitted.scaler_y
     spec = WindowSpec(tuple(_names(features)), int(lookback), int(horizon), target,
-                      target_column, scaler_x, scaler_y)
+                      target_column, scaler_x, scaler_y,
+                      tuple((c.name, tuple(c.features)) for c in covariates), calendar, max_fill)
     scaled_x = scaler_x.transform(matrix)  # (n, F), row by row: no mixing across time
     windows = {
         name: _windows(frame.index, price, scaled_x, scaler_y.transform(raw_y[name]),
@@ -167,13 +192,18 @@ def prepare(
     return Prepared(
         **windows, spec=spec,
         split_dates={name: _date_span(frame.index, w, horizon) for name, w in windows.items()},
-        warmup=warmup, notes=_notes(frame, features, warmup, horizon),
+        warmup=warmup, notes=[*_notes(frame, features, warmup, horizon), *input_notes],
     )
 
 
-def _scaled_features(frame: pd.DataFrame, spec: WindowSpec) -> tuple[np.ndarray, int]:
-    """Training-scaled feature matrix ``(n, F)`` of ``frame`` and its warm-up row count."""
-    matrix, warmup = feature_matrix(frame, spec.features, spec.target_column)
+def _scaled_features(
+    frame: pd.DataFrame, spec: WindowSpec, covariates: Mapping[str, pd.DataFrame] | None
+) -> tuple[np.ndarray, int]:
+    """Training-scaled input matrix ``(n, F)`` of ``frame`` and its warm-up row count."""
+    matrix, warmup, _ = input_matrix(
+        frame, spec.features, spec.target_column, covariates=with_frames(spec.covariates,
+                                                                         covariates),
+        calendar=spec.calendar, horizon=spec.horizon, max_fill=spec.max_fill)
     if len(frame) - warmup < spec.lookback:
         raise DataError(
             f"{frame.attrs['source']} has {len(frame)} rows; a window needs {spec.lookback} "
@@ -182,27 +212,33 @@ def _scaled_features(frame: pd.DataFrame, spec: WindowSpec) -> tuple[np.ndarray,
     return spec.scaler_x.transform(matrix), warmup
 
 
-def latest_window(prices: pd.DataFrame, spec: WindowSpec | Prepared) -> torch.Tensor:
+def latest_window(
+    prices: pd.DataFrame, spec: WindowSpec | Prepared,
+    covariates: Mapping[str, pd.DataFrame] | None = None,
+) -> torch.Tensor:
     """``(1, lookback, F)`` float32 scaled window ending at the last row of ``prices``.
 
     Use it to forecast beyond the data, with the settings and training scalers of ``spec`` (a
-    :class:`WindowSpec`, or the :class:`Prepared` that holds one).
+    :class:`WindowSpec`, or the :class:`Prepared` that holds one); ``covariates`` maps the
+    names of the spec's past covariates to their prices.
     """
     spec = spec.spec if isinstance(spec, Prepared) else spec
     frame = as_prices(prices, caller="latest_window")
-    scaled, _ = _scaled_features(frame, spec)
+    scaled, _ = _scaled_features(frame, spec, covariates)
     n = len(frame)
     return window_view(scaled, range(n - 1, n), spec.lookback).contiguous()  # (1, L, F)
 
 
-def windows_for(prices: pd.DataFrame, spec: WindowSpec) -> Windows:
+def windows_for(
+    prices: pd.DataFrame, spec: WindowSpec, covariates: Mapping[str, pd.DataFrame] | None = None
+) -> Windows:
     """Every complete window of ``prices`` whose ``horizon`` targets lie in the data.
 
     Built with the training scalers of ``spec``, for predicting over a whole series; ``y`` holds
-    the scaled true targets.
+    the scaled true targets. ``covariates``: as in :func:`latest_window`.
     """
     frame = as_prices(prices, caller="windows_for")
-    scaled, warmup = _scaled_features(frame, spec)
+    scaled, warmup = _scaled_features(frame, spec, covariates)
     origins = range(warmup + spec.lookback - 1, len(frame) - spec.horizon)
     if len(origins) == 0:
         raise DataError(f"{frame.attrs['source']} has no window with {spec.horizon} known "

@@ -12,8 +12,7 @@ from typing import Annotated
 
 import typer
 
-from lstmlab.config import parse_cells
-from lstmlab.errors import ConfigError, LstmlabError
+from lstmlab.cli_shell import Out, Quiet, Verbose, check_cells, user_errors
 
 __all__ = ["memory_command"]
 
@@ -36,18 +35,13 @@ def _lengths(value: str) -> list[int]:
     return list(dict.fromkeys(int(p) for p in parts))
 
 
-def _cells(value: str) -> list[str]:
-    try:
-        return parse_cells(value)
-    except ConfigError as exc:
-        raise typer.BadParameter(str(exc)) from None
-
-
+@user_errors
 def memory_command(
     task: Annotated[str, typer.Option(help="adding or copy.")] = "adding",
     lengths: Annotated[str, typer.Option(
         help="Sequence lengths T (copy: the gap), comma-separated.")] = "50,100,200,400",
-    cells: Annotated[str, typer.Option(help="Cells to compare: rnn, lstm, gru.")] = "rnn,lstm,gru",
+    cells: Annotated[str, typer.Option(help="Cells to compare: rnn, lstm, gru.",
+                                       callback=check_cells)] = "rnn,lstm,gru",
     steps: Annotated[int, typer.Option(min=1, help="Training steps per run (one batch each).")
                      ] = 2000,
     batch: Annotated[int, typer.Option(min=1, help="Sequences per training batch.")] = 64,
@@ -55,24 +49,22 @@ def memory_command(
                   ] = 0.01,
     hidden: Annotated[int, typer.Option(min=1, help="Units of the recurrent layer.")] = 64,
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same results).")] = 0,
-    out: Annotated[Path, typer.Option(help="Folder for the table, record and chart.")
-                   ] = Path("memory-lab"),
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the results table.")
-                     ] = False,
+    out: Out = Path("memory-lab"),
+    quiet: Quiet = False,
+    verbose: Verbose = False,
 ) -> None:
     """Train each cell at each length on a long-memory task with the same budget; compare."""
-    names, sizes, chosen = _task(task), _lengths(lengths), _cells(cells)
-    try:
-        from lstmlab.memory.lab import format_table, run_lab, save_lab
-        from lstmlab.memory.train import MemoryConfig
+    from lstmlab.cli_shell import progress
+    from lstmlab.memory.lab import format_table, lab_configs, run_lab, save_lab
+    from lstmlab.memory.train import MemoryConfig
 
-        base = MemoryConfig(task=names, steps=steps, batch_size=batch, learning_rate=lr,
-                            hidden_size=hidden, seed=seed, eval_every=max(steps // 20, 1))
-        runs = run_lab(base, sizes, chosen, log=None if quiet else typer.echo)
-        paths = save_lab(runs, out)
-    except LstmlabError as err:
-        typer.echo(f"error: {err}", err=True)
-        raise typer.Exit(1) from None
+    names, sizes, chosen = _task(task), _lengths(lengths), cells.split(",")
+    base = MemoryConfig(task=names, steps=steps, batch_size=batch, learning_rate=lr,
+                        hidden_size=hidden, seed=seed, eval_every=max(steps // 20, 1))
+    labels = [config.label for config in lab_configs(base, sizes, chosen)]
+    with progress(labels, steps, "steps", quiet, position="step") as on_progress:
+        runs = run_lab(base, sizes, chosen, on_progress=on_progress)
+    paths = save_lab(runs, out)
     typer.echo(format_table(runs))
     if not quiet:
         typer.echo("saved " + ", ".join(str(p) for p in paths))

@@ -8,22 +8,30 @@ metrics, learning curves and times of every run), ``<task>_results.csv`` (the ta
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
 from lstmlab.fileio import atomic_write_json, atomic_write_text
 from lstmlab.memory.charts import learning_curves
 from lstmlab.memory.train import MemoryConfig, MemoryRun, train_memory
+from lstmlab.vocabulary import ProgressCallback
 
-__all__ = ["format_table", "run_lab", "save_lab", "table_rows"]
+__all__ = ["format_table", "lab_configs", "run_lab", "save_lab", "table_rows"]
+
+
+def lab_configs(base: MemoryConfig, lengths: Sequence[int],
+                cells: Sequence[str]) -> list[MemoryConfig]:
+    """Each of ``cells`` at each of ``lengths``, with ``base``'s task, budget and seed."""
+    return [replace(base, length=length, cell=cell) for length in lengths for cell in cells]
 
 
 def run_lab(base: MemoryConfig, lengths: Sequence[int], cells: Sequence[str], *,
-            log: Callable[[str], None] | None = None) -> list[MemoryRun]:
-    """Train each of ``cells`` at each of ``lengths`` with ``base``'s task, budget and seed."""
-    configs = [replace(base, length=length, cell=cell) for length in lengths for cell in cells]
-    return [train_memory(config, log=log) for config in configs]
+            on_progress: ProgressCallback | None = None) -> list[MemoryRun]:
+    """Train each of ``cells`` at each of ``lengths`` with ``base``'s task, budget and seed;
+    ``on_progress`` receives each run's learning-curve points (see :func:`train_memory`)."""
+    return [train_memory(config, on_progress=on_progress)
+            for config in lab_configs(base, lengths, cells)]
 
 
 def table_rows(runs: Sequence[MemoryRun]) -> list[dict[str, object]]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
 import torch
@@ -19,6 +18,7 @@ from lstmlab.errors import ConfigError, TrainingError
 from lstmlab.layers import make_layer
 from lstmlab.memory.tasks import Task, TaskBatch, get_task
 from lstmlab.validation import require_int
+from lstmlab.vocabulary import ProgressCallback
 
 __all__ = [
     "MemoryConfig", "MemoryNet", "MemoryRun", "build_model", "evaluate", "learning_rate",
@@ -50,6 +50,11 @@ class MemoryConfig:
             value = getattr(self, name)
             if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
                 raise ConfigError(f"memory config field {name}={value!r}: use a number > 0")
+
+    @property
+    def label(self) -> str:
+        """The run's short name in progress reports, e.g. ``adding T=100 lstm``."""
+        return f"{self.task} T={self.length} {self.cell}"
 
 
 class MemoryNet(nn.Module):
@@ -128,10 +133,11 @@ def train_step(model: MemoryNet, optimizer: torch.optim.Optimizer, data: TaskBat
     return loss.item()
 
 
-def train_memory(config: MemoryConfig, *, log: Callable[[str], None] | None = None) -> MemoryRun:
+def train_memory(config: MemoryConfig, *,
+                 on_progress: ProgressCallback | None = None) -> MemoryRun:
     """Train ``config.cell`` on ``config.task`` for ``config.steps`` steps and test it.
 
-    ``log`` (for example ``print``) receives one line per learning-curve point.
+    ``on_progress`` receives ``(config.label, point)`` for each learning-curve point.
     """
     task = get_task(config.task)
     generator = torch.Generator().manual_seed(config.seed)
@@ -152,9 +158,8 @@ def train_memory(config: MemoryConfig, *, log: Callable[[str], None] | None = No
                      "seconds": time.perf_counter() - start}
             history.append(point)
             losses.clear()
-            if log is not None:
-                log(f"{config.task} T={config.length} {config.cell} step {step}: "
-                    f"train {point['train_loss']:.4g}, test {test:.4g} ({point['seconds']:.0f}s)")
+            if on_progress is not None:
+                on_progress(config.label, point)
     seconds = time.perf_counter() - start
     return MemoryRun(config, model, task.baseline(config.length), evaluate(model, test_data),
                      seconds, history)

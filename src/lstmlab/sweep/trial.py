@@ -16,7 +16,7 @@ import json
 import math
 import time
 import traceback
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from lstmlab.errors import LstmlabError
 from lstmlab.runs import Run, new_run, read_run, source_stem
 from lstmlab.sweep.grid import Series, config_labels, expand_sources, parse_grid
-from lstmlab.vocabulary import BRIEF_METRICS
+from lstmlab.vocabulary import BRIEF_METRICS, ProgressCallback
 
 if TYPE_CHECKING:
     from lstmlab.config import ForecastConfig
@@ -34,8 +34,6 @@ __all__ = ["STATUSES", "Trial", "TrialOptions", "TrialResult", "failed_result", 
 
 # stopped: ended early by the ASHA scheduler; interrupted: Ctrl-C, redone by the next run
 STATUSES = ("ok", "failed", "stopped", "interrupted")
-
-EpochCallback = Callable[[str, Mapping[str, float]], None]
 
 
 @dataclass(frozen=True)
@@ -100,12 +98,14 @@ def source_sha256(source: str, data_dir: str | None = None) -> str:
 @dataclass(frozen=True)
 class TrialOptions:
     """How trials run: where tickers are found, missing-value handling, torch threads per
-    trial (1 by default, so N cores run N trials) and whether run directories get charts."""
+    trial (1 by default, so N cores run N trials), whether run directories get charts, and the
+    exchange calendar of the loader's gap check."""
 
     data_dir: str | None = None
     fill: str | None = None
     threads: int = 1
     charts: bool = True
+    calendar: str = "XNYS"
 
 
 @dataclass(frozen=True)
@@ -157,7 +157,7 @@ class TrialResult:
 
 
 def run_trial(trial: Trial, sweep_dir: Path, options: TrialOptions,
-              on_epoch: EpochCallback | None = None) -> TrialResult:
+              on_epoch: ProgressCallback | None = None) -> TrialResult:
     """Run ``trial`` into ``sweep_dir/runs/<run_name>`` and summarise it.
 
     If that run directory is already complete (an earlier sweep stopped after writing it but
@@ -182,11 +182,12 @@ def run_trial(trial: Trial, sweep_dir: Path, options: TrialOptions,
 
 
 def _train(trial: Trial, folder: Path, options: TrialOptions,
-           on_epoch: EpochCallback | None) -> Run:
+           on_epoch: ProgressCallback | None) -> Run:
     from lstmlab import jobs
     from lstmlab.data import load_prices
 
-    prices = load_prices(trial.series.source, data_dir=options.data_dir, fill=options.fill)
+    prices = load_prices(trial.series.source, data_dir=options.data_dir, fill=options.fill,
+                         calendar=options.calendar)
     # the forecaster sets its config's thread count while it works: that is where --threads goes
     config = trial.config.replace(num_threads=options.threads)
     fitted = jobs.fit_models(prices, {config.cell: config}, on_epoch)
@@ -195,7 +196,8 @@ def _train(trial: Trial, folder: Path, options: TrialOptions,
         raise _Interrupted(f"interrupted after {epochs} of {trial.config.max_epochs} epochs")
     asked = {"command": "sweep", "name": trial.run_name, "source": trial.series.source,
              "series": trial.series.name, "cells": [trial.config.cell], "label": trial.label,
-             "trial": trial.key, "data_dir": options.data_dir, "fill": options.fill}
+             "trial": trial.key, "data_dir": options.data_dir, "fill": options.fill,
+             "calendar": options.calendar}
     with new_run(folder) as partial:
         jobs.write_run(partial, prices, fitted, asked, charts=options.charts)
     return read_run(folder)
