@@ -277,18 +277,18 @@ def report(run_dir: RunDir, quiet: Quiet = False, verbose: Verbose = False) -> N
 
 
 @app.command()
-@_user_errors
+@user_errors
 def export(run_dir: RunDir,
            fmt: Annotated[str, typer.Option("--format", help="File format: onnx.")] = "onnx",
            cell: Annotated[str | None, typer.Option(
                help="Which model of the run (default: its best).",
-               callback=_check_one_cell)] = None,
+               callback=check_one_cell)] = None,
            output: Annotated[Path | None, typer.Option(
                "--output", "-o", help="File to write (default: <run>/models/<cell>.<format>).")
            ] = None,
            quiet: Quiet = False, verbose: Verbose = False) -> None:
     """Export a run's model for other runtimes: an ONNX graph from raw window to price."""
-    from lstmlab.cli_output import status
+    from lstmlab.cli_shell import status
     from lstmlab.export import export_run
 
     with status("exporting the model", quiet):
