@@ -13,6 +13,8 @@ with forget gate); Cho et al. 2014 (GRU); Jozefowicz et al. 2015 (forget-gate bi
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -30,6 +32,8 @@ class _Cell(nn.Module):
     """Shared parts: sizes, stacked weights, uniform initialisation, fused-kernel layout."""
 
     gate_count: int  # gate blocks stacked in weight_ih / weight_hh
+    # one step from the projected input: (gx_t, state) -> (new state, gates); state (h,) or (h, c)
+    step: Callable[[Tensor, Any], tuple[Any, Gates]]
 
     def __init__(self, input_size: int, hidden_size: int) -> None:
         super().__init__()
@@ -66,6 +70,8 @@ class _SingleBiasCell(_Cell):
     PyTorch keeps two biases ``b_ih`` and ``b_hh`` that are only ever added together, so
     ``b = b_ih + b_hh``. The fused kernel gets ``b`` as ``b_ih`` and a zero buffer as ``b_hh``.
     """
+
+    _zero_bias: Tensor
 
     def __init__(self, input_size: int, hidden_size: int) -> None:
         super().__init__(input_size, hidden_size)

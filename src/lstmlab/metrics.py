@@ -238,5 +238,6 @@ def metrics_table(rows: Mapping[tuple[str, str], Mapping[str, float]]) -> pd.Dat
     columns = [*METRIC_NAMES, *dict.fromkeys(extra)]
     index = pd.MultiIndex.from_arrays([[key[0] for key in rows], [key[1] for key in rows]],
                                       names=["split", "model"])
-    return pd.DataFrame([dict(row) for row in rows.values()], index=index,
-                        columns=columns, dtype=float)
+    table: pd.DataFrame = pd.DataFrame([dict(row) for row in rows.values()], index=index,
+                                       columns=columns, dtype=float)
+    return table

@@ -34,4 +34,5 @@ class SequenceRegressor(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         output, _ = self.rnn(x)  # (B, T, H)
-        return self.head(self.dropout(output[:, -1]))  # (B, horizon)
+        y: torch.Tensor = self.head(self.dropout(output[:, -1]))  # (B, horizon)
+        return y

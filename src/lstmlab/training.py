@@ -144,7 +144,7 @@ def _train_epoch(
         idx = order[start : start + settings.batch_size]
         loss = loss_fn(model(data.x[idx]), data.y[idx])
         optimizer.zero_grad(set_to_none=True)
-        loss.backward()
+        torch.autograd.backward(loss)
         if settings.grad_clip > 0:
             nn.utils.clip_grad_norm_(model.parameters(), settings.grad_clip)
         optimizer.step()
@@ -171,7 +171,9 @@ def evaluate_loss(
 
 def _make_optimizer(model: nn.Module, settings: TrainSettings) -> torch.optim.Optimizer:
     kind = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW}[settings.optimizer]
-    return kind(model.parameters(), lr=settings.learning_rate, weight_decay=settings.weight_decay)
+    optimizer: torch.optim.Optimizer = kind(model.parameters(), lr=settings.learning_rate,
+                                            weight_decay=settings.weight_decay)
+    return optimizer
 
 
 def _check_finite(epoch: int, *losses: float) -> None:

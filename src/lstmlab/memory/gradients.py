@@ -37,7 +37,7 @@ def _run_stepwise(model: MemoryNet, x: Tensor) -> tuple[Tensor, list[list[Tensor
         )
     state = None
     states = []
-    for x_t in x.split(1, dim=1):  # each (B, 1, I)
+    for x_t in torch.split(x, 1, dim=1):  # each (B, 1, I)
         out, final = layer(x_t, state)  # out (B, 1, H)
         h_t = out.transpose(0, 1)  # (1, B, H), equal to final h_t
         state = (h_t, final[1]) if isinstance(final, tuple) else h_t
@@ -52,7 +52,7 @@ def _run_stepwise(model: MemoryNet, x: Tensor) -> tuple[Tensor, list[list[Tensor
 def _norm(parts: list[Tensor]) -> float:
     """Mean over the batch of the norm of the gradient reaching (h_t) or (h_t, c_t)."""
     grads = [p.grad[0] for p in parts if p.grad is not None]  # each (B, H)
-    return torch.cat(grads, dim=-1).norm(dim=-1).mean().item()
+    return float(torch.cat(grads, dim=-1).norm(dim=-1).mean())
 
 
 def hidden_gradient_norms(model: MemoryNet, data: TaskBatch) -> np.ndarray:
@@ -68,7 +68,7 @@ def hidden_gradient_norms(model: MemoryNet, data: TaskBatch) -> np.ndarray:
     x = data.x.double()  # (B, T, I)
     y = data.y.double() if data.y.is_floating_point() else data.y  # copy task: class indices
     output, states = _run_stepwise(twin, x)
-    twin.task.loss(twin.head(twin.task.readout(output)), y).backward()
+    torch.autograd.backward(twin.task.loss(twin.head(twin.task.readout(output)), y))
     return np.asarray([_norm(parts) for parts in states])
 
 

@@ -69,7 +69,8 @@ class MemoryNet(nn.Module):
     def forward(self, x: Tensor) -> Tensor:
         """Map inputs (B, T, input_size) to the task's prediction."""
         output, _ = self.layer(x)  # (B, T, H)
-        return self.head(self.task.readout(output))
+        y: Tensor = self.head(self.task.readout(output))
+        return y
 
 
 def build_model(config: MemoryConfig) -> MemoryNet:
@@ -127,7 +128,7 @@ def train_step(model: MemoryNet, optimizer: torch.optim.Optimizer, data: TaskBat
             f"memory training loss became {loss.item()}: lower --lr or the sequence length"
         )
     optimizer.zero_grad(set_to_none=True)
-    loss.backward()
+    torch.autograd.backward(loss)
     nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
     optimizer.step()
     return loss.item()
