@@ -160,7 +160,8 @@ def test_unwritable_output_directory(small_csv, tmp_path):
     assert result.stderr.startswith("error: cannot write a run directory under ")
     assert "choose a writable folder with --out" in result.stderr
     result = invoke("data", small_csv, "--out", blocker)
-    assert result.exit_code == 1 and "error: cannot write into" in result.stderr
+    assert result.exit_code == 1 and result.stderr.startswith("error: cannot write ")
+    assert "a file stands where a folder is needed: choose another --out" in result.stderr
 
 
 @pytest.mark.parametrize("command", ["forecast", "report"])

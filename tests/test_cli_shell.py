@@ -6,7 +6,15 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from lstmlab.cli_shell import Verbose, check_cells, check_one_cell, progress, user_errors
+from lstmlab.cli_shell import (
+    Verbose,
+    check_cells,
+    check_one_cell,
+    console,
+    progress,
+    safe,
+    user_errors,
+)
 from lstmlab.errors import DataError
 
 app = typer.Typer()
@@ -24,7 +32,27 @@ def _bug() -> None:
     raise RuntimeError("a bug keeps its traceback")
 
 
+@app.command("full")
+@user_errors
+def _full() -> None:
+    import errno
+
+    raise OSError(errno.ENOSPC, "No space left on device", "runs/x/report.html")
+
+
 runner = CliRunner()
+
+
+def test_a_full_disk_is_one_line_and_exit_1():
+    result = runner.invoke(app, ["full"])
+    assert result.exit_code == 1
+    assert result.stderr == ("error: cannot write runs/x/report.html: No space left on device; "
+                             "free some disk space or choose another folder with --out\n")
+
+
+def test_user_text_is_printed_as_it_is_never_as_markup(capsys):
+    console(stderr=True).print(f"[bold]{safe('AAPL [daily].csv')}[/] {safe('[/x]')}")
+    assert capsys.readouterr().err == "AAPL [daily].csv [/x]\n"
 
 
 def test_a_user_error_is_one_line_and_exit_1():

@@ -12,6 +12,7 @@ from lstmlab.errors import ConfigError, ModelFileError
 from lstmlab.fileio import atomic_write_json
 from lstmlab.runs import (
     default_run_name,
+    final_path,
     new_run,
     read_run,
     run_path,
@@ -25,7 +26,11 @@ def _fill(folder) -> None:
     (folder / "models").mkdir()
     (folder / "models" / "lstm.safetensors").write_bytes(b"x")
     write_table(folder, "metrics.csv", pd.DataFrame({"split": ["test"], "rmse": [1.5]}))
-    write_manifest(folder, {"models": {"lstm": "models/lstm.safetensors"}, "best_model": "lstm"})
+    span = {"first": "2020-01-02", "last": "2020-12-31"}
+    write_manifest(folder, {"command": "train", "source": "TSLA", "name": folder.name,
+                            "created": "2024-01-02T15:30:00", "data": span,
+                            "split": {"train": span, "val": span, "test": span},
+                            "models": {"lstm": "models/lstm.safetensors"}, "best_model": "lstm"})
 
 
 def test_default_name_is_a_clean_stem_command_and_time():
@@ -37,7 +42,7 @@ def test_default_name_is_a_clean_stem_command_and_time():
 
 def test_run_appears_only_when_complete(tmp_path):
     with new_run(tmp_path / "r1") as folder:
-        assert folder.parent == tmp_path and folder.name.startswith(".r1.")
+        assert folder.parent == tmp_path and folder.name == ".r1.partial"
         _fill(folder)
         assert not (tmp_path / "r1").exists()
     run = read_run(tmp_path / "r1")
@@ -117,3 +122,15 @@ def test_model_lookup_errors(tmp_path):
         run.model_path()
     with pytest.raises(ModelFileError, match=r"lacks history\.csv"):
         run.table("history.csv")
+
+
+def test_a_name_is_reserved_when_the_run_starts(tmp_path):
+    with new_run(tmp_path / "r", unique=True) as first:
+        with new_run(tmp_path / "r", unique=True) as second:  # same name, same moment
+            assert final_path(second) == tmp_path / "r-2"
+            _fill(second)
+        _fill(first)
+        with pytest.raises(ConfigError, match=r"is being written by another run"), \
+                new_run(tmp_path / "r"):
+            pass
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r", "r-2"]

@@ -27,7 +27,6 @@ from lstmlab.cli_shell import (
     check_cells,
     check_one_cell,
     parse_covariates,
-    unwritable,
     user_errors,
 )
 from lstmlab.explain.command import explain_command
@@ -140,10 +139,7 @@ def data(source: Source, data_dir: DataDir = None, fill: Fill = None,
         summary = jobs.describe_data(prices, config)
         spans = {name: (s["first"], s["last"]) for name, s in summary["split"].items()}
         figure = charts.price_chart(prices[config.target_column], spans)
-        try:
-            png, _ = charts.save_figure(figure, out / f"{runs.source_stem(source)}-prices")
-        except OSError as err:
-            raise unwritable(out, err) from err
+        png, _ = charts.save_figure(figure, out / f"{runs.source_stem(source)}-prices")
     print_data_summary(source, summary, png, quiet)
 
 
@@ -160,14 +156,14 @@ def _train_job(command: str, source: str, configs: dict[str, ForecastConfig], *,
     first = next(iter(configs.values()))
     covariates = load_covariates([n for n, _ in first.covariates], data_dir=data_dir)
     summary = jobs.describe_data(prices, first, covariates)  # bad settings fail here
-    target = runs.run_path(out, name or runs.default_run_name(source, command),
-                           unique=name is None)
-    asked = {"command": command, "name": target.name, "source": source,
-             # a CSV source, absolute, so that `forecast` finds it again from any folder
-             "source_file": str(Path(source).resolve()) if Path(source).is_file() else None,
-             "cells": list(configs), "data_dir": str(data_dir) if data_dir else None,
-             "fill": fill, "calendar": calendar}
-    with runs.new_run(target) as folder:
+    wanted = out / runs.check_run_name(name or runs.default_run_name(source, command))
+    with runs.new_run(wanted, unique=name is None) as folder:  # the name is reserved here
+        target = runs.final_path(folder)
+        asked = {"command": command, "name": target.name, "source": source,
+                 # a CSV source, absolute, so that `forecast` finds it again from any folder
+                 "source_file": str(Path(source).resolve()) if Path(source).is_file() else None,
+                 "cells": list(configs), "data_dir": str(data_dir) if data_dir else None,
+                 "fill": fill, "calendar": calendar}
         print_data_line(source, summary, quiet)
         max_epochs = max(c.max_epochs for c in configs.values())
         with progress(list(configs), max_epochs, "epochs", quiet) as on_epoch:
@@ -186,7 +182,8 @@ def _train_job(command: str, source: str, configs: dict[str, ForecastConfig], *,
 
 @app.command()
 @user_errors
-def train(source: Source,
+def train(source: Annotated[list[str], typer.Argument(
+              help="Ticker or CSV file; several with --global.", show_default=False)],
           cell: Annotated[str, typer.Option(help="rnn, lstm or gru.",
                                             callback=check_one_cell)] = "lstm",
           epochs: Epochs = None, hidden_size: Hidden = None, layers: Layers = None,
@@ -198,16 +195,58 @@ def train(source: Source,
                                                        "0 never stops.")] = None,
           seed: Seed = None, device: Device = None, data_dir: DataDir = None, fill: Fill = None,
           calendar: Calendar = None, covariate: Covariate = None,
-          calendar_features: CalendarFeatures = False, out: Out = Path("runs"),
-          name: Name = None, quiet: Quiet = False, verbose: Verbose = False) -> None:
-    """Train one model and write a run directory (config, history, metrics, charts, model)."""
+          calendar_features: CalendarFeatures = False,
+          global_model: Annotated[bool, typer.Option(
+              "--global", help="One model on the windows of every SOURCE, each scaled on its "
+                               "own training part; scored per series.")] = False,
+          series_id: Annotated[bool, typer.Option(
+              "--series-id", help="With --global: a one-hot input per series (a learned "
+                                  "embedding).")] = False,
+          out: Out = Path("runs"), name: Name = None, quiet: Quiet = False,
+          verbose: Verbose = False) -> None:
+    """Train one model and write a run directory (config, history, metrics, charts, model).
+
+    With --global, one model over several series: prints and writes its per-series scores."""
     config = _config(cell, max_epochs=epochs, hidden_size=hidden_size, num_layers=layers,
                      dropout=dropout, lookback=lookback, horizon=horizon, target=target,
                      features=features, split=split, batch_size=batch_size, learning_rate=lr,
                      patience=patience, seed=seed, device=device,
                      **_inputs(covariate, calendar_features, calendar))
-    _train_job("train", source, {cell: config}, data_dir=data_dir, fill=fill,
+    if global_model:
+        _global_job(source, config, series_id, data_dir=data_dir, fill=fill, calendar=calendar,
+                    out=out, name=name, quiet=quiet)
+        return
+    if len(source) > 1:
+        raise typer.BadParameter(f"give one source, or --global to train one model on all "
+                                 f"{len(source)}", param_hint="SOURCE")
+    _train_job("train", source[0], {cell: config}, data_dir=data_dir, fill=fill,
                calendar=calendar, out=out, name=name, quiet=quiet)
+
+
+def _global_job(sources: list[str], config: ForecastConfig, series_id: bool, *,
+                data_dir: Path | None, fill: str | None, calendar: str | None, out: Path,
+                name: str | None, quiet: bool) -> None:
+    """Fit one global model on every source, score it per series, write the tables."""
+    from lstmlab import runs
+    from lstmlab.cli_output import print_global
+    from lstmlab.cli_shell import progress
+    from lstmlab.fileio import atomic_write_json
+    from lstmlab.panel import GlobalForecaster
+
+    series = {runs.source_stem(s).upper(): _load(s, data_dir, fill, calendar) for s in sources}
+    target = runs.run_path(out, name or runs.default_run_name("+".join(series), "global"),
+                           unique=name is None)
+    with runs.new_run(target) as folder:
+        with progress(["global"], config.max_epochs, "epochs", quiet) as on_epoch:
+            report = (lambda record: on_epoch("global", record)) if on_epoch else None
+            model = GlobalForecaster(config, series_id=series_id).fit(series, on_epoch=report)
+        evaluation = model.evaluate(series)
+        runs.write_table(folder, "metrics.csv", evaluation.metrics.reset_index())
+        runs.write_table(folder, "pooled.csv", evaluation.pooled, index=True)
+        atomic_write_json(folder / "config.json", {
+            "command": "train --global", "sources": sources, "series_id": series_id,
+            "config": config.to_dict()})
+    print_global(evaluation.pooled, target, quiet)
 
 
 @app.command()

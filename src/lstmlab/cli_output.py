@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from lstmlab.cli_shell import console
+from lstmlab.cli_shell import console, safe
 from lstmlab.report import verdict
 from lstmlab.vocabulary import BRIEF_METRICS, METRICS, SPLIT_LABELS, display_name
 
@@ -33,16 +33,16 @@ def print_data_summary(source: str, summary: dict[str, Any], chart: Path, quiet:
     from rich.table import Table
 
     out = console()
-    out.print(f"[bold]{source}[/]: {summary['rows']:,} rows, {summary['first']} to "
+    out.print(f"[bold]{safe(source)}[/]: {summary['rows']:,} rows, {summary['first']} to "
               f"{summary['last']}, missing values: {summary['missing_values']}")
     for note in summary["notes"]:
-        out.print(f"  note: {note}")
+        out.print(f"  note: {safe(note)}")
     table = Table("split", "first target", "last target", title="Split", title_justify="left")
     table.add_column("windows", justify="right")
     for name, split in summary["split"].items():
         table.add_row(name, split["first"], split["last"], f"{split['windows']:,}")
     out.print(table)
-    out.print(f"price chart: {chart}")
+    out.print(f"price chart: {safe(chart)}")
 
 
 def print_data_line(source: str, summary: dict[str, Any], quiet: bool) -> None:
@@ -50,7 +50,7 @@ def print_data_line(source: str, summary: dict[str, Any], quiet: bool) -> None:
     if quiet:
         return
     sizes = ", ".join(f"{name} {split['windows']:,}" for name, split in summary["split"].items())
-    console(stderr=True).print(f"{source}: {summary['rows']:,} rows, {summary['first']} to "
+    console(stderr=True).print(f"{safe(source)}: {summary['rows']:,} rows, {summary['first']} to "
                                 f"{summary['last']}; windows: {sizes}")
 
 
@@ -64,7 +64,7 @@ def _metrics_table(metrics: pd.DataFrame, split: str, best: str) -> Table:
     for _, row in metrics[metrics["split"] == split].iterrows():
         cells = [METRICS[c].show(row[c]) for c in columns]
         style = "bold green" if row["model"] == best else None
-        table.add_row(display_name(row["model"]), *cells, style=style)
+        table.add_row(safe(display_name(row["model"])), *cells, style=style)
     return table
 
 
@@ -78,10 +78,10 @@ def print_run(run: Run, quiet: bool) -> None:
     best = run.manifest["best_model"]
     out.print(_metrics_table(metrics, "test", best))
     seconds = ", ".join(f"{display_name(c)} {s:.1f} s" for c, s in run.manifest["seconds"].items())
-    out.print(f"best model (lowest validation RMSE): [bold]{display_name(best)}[/]; "
-              f"training time: {seconds}")
-    out.print(verdict(metrics, best))
-    out.print(f"run: {run.path}\nreport: {run.path / 'report.html'}")
+    out.print(f"best model (lowest validation RMSE): [bold]{safe(display_name(best))}[/]; "
+              f"training time: {safe(seconds)}")
+    out.print(safe(verdict(metrics, best)))
+    out.print(safe(f"run: {run.path}\nreport: {run.path / 'report.html'}"))
 
 
 def print_forecast(run: Run, prices: pd.DataFrame, forecast: Forecast, quiet: bool) -> None:
@@ -95,8 +95,8 @@ def print_forecast(run: Run, prices: pd.DataFrame, forecast: Forecast, quiet: bo
     column = run.manifest["data"]["target_column"]
     last_date, last = prices.index[-1], float(prices[column].iloc[-1])
     out = console()
-    out.print(f"{display_name(forecast.cell)} forecast from the last {column} "
-              f"{last:,.2f} on {last_date:%Y-%m-%d}; band: {forecast.band}")
+    out.print(safe(f"{display_name(forecast.cell)} forecast from the last {column} "
+                   f"{last:,.2f} on {last_date:%Y-%m-%d}; band: {forecast.band}"))
     table = Table("date")
     for heading in ("prediction", "lower", "upper", "change"):
         table.add_column(heading, justify="right")
@@ -105,4 +105,25 @@ def print_forecast(run: Run, prices: pd.DataFrame, forecast: Forecast, quiet: bo
                       f"{row['upper']:,.2f}", f"{row['prediction'] / last - 1:+.2%}")
     out.print(table)
     chart = run.path / "charts" / f"forecast-{forecast.cell}.png"
-    out.print(f"table: {csv}\nchart: {chart}\nreport: {run.path / 'report.html'}")
+    out.print(safe(f"table: {csv}\nchart: {chart}\nreport: {run.path / 'report.html'}"))
+
+
+def print_global(pooled: pd.DataFrame, folder: Path, quiet: bool) -> None:
+    """The per-series test table of a global model, and where it was written."""
+    from rich.table import Table
+
+    out = console()
+    if quiet:
+        out.print(safe(str(folder)))
+        return
+    table = Table(title="global model, test period", title_justify="left")
+    for heading in ("series", "RMSE", "naive RMSE", "ratio", "p (DM)"):
+        table.add_column(heading, justify="left" if heading == "series" else "right")
+    for series, row in pooled.iterrows():
+        table.add_row(safe(str(series)), f"{row['rmse']:,.2f}", f"{row['naive_rmse']:,.2f}",
+                      f"{row['ratio_to_naive']:.3f}", f"{row['dm_p_value']:.3f}")
+    out.print(table)
+    significant = (pooled["dm_p_value"] < 0.05) & (pooled["ratio_to_naive"] < 1)
+    out.print(f"significantly better than naive (DM, 5%) on {int(significant.sum())} of "
+              f"{len(pooled)} series; median ratio {pooled['ratio_to_naive'].median():.3f}")
+    out.print(safe(f"run: {folder}"))

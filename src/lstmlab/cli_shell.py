@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
-from lstmlab.errors import ConfigError, LstmlabError
+from lstmlab.errors import ConfigError, LstmlabError, from_os_error
 from lstmlab.vocabulary import CELLS, ProgressCallback, display_name, parse_cells
 
 if TYPE_CHECKING:
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Calendar", "CalendarFeatures", "Covariate", "DataDir", "Fill", "Out", "Quiet",
            "Verbose", "check_cells", "check_one_cell", "console", "parse_covariates", "progress",
-           "status", "unwritable", "user_errors"]
+           "safe", "status", "user_errors"]
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 _WIDTH = 110  # when not writing to a terminal, wide enough for the metrics table
@@ -57,17 +57,18 @@ CalendarFeatures = Annotated[bool, typer.Option(
 
 
 def user_errors(command: _F) -> _F:
-    """Turn an :class:`LstmlabError` into one ``error:`` line on stderr and exit status 1
-    (Ctrl-C outside training: exit status 130)."""
+    """Turn an :class:`LstmlabError`, or an ``OSError`` such as a full disk, into one
+    ``error:`` line on stderr and exit status 1 (Ctrl-C outside training: exit status 130)."""
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return command(*args, **kwargs)
-        except LstmlabError as err:
+        except (LstmlabError, OSError) as err:  # OSError: a full disk, a blocked --out
             if kwargs.get("verbose"):
                 typer.echo(traceback.format_exc(), err=True)
-            typer.echo(f"error: {err}", err=True)
+            shown = from_os_error(err) if isinstance(err, OSError) else err
+            typer.echo(f"error: {shown}", err=True)
             raise typer.Exit(1) from None
         except KeyboardInterrupt:  # outside training: nothing half-written is left
             typer.echo("interrupted: stopped before anything was written", err=True)
@@ -76,10 +77,12 @@ def user_errors(command: _F) -> _F:
     return wrapper  # type: ignore[return-value]
 
 
-def unwritable(out: Path, err: OSError) -> LstmlabError:
-    """The error for an output folder that cannot be written."""
-    return ConfigError(f"cannot write into {out}: {err.strerror or err}; choose a writable "
-                       f"folder with --out")
+def safe(text: object) -> str:
+    """``text`` as rich prints it unchanged: file names, cells and messages from the user's
+    data may hold ``[...]``, which rich would otherwise read as markup (or fail on)."""
+    from rich.markup import escape
+
+    return escape(str(text))
 
 
 def parse_covariates(values: list[str] | None) -> dict[str, tuple[str, ...]]:
@@ -138,7 +141,7 @@ def status(message: str, quiet: bool) -> Iterator[None]:
     if quiet:
         yield
         return
-    with console(stderr=True).status(message):
+    with console(stderr=True).status(safe(message)):
         yield
 
 
@@ -160,8 +163,8 @@ def progress(tasks: Sequence[str], total: int, unit: str, quiet: bool, *,
     columns = (TextColumn("{task.description:<14}"), BarColumn(), MofNCompleteColumn(),
                TextColumn(unit), TimeElapsedColumn(), TextColumn("{task.fields[losses]}"))
     with Progress(*columns, console=console(stderr=True)) as bars:
-        ids = {task: bars.add_task(display_name(task) if task in CELLS else task, total=total,
-                                   losses="", start=False) for task in tasks}
+        ids = {task: bars.add_task(safe(display_name(task) if task in CELLS else task),
+                                   total=total, losses="", start=False) for task in tasks}
 
         def finish(task: str) -> None:
             state = bars.tasks[ids[task]]

@@ -20,12 +20,19 @@ from lstmlab.validation import require_int
 from lstmlab.vocabulary import CELLS, SCALERS, TARGETS, parse_cells
 
 __all__ = [
-    "CELLS", "LOSSES", "OPTIMIZERS", "TARGETS", "ForecastConfig", "check_alpha", "check_quantiles",
-    "parse_cells",
+    "CELLS", "LIMITS", "LOSSES", "OPTIMIZERS", "TARGETS", "ForecastConfig", "check_alpha",
+    "check_quantiles", "parse_cells",
 ]
 
 OPTIMIZERS = ("adam", "adamw")
 LOSSES = ("mse", "quantile", "gaussian", "student_t")  # training losses: heads in heads.py
+
+
+# Upper bounds of the sizes that decide memory and threads, far above any sensible run: a
+# config (typed, or read from an untrusted model file) beyond them is refused at once, before
+# anything is allocated. An LSTM of 4,096 units x 16 layers already holds about 4 GB of weights.
+LIMITS = {"hidden_size": 4096, "num_layers": 16, "lookback": 10_000, "horizon": 1000,
+          "num_threads": 1024}
 
 
 @dataclass(frozen=True)
@@ -81,9 +88,9 @@ class ForecastConfig:
         _choice("scaler", self.scaler, SCALERS)
         for name in ("hidden_size", "num_layers", "lookback", "horizon", "batch_size",
                      "max_epochs", "baseline_window"):
-            require_int(name, getattr(self, name))
+            require_int(name, getattr(self, name), maximum=LIMITS.get(name))
         for name in ("patience", "lr_patience", "seed", "num_threads", "max_fill"):
-            require_int(name, getattr(self, name), minimum=0)
+            require_int(name, getattr(self, name), minimum=0, maximum=LIMITS.get(name))
         if not 0.0 <= self.dropout < 1.0:
             raise ConfigError(f"dropout must be in [0, 1), got {self.dropout!r}")
         if not self.learning_rate > 0:

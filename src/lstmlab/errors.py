@@ -7,8 +7,10 @@ else is a bug and keeps its traceback.
 
 from __future__ import annotations
 
+import errno
+
 __all__ = ["ConfigError", "DataError", "LstmlabError", "ModelFileError", "NotFittedError",
-           "TrainingError"]
+           "TrainingError", "from_os_error"]
 
 
 class LstmlabError(Exception):
@@ -33,3 +35,20 @@ class TrainingError(LstmlabError, RuntimeError):
 
 class NotFittedError(LstmlabError, ValueError, AttributeError):
     """A model was used before it was fitted or loaded (as scikit-learn's ``NotFittedError``)."""
+
+
+_DISK = {errno.ENOSPC: "free some disk space or choose another folder with --out",
+         errno.EDQUOT: "free some of your disk quota or choose another folder with --out",
+         errno.EROFS: "choose a writable folder with --out",
+         errno.EACCES: "check its permissions or choose a writable folder with --out",
+         errno.EPERM: "check its permissions or choose a writable folder with --out",
+         errno.ENOTDIR: "a file stands where a folder is needed: choose another --out",
+         errno.EEXIST: "a file stands where a folder is needed: choose another --out"}
+
+
+def from_os_error(err: OSError) -> LstmlabError:
+    """A one-line :class:`ConfigError` for an operating-system failure a user can fix (a full
+    disk, a read-only or blocked output folder), naming the file and what to do."""
+    where = err.filename if err.filename is not None else "a file"
+    advice = _DISK.get(err.errno or 0, "check that path")
+    return ConfigError(f"cannot write {where}: {err.strerror or err}; {advice}")

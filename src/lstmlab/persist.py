@@ -9,7 +9,11 @@ A model file is a plain `safetensors <https://github.com/huggingface/safetensors
   ``manifest`` are required; a forecaster (:func:`save_forecaster`) adds ``spec`` (features,
   fitted scalers, window settings), its uncertainty band, its history and how training ended;
 - ``lstmlab.sha256`` is a SHA-256 over every tensor (name, dtype, shape, bytes, in name order)
-  and every metadata part, so a tampered or corrupted file is refused.
+  and every metadata part, so a corrupted file (a bad disk, a cut-short copy, a stray edit) is
+  refused. It detects corruption, not tampering: anyone can write a file with a valid checksum,
+  so every part is also checked for what lstmlab itself would write (tensor names and shapes
+  against the settings, finite weights, bounded sizes, a well-formed band and scalers) before
+  anything is built from it.
 
 Loading reads the header by hand first (so that any non-safetensors file, a pickle included,
 gets a clear :class:`~lstmlab.errors.ModelFileError`) and never unpickles anything.
@@ -22,6 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import struct
 from dataclasses import dataclass
@@ -136,17 +141,51 @@ def load_forecaster(path: str | os.PathLike[str], device: str = "cpu") -> SavedF
 
     state, meta = load_model(path)
     try:
-        config = ForecastConfig.from_dict({**meta["config"], "device": device})
+        config = ForecastConfig.from_dict({**meta["config"], "device": device})  # sizes bounded
         spec = WindowSpec.from_dict(meta["spec"])
+        band = _band(meta["band"], config.horizon)
+        # the shapes the settings imply, from a network on the "meta" device (no memory), are
+        # compared with the stored ones before the real network is built: a small file cannot
+        # make lstmlab allocate what its settings claim
+        _check_shapes(state, build_model, config, len(spec.inputs))
         model = build_model(config, len(spec.inputs))
         model.load_state_dict(state, strict=True)
-        band = [[float(a), float(b)] for a, b in meta["band"]]
         history = pd.DataFrame(meta["history"], columns=HISTORY_COLUMNS)
     except (KeyError, TypeError, ValueError, RuntimeError) as exc:
-        raise ModelFileError(f"{path}: the saved model is inconsistent ({exc}); it may have "
-                             "been edited or written by another program") from None
+        raise ModelFileError(f"model file {path} is inconsistent ({exc}); it may have been "
+                             "edited or written by another program") from None
     return SavedForecaster(config, spec, model.to(resolve_device(device)).eval(), band, history,
                            meta["manifest"], meta.get("best_epoch"), meta.get("stop_reason"))
+
+
+def _check_shapes(state: dict[str, torch.Tensor], build: Any, config: ForecastConfig,
+                  inputs: int) -> None:
+    """Refuse stored tensors whose names or shapes differ from what ``config`` builds, or
+    whose values are not finite (a forecast of NaN would blame the data)."""
+    import torch
+
+    with torch.device("meta"):
+        expected = {name: tuple(t.shape) for name, t in build(config, inputs).state_dict().items()}
+    stored = {name: tuple(t.shape) for name, t in state.items()}
+    if stored != expected:
+        wrong = sorted(n for n in expected.keys() | stored.keys()
+                       if expected.get(n) != stored.get(n))[0]
+        raise ValueError(f"tensor {wrong!r} has shape {stored.get(wrong)} but its settings "
+                         f"(cell {config.cell}, hidden_size {config.hidden_size}, num_layers "
+                         f"{config.num_layers}) need {expected.get(wrong)}")
+    bad = sorted(n for n, t in state.items() if not bool(torch.isfinite(t).all()))
+    if bad:
+        raise ValueError(f"its weights are not finite (NaN or infinite values in {bad[0]!r})")
+
+
+def _band(band: Any, horizon: int) -> list[list[float]]:
+    """The uncertainty band: one finite ``[low, high]`` pair per horizon step, low <= high."""
+    pairs = [[float(low), float(high)] for low, high in band]
+    if len(pairs) != horizon or not all(math.isfinite(low) and math.isfinite(high)
+                                        and low <= high for low, high in pairs):
+        raise ValueError(f"its uncertainty band is not {horizon} finite [low, high] pair(s): "
+                         f"{str(band)[:80]}")
+    return pairs
 
 
 def _digest(tensors: dict[str, torch.Tensor], header: dict[str, str]) -> str:
@@ -177,15 +216,39 @@ def _read_header(file: Path) -> dict[str, Any]:
             raise ModelFileError(f"model file {file} is not a safetensors file"
                                  f"{_guess_kind(head)}; lstmlab never unpickles files; {_RETRAIN}")
         raw = handle.read(length)
-    try:
+    try:  # ValueError: bad JSON or a number of thousands of digits; RecursionError: too deep
         header = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise ModelFileError(f"model file {file} has a damaged safetensors header ({err}); "
-                             f"{_RETRAIN}") from err
-    if not isinstance(header, dict):
-        raise ModelFileError(f"model file {file} has a damaged safetensors header; {_RETRAIN}")
+        _check_entries(header)
+    except (UnicodeDecodeError, ValueError, RecursionError) as err:
+        raise ModelFileError(f"model file {file} has a damaged safetensors header "
+                             f"({str(err)[:200]}); {_RETRAIN}") from None
     _check_extent(file, header, size - 8 - length)
     return header
+
+
+def _check_entries(header: Any) -> None:
+    """A ValueError unless ``header`` has the safetensors layout: string metadata, and per
+    tensor a dtype, a shape and two ordered byte offsets (whole numbers)."""
+    if not isinstance(header, dict):
+        raise ValueError("not a JSON object")
+    metadata = header.get("__metadata__", {})
+    if not isinstance(metadata, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in metadata.items()):
+        raise ValueError("__metadata__ is not a table of texts")
+    for name, entry in header.items():
+        if name == "__metadata__":
+            continue
+        shape, offsets = (entry.get("shape"), entry.get("data_offsets")
+                          ) if isinstance(entry, dict) else (None, None)
+        if not (isinstance(entry, dict) and isinstance(entry.get("dtype"), str)
+                and _whole_numbers(shape) and _whole_numbers(offsets) and len(offsets) == 2
+                and offsets[0] <= offsets[1]):
+            raise ValueError(f"tensor {name!r} lacks a dtype, a shape or byte offsets")
+
+
+def _whole_numbers(values: Any) -> bool:
+    return isinstance(values, list) and all(
+        isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in values)
 
 
 def _guess_kind(head: bytes) -> str:
@@ -226,9 +289,9 @@ def _parse_meta(file: Path, metadata: dict[str, str]) -> dict[str, Any]:
             continue
         try:
             meta[key[len(_PREFIX):]] = json.loads(value)
-        except json.JSONDecodeError as err:
+        except (ValueError, RecursionError) as err:
             raise ModelFileError(f"model file {file}: metadata field {key!r} is not valid JSON "
-                                 f"({err}); {_RETRAIN}") from err
+                                 f"({str(err)[:200]}); {_RETRAIN}") from None
     version = meta["format_version"]
     if version != FORMAT_VERSION:
         raise ModelFileError(

@@ -22,7 +22,6 @@ import json
 import os
 import re
 import shutil
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -38,11 +37,13 @@ from lstmlab.persist import FORMAT_VERSION
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["Run", "chart_stem", "check_run_name", "default_run_name", "new_run",
-           "read_run", "remove_stale_partials", "run_path", "source_stem", "write_manifest",
-           "write_table"]
+__all__ = ["SAFE_NAME", "Run", "chart_stem", "check_run_name", "default_run_name",
+           "final_path", "new_run", "partial_path", "read_run", "remove_stale_partials",
+           "run_path", "source_stem", "write_manifest", "write_table"]
 
 _KIND = "lstmlab-run"
+SAFE_NAME = re.compile(r"[a-z][a-z0-9_]{0,31}")  # a model (cell) name read from a run
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _PARTIAL = ".partial"
 _LOCK = ".lock"
 _FORMULA_STARTS = frozenset("=+-@\t\r")
@@ -72,42 +73,65 @@ def check_run_name(name: str) -> str:
 
 
 def run_path(out_dir: str | os.PathLike[str], name: str, *, unique: bool = False) -> Path:
-    """``out_dir/name`` if no such folder exists yet; else an error, or with ``unique=True``
-    the first free ``name-2``, ``name-3``... ``name`` must pass :func:`check_run_name`.
+    """``out_dir/name`` if no run has that name yet (neither a folder nor one being written);
+    else an error, or with ``unique=True`` the first free ``name-2``, ``name-3``... ``name``
+    must pass :func:`check_run_name`.
     """
     path = Path(out_dir) / check_run_name(name)
-    if not path.exists():
+    if not _taken(path):
         return path
     if not unique:
+        if not path.exists():
+            raise ConfigError(f"run directory {path} is being written by another run; "
+                              f"choose another --name")
         raise ConfigError(f"run directory {path} already exists; choose another --name or "
                           f"remove that folder")
     number = 2
-    while (candidate := path.with_name(f"{path.name}-{number}")).exists():
+    while _taken(candidate := path.with_name(f"{path.name}-{number}")):
         number += 1
     return candidate
 
 
-@contextmanager
-def new_run(path: str | os.PathLike[str]) -> Iterator[Path]:
-    """Yield a fresh temporary folder to fill; on success it is renamed to ``path``.
+def _taken(path: Path) -> bool:
+    return path.exists() or partial_path(path).exists()
 
-    Fails at once, before any work, if ``path`` exists or its parent cannot be written. If the
-    block raises, the temporary folder is removed and nothing else is touched.
+
+def partial_path(final: Path) -> Path:
+    """The hidden folder where the run ``final`` is written: ``.<name>.partial`` beside it.
+    Creating it reserves the name, so two runs can never take the same one."""
+    return final.with_name(f".{final.name}{_PARTIAL}")
+
+
+def final_path(partial: Path) -> Path:
+    """The run a folder yielded by :func:`new_run` becomes (its name is known from the start)."""
+    return partial.with_name(partial.name[1:-len(_PARTIAL)])
+
+
+@contextmanager
+def new_run(path: str | os.PathLike[str], *, unique: bool = False) -> Iterator[Path]:
+    """Reserve the run ``path`` and yield the hidden folder to fill; on success it is renamed
+    to the run's path (:func:`final_path` of the folder).
+
+    The name is reserved at once, atomically, by creating the hidden folder: another run
+    started at the same moment gets another name (``unique=True``, for automatic names) or an
+    error, before any work. A hidden folder left by a killed run is removed first. If the
+    block raises, the hidden folder is removed and nothing else is touched.
     """
-    final = run_path(Path(path).parent, Path(path).name)
+    folder, name = Path(path).parent, check_run_name(Path(path).name)
     try:
-        final.parent.mkdir(parents=True, exist_ok=True)
-        remove_stale_partials(final.parent)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=_PARTIAL,
-                                    dir=final.parent))
+        folder.mkdir(parents=True, exist_ok=True)
+        remove_stale_partials(folder)
+        tmp = _reserve(run_path(folder, name, unique=unique), unique)
         lock = _hold_lock(tmp)
     except OSError as err:
-        raise ConfigError(f"cannot write a run directory under {final.parent}: "
+        raise ConfigError(f"cannot write a run directory under {folder}: "
                           f"{err.strerror or err}; choose a writable folder with --out") from err
     try:
         yield tmp
-        tmp.chmod(0o755)  # mkdtemp makes it private to the user
-        run_path(final.parent, final.name)  # still free? (another process may have taken it)
+        final = final_path(tmp)
+        if final.exists():  # made by hand (or by an older lstmlab) while this run worked
+            raise ConfigError(f"run directory {final} appeared while this run was written; "
+                              f"choose another --name or remove that folder")
         (tmp / _LOCK).unlink(missing_ok=True)
         os.rename(tmp, final)
         fsync_folder(final.parent)
@@ -115,6 +139,21 @@ def new_run(path: str | os.PathLike[str]) -> Iterator[Path]:
         if lock is not None:
             os.close(lock)
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _reserve(final: Path, unique: bool) -> Path:
+    """Create the hidden folder of ``final`` (or, if another run just took that name and
+    ``unique``, of the next free name); raise if the name is taken."""
+    wanted = final
+    while True:
+        try:
+            os.mkdir(partial_path(final), 0o755)
+            return partial_path(final)
+        except FileExistsError:
+            if not unique:
+                raise ConfigError(f"run directory {final} is being written by another run; "
+                                  f"choose another --name") from None
+            final = run_path(wanted.parent, wanted.name, unique=True)  # the next free number
 
 
 def _hold_lock(folder: Path) -> int | None:
@@ -226,7 +265,11 @@ class Run:
         path = self.path / name
         if not path.is_file():
             raise ModelFileError(f"run {self.path} lacks {name}; re-run the training")
-        return pd.read_csv(path)
+        try:
+            return pd.read_csv(path)
+        except (ValueError, UnicodeDecodeError, pd.errors.EmptyDataError) as err:
+            raise ModelFileError(f"run {self.path}: {name} is damaged ({err}); re-run the "
+                                 f"training") from None
 
 
 def read_run(path: str | os.PathLike[str]) -> Run:
@@ -246,7 +289,53 @@ def read_run(path: str | os.PathLike[str]) -> Run:
             f"{manifest.get('lstmlab_version')}); this lstmlab {__version__} reads format "
             f"{FORMAT_VERSION}: use that lstmlab version or re-run the training"
         )
-    return Run(folder, manifest, _read_json(folder, "config.json"))
+    _check_manifest(folder, manifest)
+    config = _read_json(folder, "config.json")
+    if not isinstance(config.get("configs", {}), dict):
+        raise ModelFileError(f"{folder / 'config.json'} is damaged ('configs' is not a table); "
+                             f"re-run the training")
+    return Run(folder, manifest, config)
+
+
+def _check_manifest(folder: Path, manifest: dict[str, Any]) -> None:
+    """Refuse a manifest whose fields are not what lstmlab writes: a run folder is untrusted
+    input, and its names become file names (``forecast-<cell>.csv``) and report text."""
+    def bad(field: str, why: str) -> ModelFileError:
+        return ModelFileError(f"run {folder}: manifest.json field {field!r} {why}; re-run the "
+                              f"training")
+
+    for key in ("command", "source", "name", "created", "lstmlab_version"):
+        if not isinstance(manifest.get(key), str):
+            raise bad(key, "is not a text")
+    models = manifest.get("models")
+    if not isinstance(models, dict) or not models:
+        raise bad("models", "is not a table of model files")
+    root = folder.resolve()
+    for cell, file in models.items():
+        if not SAFE_NAME.fullmatch(cell):
+            raise ModelFileError(f"run {folder} names a model {cell!r}, not a plain name "
+                                 f"(lower-case letters, digits, '_'); re-run the training")
+        if (not isinstance(file, str) or Path(file).is_absolute()
+                or not (root / file).resolve().is_relative_to(root)):
+            raise ModelFileError(f"run {folder} names model file {file!r} outside the run; "
+                                 f"lstmlab reads only files inside a run: re-run the training")
+    if manifest.get("best_model") not in models:
+        raise bad("best_model", f"names {manifest.get('best_model')!r}, not one of its models")
+    spans = {"data": manifest.get("data")}
+    split = manifest.get("split")
+    if not isinstance(split, dict) or set(split) != {"train", "val", "test"}:
+        raise bad("split", "is not the train, val and test spans")
+    spans.update({f"split.{name}": span for name, span in split.items()})
+    for field, span in spans.items():
+        if not isinstance(span, dict) or not all(
+                isinstance(span.get(end), str) and _DATE.fullmatch(span[end])
+                for end in ("first", "last")):
+            raise bad(field, "does not hold first and last dates (YYYY-MM-DD)")
+    for field in ("seconds", "interrupted"):
+        table = manifest.get(field, {})
+        if not isinstance(table, dict) or not all(
+                k in models and isinstance(v, (int, float)) for k, v in table.items()):
+            raise bad(field, "is not a number per model")
 
 
 def _read_json(folder: Path, name: str) -> dict[str, Any]:
@@ -256,8 +345,9 @@ def _read_json(folder: Path, name: str) -> dict[str, Any]:
                              f"{_WHAT_TO_PASS}")
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise ModelFileError(f"{path} is damaged ({err}); re-run the training") from err
+    except (UnicodeDecodeError, ValueError, RecursionError) as err:  # too deep, huge numbers
+        raise ModelFileError(f"{path} is damaged ({str(err)[:200]}); re-run the training"
+                             ) from None
     if not isinstance(data, dict):
         raise ModelFileError(f"{path} is damaged (not a JSON object); re-run the training")
     return data

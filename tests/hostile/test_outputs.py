@@ -38,7 +38,7 @@ def test_a_sweep_of_a_formula_named_file_writes_no_formula(prices_csv, tmp_path)
     result = invoke("sweep", source, *grid, "--out", tmp_path / "sweep", "--sequential",
                     "--no-charts", "--quiet")
     assert result.exit_code == 0, result.output
-    for name in ("trials.csv", "leaderboard.csv"):
+    for name in ("trials.csv", "leaderboard.csv"):  # (a series' name is upper case)
         assert pd.read_csv(tmp_path / "sweep" / name)["series"].tolist() == ["'=CMD"]
 
 

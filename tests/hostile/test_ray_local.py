@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -41,14 +42,18 @@ def _env(**extra: str) -> dict[str, str]:
     return {**env, **extra}
 
 
-def test_local_ray_listens_on_loopback_and_dies_with_a_killed_sweep():
-    driver = subprocess.Popen([sys.executable, "-c", _LOCAL], stdout=subprocess.PIPE,
-                              stderr=subprocess.DEVNULL, text=True, env=_env())
+def test_local_ray_listens_on_loopback_and_dies_with_a_killed_sweep(tmp_path):
+    errors = tmp_path / "stderr.txt"
+    with open(errors, "w") as stderr:
+        driver = subprocess.Popen([sys.executable, "-c", _LOCAL], stdout=subprocess.PIPE,
+                                  stderr=stderr, text=True, env=_env())
     try:
-        pids_text, addresses = driver.stdout.readline().split("|")
+        line = driver.stdout.readline()  # after Ray has started (or the driver has died)
     finally:
         driver.send_signal(signal.SIGKILL)
         driver.wait()
+    assert "|" in line, f"the driver did not start Ray: {errors.read_text()[-2000:]}"
+    pids_text, addresses = line.split("|")
     pids = [int(p) for p in pids_text.split()]
     assert len(pids) >= 3 and addresses.split(), "Ray did not start"
     assert set(addresses.split()) <= {"127.0.0.1", "::ffff:127.0.0.1", "::1"}, addresses
@@ -58,9 +63,21 @@ def test_local_ray_listens_on_loopback_and_dies_with_a_killed_sweep():
             processes.append(psutil.Process(pid))
         except psutil.NoSuchProcess:
             continue
-    _, alive = psutil.wait_procs(processes, timeout=20)
+    _, alive = psutil.wait_procs(processes, timeout=60)  # returns as soon as all are gone
     alive = [p for p in alive if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
     assert not alive, f"left running after kill -9: {[p.name() for p in alive]}"
+
+
+def _wait_for(port: int, head: subprocess.Popen[bytes], seconds: float = 120) -> None:
+    """Until the head node accepts connections on ``port`` (Ray starts in seconds, or more on
+    a loaded machine)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and head.poll() is None:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.5)
+    raise AssertionError(f"`ray start --head` did not listen on port {port}")
 
 
 def _free_port() -> int:
@@ -80,7 +97,8 @@ def test_sweep_joins_a_ray_start_head_cluster_with_token_auth(prices_csv, tmp_pa
          "--disable-usage-stats"], env=_env(RAY_AUTH_MODE="token", **auth),
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
-        grid = [a for spec in TINY_GRID for a in ("--grid", spec)]
+        _wait_for(port, head)
+        grid = [a for spec in (*TINY_GRID[:-2], "max_epochs=1") for a in ("--grid", spec)]
         done = subprocess.run(
             [sys.executable, "-m", "lstmlab", "sweep", str(prices_csv), *grid, "--no-charts",
              "--out", str(tmp_path / "sweep"), "--address", f"127.0.0.1:{port}", "--quiet"],

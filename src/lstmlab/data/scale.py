@@ -56,6 +56,9 @@ class Scaler:
         if kind not in SCALERS or offset.ndim != 1 or offset.shape != scale.shape:
             raise DataError(f"malformed scaler {data!r}: kind must be one of {list(SCALERS)} "
                             "and offset, scale equal-length lists")
+        if not (np.isfinite(offset).all() and np.isfinite(scale).all() and (scale > 0).all()):
+            raise DataError(f"malformed scaler {data!r}: every offset must be finite and every "
+                            f"scale finite and positive (a fitted scaler never divides by 0)")
         return cls(kind, offset, scale)
 
     def __eq__(self, other: object) -> bool:

@@ -14,7 +14,7 @@ import pandas as pd
 from lstmlab.data.parse import COLUMNS, PRICE_COLUMNS, Where
 from lstmlab.errors import ConfigError, DataError
 
-__all__ = ["FILLS", "validate_table"]
+__all__ = ["FILLS", "MAX_PRICE", "validate_table"]
 
 FILLS = (None, "ffill", "drop")
 
@@ -94,16 +94,23 @@ def _handle_missing(
     return table.assign(**{c: table[c].ffill() for c in values})
 
 
+# sqrt of the largest float64 is 1.3e154; below 1e150 a sum of squared errors stays finite
+MAX_PRICE = 1e150
+
+
 def _check_positive(table: pd.DataFrame, where: Where) -> None:
     for column in table.columns:
         if column not in COLUMNS:
             continue
-        limit_ok = table[column] > 0 if column in PRICE_COLUMNS else table[column] >= 0
+        is_price = column in PRICE_COLUMNS
+        values = table[column]
+        limit_ok = (values > 0) & (values < MAX_PRICE) if is_price else values >= 0
         bad = ~limit_ok.to_numpy()
         if bad.any():
             i = int(np.argmax(bad))
-            is_price = column in PRICE_COLUMNS
-            rule = "prices must be positive" if is_price else "volume cannot be negative"
+            rule = ("volume cannot be negative" if not is_price else "prices must be positive"
+                    if values.iloc[i] <= 0 else f"prices must be below {MAX_PRICE:g} (squared "
+                    f"errors of larger ones overflow floating point)")
             raise DataError(
                 f"{column} is {table[column].iloc[i]:g} at "
                 f"{where.at(table['_pos'].iloc[i], table['date'].iloc[i])}: {rule}; "

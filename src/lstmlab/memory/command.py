@@ -62,6 +62,7 @@ def memory_command(
     base = MemoryConfig(task=names, steps=steps, batch_size=batch, learning_rate=lr,
                         hidden_size=hidden, seed=seed, eval_every=max(steps // 20, 1))
     labels = [config.label for config in lab_configs(base, sizes, chosen)]
+    out.mkdir(parents=True, exist_ok=True)  # before training: say at once if it cannot be
     with progress(labels, steps, "steps", quiet, position="step") as on_progress:
         runs = run_lab(base, sizes, chosen, on_progress=on_progress)
     paths = save_lab(runs, out)

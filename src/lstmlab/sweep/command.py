@@ -110,7 +110,7 @@ def _progress(trials: list[Trial], quiet: bool) -> Iterator[Callbacks]:
     if quiet:
         yield None, None
         return
-    from lstmlab.cli_shell import console, progress
+    from lstmlab.cli_shell import console, progress, safe
 
     notes = console(stderr=True)
     with progress(["trials"], len(trials), "trials", False, position="done") as on_progress:
@@ -128,7 +128,8 @@ def _progress(trials: list[Trial], quiet: bool) -> Iterator[Callbacks]:
             done += 1
             on_progress("trials", {"done": done})
             if result.status == "failed":
-                notes.print(f"failed: {result.series} {result.label}: {result.message}")
+                # names and messages come from the user's files: never read as rich markup
+                notes.print(safe(f"failed: {result.series} {result.label}: {result.message}"))
 
         yield on_start, on_result
 

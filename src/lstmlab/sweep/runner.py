@@ -54,7 +54,7 @@ def connect(address: str | None = None, cpus: int | None = None) -> bool:
     ``kill -9`` (:mod:`lstmlab.sweep.reaper`). Joining a cluster follows its token
     authentication when a token is at hand (see :func:`_follow_token_auth`). Does nothing if
     this process is already connected. Returns whether it connected, so the caller knows to
-    call ``ray.shutdown()``.
+    call :func:`disconnect`.
     """
     global _reaper
     ray = import_ray()
@@ -72,6 +72,9 @@ def connect(address: str | None = None, cpus: int | None = None) -> bool:
 
             _reaper = watch()
     except (ConnectionError, RuntimeError) as err:
+        if not address:
+            raise ConfigError(f"cannot start Ray on this machine: {str(err).strip()}; run "
+                              f"without Ray with --sequential") from err
         raise ConfigError(
             f"cannot join the Ray cluster at {address}: {str(err).strip()}; start one with "
             f"`ray start --head` and pass the address it prints. A cluster started by `ray "

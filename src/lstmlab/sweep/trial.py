@@ -193,7 +193,7 @@ def _train(trial: Trial, folder: Path, options: TrialOptions,
     fitted = jobs.fit_models(prices, {config.cell: config}, on_epoch)
     epochs = len(fitted[0].forecaster.history_)
     if fitted[0].forecaster.stop_reason_ == "interrupted":  # the trainer caught Ctrl-C
-        raise _Interrupted(f"interrupted after {epochs} of {trial.config.max_epochs} epochs")
+        raise _Interrupted(f"interrupted after {epochs} of {config.max_epochs} epochs")
     asked = {"command": "sweep", "name": trial.run_name, "source": trial.series.source,
              "series": trial.series.name, "cells": [trial.config.cell], "label": trial.label,
              "trial": trial.key, "data_dir": options.data_dir, "fill": options.fill,

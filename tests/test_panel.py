@@ -1,0 +1,85 @@
+"""A global model over several series: pooled training, per-series scoring, cold start."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from lstmlab import ForecastConfig, load_prices
+from lstmlab.errors import ConfigError, NotFittedError
+from lstmlab.panel import GlobalForecaster, WithSeriesId
+
+SMALL = ForecastConfig(hidden_size=8, lookback=10, max_epochs=2, batch_size=128)
+
+
+@pytest.fixture(scope="module")
+def series(price_dir) -> dict[str, pd.DataFrame]:
+    return {t: load_prices(price_dir / f"{t}.csv").iloc[-600:] for t in ("TSLA", "AAPL", "MSFT")}
+
+
+@pytest.fixture(scope="module")
+def fitted(series) -> GlobalForecaster:
+    return GlobalForecaster(SMALL, series_id=True).fit({t: series[t] for t in ("TSLA", "AAPL")})
+
+
+def test_one_model_is_scored_on_each_series_and_on_a_new_one(fitted, series):
+    evaluation = fitted.evaluate(series)
+    assert list(evaluation.pooled.index) == ["TSLA", "AAPL", "MSFT"]  # MSFT: a cold start
+    assert np.isfinite(evaluation.pooled["ratio_to_naive"]).all()
+    assert ("MSFT", "test", "naive") in evaluation.metrics.index
+    # each series is scored against its own naive forecast, in its own prices
+    naive = evaluation.per_series["AAPL"].metrics.loc[("test", "naive"), "rmse"]
+    assert evaluation.pooled.loc["AAPL", "naive_rmse"] == naive
+
+
+def test_the_series_id_is_a_one_hot_static_input(fitted):
+    assert fitted.model_.rnn.input_size == 1 + 2  # log_return + one column per series
+    x = torch.randn(4, 10, 1)
+    for name, hot in (("AAPL", [0.0, 1.0]), ("MSFT", [0.0, 0.0])):
+        wrapped = fitted.model_for(name)
+        assert isinstance(wrapped, WithSeriesId)
+        ids = torch.tensor(hot).expand(4, 10, 2)
+        torch.testing.assert_close(wrapped(x), fitted.model_(torch.cat([x, ids], dim=2)))
+
+
+def test_pooled_training_sees_every_series_windows(series):
+    model = GlobalForecaster(SMALL.replace(max_epochs=1))
+    sizes = {}
+    original = model._pooled
+
+    def spy(prepared, split, device):
+        pooled = original(prepared, split, device)
+        sizes[split] = (len(pooled.x), sum(len(getattr(p, split)) for p in prepared.values()))
+        return pooled
+
+    model._pooled = spy
+    model.fit({t: series[t] for t in ("TSLA", "AAPL")})
+    assert sizes["train"][0] == sizes["train"][1] and sizes["val"][0] == sizes["val"][1]
+
+
+def test_bad_uses_are_refused(series):
+    with pytest.raises(ConfigError, match="at least two series, got 1"):
+        GlobalForecaster(SMALL).fit({"TSLA": series["TSLA"]})
+    with pytest.raises(ConfigError, match="takes no past covariates"):
+        GlobalForecaster(SMALL.replace(covariates={"AAPL": ["log_return"]}))
+    with pytest.raises(NotFittedError, match="call fit"):
+        GlobalForecaster(SMALL).evaluate(series)
+
+
+def test_cli_train_global_writes_per_series_scores(price_dir, tmp_path):
+    from typer.testing import CliRunner
+
+    from lstmlab.cli import app
+
+    args = ["train", str(price_dir / "TSLA.csv"), str(price_dir / "AAPL.csv"), "--epochs", "1",
+            "--lookback", "10", "--hidden-size", "8", "--out", str(tmp_path)]
+    refused = CliRunner().invoke(app, args)
+    assert refused.exit_code == 2 and "give one source, or --global" in refused.output
+    result = CliRunner().invoke(app, [*args, "--global", "--quiet"])
+    assert result.exit_code == 0, result.output
+    run = next(tmp_path.iterdir())
+    pooled = pd.read_csv(run / "pooled.csv", index_col="series")
+    assert list(pooled.index) == ["TSLA", "AAPL"]
+    assert set(pd.read_csv(run / "metrics.csv")["series"]) == {"TSLA", "AAPL"}
