@@ -23,11 +23,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from lstmlab.memory.charts import gate_heatmaps, gradient_chart, learning_curves
-from lstmlab.memory.flow import adding_flow, price_flow, train_on_prices
-from lstmlab.memory.gradients import hidden_gradient_norms, vanishing_ratio
-from lstmlab.memory.tasks import AddingTask
-from lstmlab.memory.train import MemoryConfig, MemoryRun, build_model, train_memory
+from lstmlab.memory.charts import gate_heatmaps, learning_curves
+from lstmlab.memory.flow import price_flow, train_on_prices
+from lstmlab.memory.gradients import vanishing_ratio
+from lstmlab.memory.lab import save_gates, save_gradients
+from lstmlab.memory.train import MemoryConfig, MemoryRun, train_memory
 
 ROOT = Path(__file__).resolve().parents[1]
 CELLS = ("rnn", "lstm")
@@ -46,21 +46,14 @@ def _train_all(base: MemoryConfig, lengths: list[int]) -> dict[tuple[int, str], 
 
 
 def _gradients(runs: dict[tuple[int, str], MemoryRun], length: int, out: Path) -> None:
-    data = AddingTask().batch(256, length, torch.Generator().manual_seed(12345))
-    norms = {}
-    for cell in CELLS:
-        run = runs[length, cell]
-        norms[f"{cell}, untrained"] = hidden_gradient_norms(build_model(run.config), data)
-        norms[f"{cell}, trained"] = hidden_gradient_norms(run.model, data)
+    _, norms = save_gradients([runs[length, cell] for cell in CELLS], out)
     for label, values in norms.items():
         print(f"gradient T={length} {label}: ||dL/ds_1|| / ||dL/ds_T|| = "
               f"{vanishing_ratio(values):.3g}", flush=True)
-    gradient_chart(norms, out / "gradient_norms.png",
-                   title=f"Adding problem, T = {length}: gradient reaching each step's state")
 
 
 def _adding_gates(run: MemoryRun, out: Path) -> None:
-    flow = adding_flow(run.model, run.config.length, seed=7)
+    _, flow = save_gates(run, out)
     print(f"gates: adding T={run.config.length} markers at steps {flow.marks}, "
           f"target {flow.target:.3f}, LSTM prediction {flow.prediction:.3f}", flush=True)
     unit = int(flow.order[0])
@@ -68,11 +61,6 @@ def _adding_gates(run: MemoryRun, out: Path) -> None:
     print(f"gates: unit {unit} holds the sum: corr(c_T, target) {flow.correlation[unit]:+.3f}; "
           f"forget gate mean {f_t.mean():.3f}; input gate median {np.median(i_t):.3f}, "
           f"at the markers {', '.join(f'{v:.2f}' for v in i_t[flow.marks])}", flush=True)
-    gate_heatmaps(flow.gates, out / "gates_adding.png", marks=flow.marks, signal=flow.signal,
-                  order=flow.order,
-                  signal_label="value\n(red: marked)",
-                  title=f"LSTM on the adding problem (T = {run.config.length}): target "
-                        f"{flow.target:.3f}, prediction {flow.prediction:.3f}")
 
 
 def _price_gates(csv: Path, out: Path) -> None:

@@ -32,6 +32,9 @@ def test_lists_from_json_become_tuples():
         ("features", (), "features must name at least one column"),
         ("split", (0.5,), "split must be three fractions"),
         ("patience", -1, "patience must be a whole number >= 0, got -1"),
+        ("init", "xavier", "init must be one of default, forget_bias, chrono; got 'xavier'"),
+        ("init", "chrono", "t_max=None with init='chrono': init='chrono' needs t_max"),
+        ("t_max", 60, "t_max=60 with init=None: init='chrono' needs t_max"),
     ],
 )
 def test_bad_values_raise_config_error_naming_field_and_value(field, value, message):
@@ -96,3 +99,10 @@ def test_configs_saved_before_the_interval_fields_still_load():
     assert (config.loss, config.alpha, config.quantiles) == ("mse", 0.1, (0.05, 0.5, 0.95))
     quantile = ForecastConfig(loss="quantile", quantiles=[0.1, 0.5, 0.9])
     assert ForecastConfig.from_json(quantile.to_json()) == quantile
+
+
+def test_rnn_has_only_the_default_init_and_chrono_round_trips():
+    with pytest.raises(ConfigError, match="init must be one of default; got 'chrono'"):
+        ForecastConfig(cell="rnn", init="chrono", t_max=60)
+    config = ForecastConfig(init="chrono", t_max=60)
+    assert ForecastConfig.from_json(config.to_json()) == config

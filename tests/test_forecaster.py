@@ -164,6 +164,16 @@ def test_save_and_load_round_trip_gives_the_same_forecasts(fitted, prices, tmp_p
     assert loaded.manifest_ == fitted.manifest_
 
 
+def test_saved_model_records_the_initialisation(prices, tmp_path):
+    config = ForecastConfig(cell="gru", init="chrono", t_max=10, **{**SMALL, "max_epochs": 1})
+    fitted = Forecaster(config).fit(prices, verbose=False)
+    cell = fitted.model_.rnn.cells[0]
+    assert (cell.init, cell.t_max) == ("chrono", 10)
+    loaded = Forecaster.load(fitted.save(tmp_path / "chrono.safetensors"))
+    assert (loaded.config.init, loaded.config.t_max) == ("chrono", 10)
+    pd.testing.assert_frame_equal(loaded.predict(prices), fitted.predict(prices))
+
+
 def test_load_refuses_a_model_whose_weights_do_not_fit_its_config(fitted, tmp_path):
     from lstmlab import persist
     from lstmlab.errors import ModelFileError

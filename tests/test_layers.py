@@ -133,6 +133,19 @@ def test_fast_and_loop_agree_on_a_default_layer():
     torch.testing.assert_close(fast_state, loop_state, atol=1e-6, rtol=0)
 
 
+@pytest.mark.parametrize("layer_class", [LSTM, GRU])
+def test_fast_and_loop_agree_after_chrono_init(layer_class):
+    torch.manual_seed(6)
+    layer = layer_class(3, 8, num_layers=2, init="chrono", t_max=200)
+    x = torch.randn(4, 30, 3)
+    fast_out, fast_state = layer(x)
+    layer.fast = False
+    loop_out, loop_state = layer(x)
+    torch.testing.assert_close(fast_out, loop_out, atol=1e-6, rtol=0)
+    torch.testing.assert_close(fast_state, loop_state, atol=1e-6, rtol=0)
+    assert all(cell.init == "chrono" and cell.t_max == 200 for cell in layer.cells)
+
+
 def test_fast_path_does_not_run_the_equation_loop(monkeypatch):
     calls = []
     original = LSTMCell.step

@@ -65,15 +65,15 @@ def _wheel(dist: Path) -> Path:
     return wheel
 
 
-def test_wheel_holds_every_module_the_templates_and_py_typed(dist):
+def test_wheel_holds_every_module_the_css_and_py_typed(dist):
     with zipfile.ZipFile(_wheel(dist)) as archive:
         names = set(archive.namelist())
         entry_points = next(n for n in names if n.endswith(".dist-info/entry_points.txt"))
         assert "lstmlab = lstmlab.cli:main" in archive.read(entry_points).decode()
     sources = {f"lstmlab/{p.relative_to(PACKAGE).as_posix()}" for p in PACKAGE.rglob("*")
                if p.is_file() and "__pycache__" not in p.parts}
-    assert {"lstmlab/templates/page.css", "lstmlab/templates/report.html.j2",
-            "lstmlab/py.typed", "lstmlab/cli.py"} <= sources
+    assert {"lstmlab/templates/page.css", "lstmlab/templates/report.html.j2", "lstmlab/py.typed",
+            "lstmlab/cli.py"} <= sources
     assert sources <= names, sorted(sources - names)
     assert not [n for n in names if n.startswith(("tests/", "benchmarks/"))]
 
@@ -119,4 +119,4 @@ def test_wheel_installs_in_a_fresh_venv_and_runs_compare(dist, tmp_path):
     assert ran.returncode == 0, ran.stderr
     report = (tmp_path / "runs" / "wheel" / "report.html").read_text(encoding="utf-8")
     css = (PACKAGE / "templates" / "page.css").read_text(encoding="utf-8")
-    assert css.strip() in report  # the packaged template and its CSS, inlined
+    assert f"<style>{css.removesuffix(chr(10))}</style>" in report  # the packaged CSS, inlined

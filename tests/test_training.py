@@ -1,13 +1,23 @@
-"""The generic training loop, on a model that is not recurrent (the loop must not care)."""
+"""The training core (step and epoch loops), on a model that is not recurrent (it must not care)."""
 
 import math
+from dataclasses import replace
 
 import pytest
 import torch
 from torch import nn
 
 from lstmlab.errors import TrainingError
-from lstmlab.training import HISTORY_COLUMNS, TensorSplit, TrainSettings, evaluate_loss, train
+from lstmlab.training import (
+    HISTORY_COLUMNS,
+    BestWeights,
+    TensorSplit,
+    TrainSettings,
+    evaluate_loss,
+    optimizer_step,
+    run_steps,
+    train,
+)
 
 
 def _linear_problem(n: int = 256, seed: int = 0) -> tuple[TensorSplit, TensorSplit]:
@@ -118,3 +128,77 @@ def test_restore_best_false_keeps_last_weights():
     assert result.best_epoch == 1
     last = result.history["val_loss"].iloc[-1]
     assert math.isclose(evaluate_loss(model, val_split), last, rel_tol=1e-6)
+
+
+def _batches(split: TensorSplit, count: int, size: int = 16):
+    return (TensorSplit(split.x[i * size : (i + 1) * size], split.y[i * size : (i + 1) * size])
+            for i in range(count))
+
+
+def test_run_steps_takes_one_step_per_batch_with_the_scheduled_rate():
+    train_split, _ = _linear_problem()
+    model = _model()
+    optimizer = torch.optim.SGD(model.parameters(), lr=1.0)
+    seen: list[tuple[int, float, float]] = []
+
+    def record(step, loss, batch):
+        seen.append((step, optimizer.param_groups[0]["lr"], float(loss)))
+
+    taken = run_steps(model, optimizer, _batches(train_split, 5), schedule=lambda i: 0.1 / (i + 1),
+                      on_step=record)
+    assert taken == 5
+    assert [s for s, _, _ in seen] == [1, 2, 3, 4, 5]
+    assert [r for _, r, _ in seen] == pytest.approx([0.1, 0.05, 0.1 / 3, 0.025, 0.02])
+    assert all(math.isfinite(loss) for _, _, loss in seen)
+
+
+def test_run_steps_stops_when_the_callback_says_so_and_evaluation_mode_is_undone():
+    train_split, val_split = _linear_problem()
+    model = _model()
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.01)
+
+    def stop_at_third(step, loss, batch):
+        evaluate_loss(model, val_split)  # leaves the model in evaluation mode
+        return step == 3
+
+    taken = run_steps(model, optimizer, _batches(train_split, 8), on_step=stop_at_third)
+    assert taken == 3
+    modes: list[bool] = []
+    run_steps(model, optimizer, _batches(train_split, 2),
+              on_step=lambda step, loss, batch: modes.append(model.training))
+    assert modes == [True, True]
+
+
+def test_optimizer_step_clips_the_global_gradient_norm():
+    train_split, _ = _linear_problem()
+    model = _model()
+    big = TensorSplit(train_split.x, train_split.y * 1e6)
+    optimizer_step(model, torch.optim.SGD(model.parameters(), lr=0.0), big,
+                   nn.functional.mse_loss, grad_clip=0.5)
+    norm = torch.cat([p.grad.flatten() for p in model.parameters()]).norm()
+    assert float(norm) == pytest.approx(0.5, rel=1e-4)
+
+
+def test_best_weights_keep_the_lowest_score_and_restore_it():
+    model = _model()
+    best = BestWeights(model)
+    assert best.update(model, 2.0, 1)
+    kept = [p.detach().clone() for p in model.parameters()]
+    with torch.no_grad():
+        for p in model.parameters():
+            p.add_(1.0)
+    assert not best.update(model, 3.0, 2)
+    assert best.at == 1 and best.loss == 2.0
+    best.restore(model)
+    assert all(torch.equal(a, b) for a, b in zip(kept, model.parameters(), strict=True))
+
+
+def test_batch_train_loss_skips_the_whole_split_pass():
+    train_split, val_split = _linear_problem()
+    settings = TrainSettings(max_epochs=3, patience=0, full_train_loss=False)
+    history = train(_model(), train_split, val_split, settings).history
+    assert (history["train_loss"] == history["train_batch_loss"]).all()
+    full = train(_model(), train_split, val_split, replace(settings, full_train_loss=True)).history
+    # the same weights are learned either way: only the reported training loss differs
+    assert full["val_loss"].tolist() == history["val_loss"].tolist()
+    assert (full["train_loss"] != full["train_batch_loss"]).all()

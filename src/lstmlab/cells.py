@@ -6,15 +6,21 @@ Each cell stores its gate weights stacked in PyTorch's row order (LSTM ``i, f, c
 :meth:`input_projection` for all time steps at once, then :meth:`step` once per time step, which
 does the recurrent matmul and the gate arithmetic. ``forward`` chains the two for a single step.
 
+Initialisation (``init``): every cell first draws all parameters from uniform(-1/sqrt(H),
+1/sqrt(H)) as PyTorch does (``"default"``); the gated cells can then set the bias of the gate that
+keeps the memory: ``"forget_bias"`` sets it to a constant (1.0 by default), ``"chrono"`` draws it
+per unit so that the units' memory time scales spread from 1 to ``t_max`` steps.
+
 References: Elman 1990 (simple RNN); Hochreiter & Schmidhuber 1997 and Gers et al. 2000 (LSTM
-with forget gate); Cho et al. 2014 (GRU); Jozefowicz et al. 2015 (forget-gate bias of 1).
+with forget gate); Cho et al. 2014 (GRU); Jozefowicz et al. 2015 (forget-gate bias of 1); Tallec &
+Ollivier 2018, "Can recurrent neural networks warp time?" (chrono initialisation).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from typing import Any
+import warnings
+from typing import ClassVar
 
 import torch
 import torch.nn.functional as F
@@ -22,18 +28,30 @@ from torch import Tensor, nn
 
 from lstmlab.errors import ConfigError
 from lstmlab.validation import require_int
+from lstmlab.vocabulary import CELL_INITS
 
-__all__ = ["GRUCell", "LSTMCell", "RNNCell"]
+__all__ = ["GRUCell", "LSTMCell", "RNNCell", "chrono_bias"]
 
 Gates = dict[str, Tensor]
+
+
+def chrono_bias(hidden_size: int, t_max: float) -> Tensor:
+    """``log(u)``, ``u ~ U[1, t_max - 1]``, one value per unit (Tallec & Ollivier 2018).
+
+    As the bias of a keep gate (LSTM forget gate, GRU update gate) it makes a fresh unit keep
+    ``σ(log u) = u / (1 + u)`` of its state per step, so its memory lasts about ``u + 1`` steps:
+    time scales spread uniformly between 2 and ``t_max``. Drawn from PyTorch's global generator,
+    like the uniform initialisation.
+    """
+    return torch.empty(hidden_size).uniform_(1.0, t_max - 1.0).log_()  # (H,)
 
 
 class _Cell(nn.Module):
     """Shared parts: sizes, stacked weights, uniform initialisation, fused-kernel layout."""
 
     gate_count: int  # gate blocks stacked in weight_ih / weight_hh
-    # one step from the projected input: (gx_t, state) -> (new state, gates); state (h,) or (h, c)
-    step: Callable[[Tensor, Any], tuple[Any, Gates]]
+    default_init: ClassVar[str] = "default"  # what init=None means for this cell
+    inits: ClassVar[tuple[str, ...]]  # the initialisations this cell offers
 
     def __init__(self, input_size: int, hidden_size: int) -> None:
         super().__init__()
@@ -42,6 +60,37 @@ class _Cell(nn.Module):
         rows = self.gate_count * hidden_size
         self.weight_ih = nn.Parameter(torch.empty(rows, input_size))  # (G*H, I)
         self.weight_hh = nn.Parameter(torch.empty(rows, hidden_size))  # (G*H, H)
+
+    @classmethod
+    def check_init(cls, init: str | None, t_max: float | None = None,
+                   forget_bias: float | None = 1.0) -> str:
+        """The initialisation to use (``init``, or the cell's default when None), checked.
+
+        Raises :class:`ConfigError` for an init the cell does not offer, a missing or bad
+        ``t_max`` with ``"chrono"``, a ``t_max`` given to another init, or a bad
+        ``forget_bias`` with ``"forget_bias"``. Draws nothing.
+        """
+        name = cls.__name__.removesuffix("Cell").lower()
+        init = cls.default_init if init is None else init
+        if init not in cls.inits:
+            raise ConfigError(f"init={init!r} is not available for the {name} cell; choose one "
+                              f"of {', '.join(cls.inits)}")
+        if init == "chrono" and (
+            isinstance(t_max, bool) or not isinstance(t_max, (int, float))
+            or not (math.isfinite(t_max) and t_max >= 2)
+        ):
+            raise ConfigError(
+                f"init='chrono' needs t_max, the longest dependency in steps (a number >= 2, "
+                f"for example the sequence length), got t_max={t_max!r}"
+            )
+        if init != "chrono" and t_max is not None:
+            raise ConfigError(f"t_max={t_max!r} is only used by init='chrono', not init={init!r}")
+        if init == "forget_bias" and (
+            isinstance(forget_bias, bool) or not isinstance(forget_bias, (int, float))
+            or not math.isfinite(forget_bias)
+        ):
+            raise ConfigError(f"forget_bias must be a finite number, got {forget_bias!r}")
+        return init
 
     def reset_parameters(self) -> None:
         """Draw every parameter from uniform(-1/sqrt(H), 1/sqrt(H)), as PyTorch does."""
@@ -71,8 +120,6 @@ class _SingleBiasCell(_Cell):
     ``b = b_ih + b_hh``. The fused kernel gets ``b`` as ``b_ih`` and a zero buffer as ``b_hh``.
     """
 
-    _zero_bias: Tensor
-
     def __init__(self, input_size: int, hidden_size: int) -> None:
         super().__init__(input_size, hidden_size)
         rows = self.gate_count * hidden_size
@@ -93,14 +140,18 @@ class RNNCell(_SingleBiasCell):
     ``W·[h_{t-1}, x_t]`` is split as ``weight_hh @ h_{t-1} + weight_ih @ x_t``.
 
     Shapes: ``x_t (B, I)``, ``h_{t-1}, h_t (B, H)``; ``weight_ih (H, I)``, ``weight_hh (H, H)``,
-    ``bias (H,)``. Initialisation: uniform(-1/sqrt(H), 1/sqrt(H)) for all parameters.
-    PyTorch's ``nn.RNN`` (tanh) is the same model with ``bias = bias_ih + bias_hh``.
+    ``bias (H,)``. Initialisation: uniform(-1/sqrt(H), 1/sqrt(H)) for all parameters (the only
+    ``init``, ``"default"``: the cell has no gate to bias). PyTorch's ``nn.RNN`` (tanh) is the
+    same model with ``bias = bias_ih + bias_hh``.
     """
 
     gate_count = 1
+    inits = CELL_INITS["rnn"]
 
-    def __init__(self, input_size: int, hidden_size: int) -> None:
+    def __init__(self, input_size: int, hidden_size: int, *, init: str | None = None,
+                 t_max: float | None = None) -> None:
         super().__init__(input_size, hidden_size)
+        self.init = self.check_init(init, t_max)
         self.reset_parameters()
 
     def step(self, gx_t: Tensor, state: tuple[Tensor]) -> tuple[tuple[Tensor], Gates]:
@@ -132,33 +183,47 @@ class LSTMCell(_SingleBiasCell):
     ``weight_hh (4H, H)`` the same for ``h_{t-1}``, and ``bias (4H,)`` holds
     ``[b_i; b_f; b_c; b_o]``, which equals PyTorch's ``bias_ih + bias_hh``.
 
-    Initialisation: uniform(-1/sqrt(H), 1/sqrt(H)) for all parameters, then the forget-gate bias
-    ``b_f`` is set to ``forget_bias`` (default 1.0, so that the cell remembers by default; Gers et
-    al. 2000, Jozefowicz et al. 2015). ``forget_bias=None`` keeps the uniform draw, as PyTorch.
+    Initialisation (``init``): uniform(-1/sqrt(H), 1/sqrt(H)) for all parameters, then
+
+    * ``"forget_bias"`` (the default): ``b_f = forget_bias`` (1.0 by default), so that the cell
+      remembers from the start (Gers et al. 2000, Jozefowicz et al. 2015);
+    * ``"chrono"``: ``b_f ~ log(U[1, t_max - 1])`` per unit and ``b_i = -b_f`` (Tallec & Ollivier
+      2018), memory time scales spread up to ``t_max`` steps (see :func:`chrono_bias`);
+    * ``"default"``: nothing more, as ``torch.nn.LSTM``.
+
+    ``forget_bias=None`` is the older spelling of ``init="default"`` (deprecated).
 
     Shapes: ``x_t (B, I)``; ``h_t, c_t (B, H)``.
     """
 
     gate_count = 4
+    inits = CELL_INITS["lstm"]
+    default_init = "forget_bias"
 
     def __init__(
-        self, input_size: int, hidden_size: int, *, forget_bias: float | None = 1.0
+        self, input_size: int, hidden_size: int, *, init: str | None = None,
+        forget_bias: float | None = 1.0, t_max: float | None = None,
     ) -> None:
         super().__init__(input_size, hidden_size)
-        if forget_bias is not None and not (
-            isinstance(forget_bias, (int, float)) and math.isfinite(forget_bias)
-        ):
-            raise ConfigError(f"forget_bias must be a finite number or None, got {forget_bias!r}")
-        self.forget_bias = forget_bias
+        if forget_bias is None and init is None:
+            warnings.warn("LSTMCell(forget_bias=None) is deprecated: use init='default'",
+                          DeprecationWarning, stacklevel=2)
+            init = "default"
+        self.init = self.check_init(init, t_max, forget_bias)
+        self.forget_bias, self.t_max = forget_bias, t_max
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        """Uniform(-1/sqrt(H), 1/sqrt(H)) everywhere, then ``b_f = forget_bias`` if set."""
+        """Uniform(-1/sqrt(H), 1/sqrt(H)) everywhere, then the gate biases of ``init``."""
         super().reset_parameters()
-        if self.forget_bias is not None:
-            hidden = self.hidden_size
-            with torch.no_grad():
-                self.bias[hidden : 2 * hidden].fill_(self.forget_bias)
+        hidden = self.hidden_size
+        b_i, b_f = self.bias[:hidden], self.bias[hidden : 2 * hidden]  # views, each (H,)
+        with torch.no_grad():
+            if self.init == "forget_bias":
+                b_f.fill_(self.forget_bias)
+            elif self.init == "chrono":
+                b_f.copy_(chrono_bias(hidden, self.t_max))
+                b_i.copy_(-b_f)
 
     def step(
         self, gx_t: Tensor, state: tuple[Tensor, Tensor]
@@ -187,7 +252,9 @@ class LSTMCell(_SingleBiasCell):
         return new_state
 
     def extra_repr(self) -> str:
-        return f"{super().extra_repr()}, forget_bias={self.forget_bias}"
+        extra = {"forget_bias": f"forget_bias={self.forget_bias}", "chrono": f"t_max={self.t_max}"}
+        return ", ".join([super().extra_repr(), f"init={self.init!r}", extra.get(self.init, "")]
+                         ).rstrip(", ")
 
 
 class GRUCell(_Cell):
@@ -206,18 +273,42 @@ class GRUCell(_Cell):
 
     Layout: blocks stacked as ``r, z, n``: ``weight_ih (3H, I)``, ``weight_hh (3H, H)``,
     ``bias_ih (3H,)``, ``bias_hh (3H,)``, named and ordered as in ``torch.nn.GRU``.
-    Initialisation: uniform(-1/sqrt(H), 1/sqrt(H)) for all parameters. Shapes: ``x_t (B, I)``,
-    ``h_t (B, H)``.
+
+    Initialisation (``init``): uniform(-1/sqrt(H), 1/sqrt(H)) for all parameters (``"default"``,
+    as ``torch.nn.GRU``). Here the update gate ``z_t`` is the keep gate (it weighs ``h_{t-1}``),
+    so the LSTM's forget-gate options act on its bias ``b_z = b_iz + b_hz``: ``"forget_bias"``
+    sets ``b_iz = forget_bias`` (1.0 by default), ``"chrono"`` draws ``b_iz ~ log(U[1, t_max -
+    1])`` (Tallec & Ollivier 2018); both set ``b_hz = 0``. Shapes: ``x_t (B, I)``, ``h_t (B, H)``.
     """
 
     gate_count = 3
+    inits = CELL_INITS["gru"]
 
-    def __init__(self, input_size: int, hidden_size: int) -> None:
+    def __init__(
+        self, input_size: int, hidden_size: int, *, init: str | None = None,
+        forget_bias: float = 1.0, t_max: float | None = None,
+    ) -> None:
         super().__init__(input_size, hidden_size)
+        self.init = self.check_init(init, t_max, forget_bias)
+        self.forget_bias, self.t_max = forget_bias, t_max
         rows = self.gate_count * hidden_size
         self.bias_ih = nn.Parameter(torch.empty(rows))  # (3H,)
         self.bias_hh = nn.Parameter(torch.empty(rows))  # (3H,)
         self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """Uniform(-1/sqrt(H), 1/sqrt(H)) everywhere, then the update-gate bias of ``init``."""
+        super().reset_parameters()
+        if self.init == "default":
+            return
+        hidden = self.hidden_size
+        b_iz, b_hz = self.bias_ih[hidden : 2 * hidden], self.bias_hh[hidden : 2 * hidden]
+        with torch.no_grad():
+            if self.init == "forget_bias":
+                b_iz.fill_(self.forget_bias)
+            else:
+                b_iz.copy_(chrono_bias(hidden, self.t_max))
+            b_hz.zero_()
 
     def fused_weights(self) -> list[Tensor]:
         return [self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh]

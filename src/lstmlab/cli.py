@@ -30,7 +30,7 @@ from lstmlab.cli_shell import (
     user_errors,
 )
 from lstmlab.explain.command import explain_command
-from lstmlab.memory.command import memory_command
+from lstmlab.memory.command import memory_app
 from lstmlab.sweep.command import sweep_command
 
 if TYPE_CHECKING:
@@ -335,7 +335,7 @@ def export(run_dir: RunDir,
     typer.echo(str(path) if quiet else f"exported: {path}")
 
 
-app.command("memory")(memory_command)  # the long-memory lab; it prints its own errors
+app.add_typer(memory_app, name="memory")  # the long-memory lab; it prints its own errors
 app.command("sweep")(sweep_command)  # many tickers x configurations on Ray
 app.command("explain")(explain_command)  # the "flow of the memory" page
 

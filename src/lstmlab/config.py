@@ -17,11 +17,11 @@ from typing import Any
 
 from lstmlab.errors import ConfigError
 from lstmlab.validation import require_int
-from lstmlab.vocabulary import CELLS, SCALERS, TARGETS, parse_cells
+from lstmlab.vocabulary import CELL_INITS, CELLS, INITS, SCALERS, TARGETS, parse_cells
 
 __all__ = [
-    "CELLS", "LIMITS", "LOSSES", "OPTIMIZERS", "TARGETS", "ForecastConfig", "check_alpha",
-    "check_quantiles", "parse_cells",
+    "CELLS", "CELL_INITS", "INITS", "LIMITS", "LOSSES", "OPTIMIZERS", "TARGETS", "ForecastConfig",
+    "check_alpha", "check_quantiles", "parse_cells", "parse_variants",
 ]
 
 OPTIMIZERS = ("adam", "adamw")
@@ -43,6 +43,8 @@ class ForecastConfig:
     hidden_size: int = 64  # units per recurrent layer
     num_layers: int = 1  # stacked recurrent layers
     dropout: float = 0.0  # between stacked layers and before the output head
+    init: str | None = None  # "default", "forget_bias" or "chrono"; None: the cell's own
+    t_max: float | None = None  # init="chrono" only: the longest dependency, in steps
     lookback: int = 60  # time steps in each input window
     horizon: int = 1  # steps ahead predicted at once (direct multi-output)
     target: str = "log_return"  # "price", "return", "log_return" or "change"
@@ -86,6 +88,13 @@ class ForecastConfig:
         _choice("target", self.target, TARGETS)
         _choice("optimizer", self.optimizer, OPTIMIZERS)
         _choice("scaler", self.scaler, SCALERS)
+        if self.init is not None:
+            _choice("init", self.init, CELL_INITS[self.cell])
+        if (self.t_max is not None) != (self.init == "chrono"):
+            raise ConfigError(
+                f"t_max={self.t_max!r} with init={self.init!r}: init='chrono' needs t_max (for "
+                f"example the lookback) and no other init uses it"
+            )
         for name in ("hidden_size", "num_layers", "lookback", "horizon", "batch_size",
                      "max_epochs", "baseline_window"):
             require_int(name, getattr(self, name), maximum=LIMITS.get(name))
@@ -209,6 +218,27 @@ def _feature_names(name: str, wanted: Any) -> tuple[str, ...]:
         raise ConfigError(f"covariate {name!r} needs a source name and at least one feature, "
                           "e.g. {'AAPL': ['log_return']}")
     return features
+
+
+def parse_variants(text: str) -> list[tuple[str, str | None]]:
+    """``(cell, init)`` pairs from names such as ``"rnn,lstm,lstm-chrono"``, in order.
+
+    A bare cell name keeps the cell's own initialisation (``init=None``); ``cell-init`` names one
+    of :data:`INITS` that the cell offers (:data:`CELL_INITS`). Raises :class:`ConfigError`
+    naming the bad part, or when none is given.
+    """
+    names = [p.strip().lower() for p in text.split(",") if p.strip()]
+    pairs: list[tuple[str, str | None]] = []
+    for name in dict.fromkeys(names):
+        cell, _, init = name.partition("-")
+        parse_cells(cell)
+        if init and init not in CELL_INITS[cell]:
+            raise ConfigError(f"unknown initialisation in {name!r}: {cell} offers "
+                              f"{', '.join(f'{cell}-{i}' for i in CELL_INITS[cell])}")
+        pairs.append((cell, init or None))
+    if not pairs:
+        raise ConfigError("no cell given: name at least one, e.g. rnn,lstm,lstm-chrono")
+    return pairs
 
 
 def _choice(name: str, value: Any, allowed: tuple[str, ...]) -> None:

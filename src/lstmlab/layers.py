@@ -26,7 +26,7 @@ from lstmlab.errors import ConfigError, DataError
 from lstmlab.validation import require_int
 from lstmlab.vocabulary import CELLS
 
-__all__ = ["GRU", "LSTM", "RNN", "RecurrentLayer", "make_layer"]
+__all__ = ["GRU", "LSTM", "RNN", "RecurrentLayer", "layer_class", "make_layer"]
 
 State = tuple[Tensor, ...]  # (h,) or (h, c), each (num_layers, B, H)
 
@@ -170,9 +170,10 @@ class RecurrentLayer(nn.Module):
 class RNN(RecurrentLayer):
     """Stacked Elman RNN (tanh), batch first; each layer an :class:`lstmlab.RNNCell`.
 
-    ``RNN(input_size, hidden_size, num_layers=1, dropout=0.0, *, fast=True)``. Input
+    ``RNN(input_size, hidden_size, num_layers=1, dropout=0.0, *, fast=True, init=None)``. Input
     ``(B, T, input_size)``; returns ``output (B, T, hidden_size)`` and ``h_n (num_layers, B, H)``.
-    Same model as ``torch.nn.RNN(nonlinearity="tanh", batch_first=True)``.
+    Same model as ``torch.nn.RNN(nonlinearity="tanh", batch_first=True)``; ``init`` accepts only
+    ``"default"`` (no gate to bias).
     """
 
     cell_class = RNNCell
@@ -182,10 +183,12 @@ class RNN(RecurrentLayer):
 class LSTM(RecurrentLayer):
     """Stacked LSTM, batch first; each layer an :class:`lstmlab.LSTMCell`.
 
-    ``LSTM(input_size, hidden_size, num_layers=1, dropout=0.0, *, forget_bias=1.0, fast=True)``.
-    Input ``(B, T, input_size)``; returns ``output (B, T, hidden_size)`` and ``(h_n, c_n)``, each
-    ``(num_layers, B, H)``. Same model as ``torch.nn.LSTM(batch_first=True)``; ``forget_bias``
-    initialises every layer's forget-gate bias (``None``: PyTorch's uniform draw).
+    ``LSTM(input_size, hidden_size, num_layers=1, dropout=0.0, *, init=None, forget_bias=1.0,
+    t_max=None, fast=True)``. Input ``(B, T, input_size)``; returns ``output (B, T, hidden_size)``
+    and ``(h_n, c_n)``, each ``(num_layers, B, H)``. Same model as
+    ``torch.nn.LSTM(batch_first=True)``. ``init`` (``"forget_bias"`` when None, ``"default"`` or
+    ``"chrono"`` with ``t_max``) initialises every layer's gate biases, see
+    :class:`lstmlab.LSTMCell`.
     """
 
     cell_class = LSTMCell
@@ -199,20 +202,23 @@ class LSTM(RecurrentLayer):
         num_layers: int = 1,
         dropout: float = 0.0,
         *,
+        init: str | None = None,
         forget_bias: float | None = 1.0,
+        t_max: float | None = None,
         fast: bool = True,
     ) -> None:
-        super().__init__(
-            input_size, hidden_size, num_layers, dropout, fast=fast, forget_bias=forget_bias
-        )
+        super().__init__(input_size, hidden_size, num_layers, dropout, fast=fast, init=init,
+                         forget_bias=forget_bias, t_max=t_max)
 
 
 class GRU(RecurrentLayer):
     """Stacked GRU (PyTorch's formulation), batch first; each layer an :class:`lstmlab.GRUCell`.
 
-    ``GRU(input_size, hidden_size, num_layers=1, dropout=0.0, *, fast=True)``. Input
-    ``(B, T, input_size)``; returns ``output (B, T, hidden_size)`` and ``h_n (num_layers, B, H)``.
-    Same model as ``torch.nn.GRU(batch_first=True)``.
+    ``GRU(input_size, hidden_size, num_layers=1, dropout=0.0, *, init=None, forget_bias=1.0,
+    t_max=None, fast=True)``. Input ``(B, T, input_size)``; returns ``output (B, T, hidden_size)``
+    and ``h_n (num_layers, B, H)``. Same model as ``torch.nn.GRU(batch_first=True)``. ``init``
+    (``"default"`` when None, ``"forget_bias"`` or ``"chrono"`` with ``t_max``) initialises the
+    update-gate bias of every layer, see :class:`lstmlab.GRUCell`.
     """
 
     cell_class = GRUCell
@@ -223,11 +229,20 @@ _CLASSES: tuple[type[RecurrentLayer], ...] = (RNN, LSTM, GRU)  # in the order of
 _LAYERS: dict[str, type[RecurrentLayer]] = dict(zip(CELLS, _CLASSES, strict=True))
 
 
-def make_layer(
-    cell: str, input_size: int, hidden_size: int, num_layers: int = 1, dropout: float = 0.0
-) -> RecurrentLayer:
-    """Build the layer named by ``cell`` (``"rnn"``, ``"lstm"`` or ``"gru"``, any case)."""
-    layer_class = _LAYERS.get(cell.lower()) if isinstance(cell, str) else None
-    if layer_class is None:
+def layer_class(cell: str) -> type[RecurrentLayer]:
+    """The layer class named by ``cell`` (``"rnn"``, ``"lstm"`` or ``"gru"``, any case)."""
+    found = _LAYERS.get(cell.lower()) if isinstance(cell, str) else None
+    if found is None:
         raise ConfigError(f"unknown cell {cell!r}; choose one of {sorted(_LAYERS)}")
-    return layer_class(input_size, hidden_size, num_layers, dropout)
+    return found
+
+
+def make_layer(
+    cell: str, input_size: int, hidden_size: int, num_layers: int = 1, dropout: float = 0.0,
+    **cell_options: Any,
+) -> RecurrentLayer:
+    """Build the layer named by ``cell`` (``"rnn"``, ``"lstm"`` or ``"gru"``, any case).
+
+    ``cell_options`` are the layer's keyword options (``fast``, and the initialisation options).
+    """
+    return layer_class(cell)(input_size, hidden_size, num_layers, dropout, **cell_options)

@@ -50,7 +50,8 @@ def prepare_for(
 def build_model(config: ForecastConfig, input_size: int) -> SequenceRegressor:
     """The untrained network ``config`` describes, for ``input_size`` features."""
     return SequenceRegressor(config.cell, input_size, config.hidden_size, config.horizon,
-                             config.num_layers, config.dropout)
+                             config.num_layers, config.dropout, init=config.init,
+                             t_max=config.t_max)
 
 
 def train_settings(config: ForecastConfig, **overrides: Any) -> TrainSettings:

@@ -1,11 +1,22 @@
-"""A generic supervised training loop for in-memory tensors.
+"""One training core for every model in the package: a step loop, and an epoch loop built on it.
 
-It knows nothing about recurrent nets or prices: it takes a model, training and validation
-tensors and :class:`TrainSettings`, and returns the per-epoch history. Train and validation
-losses in the history are measured the same way, over the whole split in evaluation mode at the
-end of each epoch, so the two curves of a loss chart are comparable; the running mean of the
-training batches (taken while the weights were still moving, with dropout on) is kept as an
-extra column, ``train_batch_loss``.
+It knows nothing about recurrent nets, prices or memory tasks. Two levels:
+
+* :func:`run_steps` takes one optimiser step per batch of any iterable of :class:`TensorSplit`
+  batches (fresh task batches, random rows, shuffled mini-batches), with an optional learning
+  rate ``schedule(step)`` and an ``on_step(step, loss, batch)`` callback that may stop the loop
+  by returning ``True``. The memory lab (:mod:`lstmlab.memory.train`) and its gate-flow training
+  call it directly with a fixed step budget.
+* :func:`train` is the forecaster's epoch loop: each epoch is one :func:`run_steps` call over
+  shuffled mini-batches, followed by whole-split losses in evaluation mode, early stopping,
+  learning-rate reduction on a plateau, and restoring the best weights (:class:`BestWeights`).
+
+Train and validation losses in the epoch history are measured the same way, over the whole split
+in evaluation mode at the end of each epoch, so the two curves of a loss chart are comparable;
+the running mean of the training batches (taken while the weights were still moving, with
+dropout on) is kept as an extra column, ``train_batch_loss``. ``TrainSettings.full_train_loss =
+False`` skips the whole-split pass over the training data and reports that batch mean as
+``train_loss`` instead (cheaper when a model is refitted many times).
 """
 
 from __future__ import annotations
@@ -13,7 +24,7 @@ from __future__ import annotations
 import copy
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -24,18 +35,27 @@ from torch import nn
 from lstmlab.errors import TrainingError
 
 __all__ = [
-    "HISTORY_COLUMNS", "TensorSplit", "TrainResult", "TrainSettings", "evaluate_loss", "train",
+    "HISTORY_COLUMNS", "BestWeights", "LossFn", "StepCallback", "TensorSplit", "TrainResult",
+    "TrainSettings", "check_finite", "evaluate_loss", "make_optimizer", "optimizer_step",
+    "run_steps", "train",
 ]
 
 HISTORY_COLUMNS = ["epoch", "train_loss", "val_loss", "lr", "seconds", "train_batch_loss"]
 _EVAL_CHUNK = 8192  # rows per forward pass when measuring a whole split
 
+LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+
 
 class TensorSplit(NamedTuple):
-    """Inputs and targets of one split, already on the training device."""
+    """Inputs and targets of one split or batch, already on the training device."""
 
     x: torch.Tensor  # (N, T, F)
-    y: torch.Tensor  # (N, horizon)
+    y: torch.Tensor  # (N, horizon), or whatever the loss compares the model's output with
+
+
+StepCallback = Callable[[int, torch.Tensor, TensorSplit], "bool | None"]
+"""``on_step(step, loss, batch)``: ``step`` counts from 1, ``loss`` is the batch loss (a
+detached scalar tensor, not synchronised); return ``True`` to stop the loop after this step."""
 
 
 @dataclass(frozen=True)
@@ -53,6 +73,7 @@ class TrainSettings:
     lr_factor: float = 0.5  # 1: never reduce
     seed: int = 0
     restore_best: bool = True  # False: keep the last epoch's weights (fine-tuning)
+    full_train_loss: bool = True  # False: train_loss is the epoch's batch mean (no extra pass)
 
 
 @dataclass
@@ -67,13 +88,86 @@ class TrainResult:
 EpochCallback = Callable[[dict[str, float]], None]
 
 
+# ----------------------------------------------------------------------------- the step loop
+def optimizer_step(
+    model: nn.Module, optimizer: torch.optim.Optimizer, batch: TensorSplit, loss_fn: LossFn,
+    grad_clip: float = 0.0,
+) -> torch.Tensor:
+    """One step on ``batch``: loss, backward, global gradient-norm clip (if > 0), update.
+
+    Returns the detached loss; it is not read back to the CPU here, so a caller on a GPU decides
+    when to synchronise.
+    """
+    loss = loss_fn(model(batch.x), batch.y)
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    if grad_clip > 0:
+        nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+    optimizer.step()
+    return loss.detach()
+
+
+def run_steps(
+    model: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    batches: Iterable[TensorSplit],
+    *,
+    loss_fn: LossFn | None = None,
+    grad_clip: float = 0.0,
+    schedule: Callable[[int], float] | None = None,
+    on_step: StepCallback | None = None,
+) -> int:
+    """Take one optimiser step per batch, in training mode; return the number of steps taken.
+
+    ``loss_fn`` defaults to mean squared error. ``schedule(i)`` (``i`` = 0, 1, ...) sets the
+    learning rate of every parameter group before step ``i + 1``. ``on_step`` is called after each
+    step (see :data:`StepCallback`); the loop ends when ``batches`` is exhausted or ``on_step``
+    returns ``True``. The model is put back into training mode before every step, so a callback
+    may evaluate it in between.
+    """
+    loss_fn = loss_fn or nn.functional.mse_loss
+    taken = 0
+    for batch in batches:
+        if schedule is not None:
+            for group in optimizer.param_groups:
+                group["lr"] = schedule(taken)
+        model.train()
+        loss = optimizer_step(model, optimizer, batch, loss_fn, grad_clip)
+        taken += 1
+        if on_step is not None and on_step(taken, loss, batch):
+            break
+    return taken
+
+
+class BestWeights:
+    """A copy of the model's weights at its lowest score so far, to restore at the end."""
+
+    def __init__(self, model: nn.Module) -> None:
+        self.loss = math.inf
+        self.at = 0  # the epoch (or step) of the best score; 0: none yet
+        self.state = copy.deepcopy(model.state_dict())
+
+    def update(self, model: nn.Module, loss: float, at: int) -> bool:
+        """Keep the weights if ``loss`` is the lowest so far; return whether it was."""
+        if not loss < self.loss:
+            return False
+        self.loss, self.at = loss, at
+        self.state = copy.deepcopy(model.state_dict())
+        return True
+
+    def restore(self, model: nn.Module) -> None:
+        """Load the kept weights into ``model``."""
+        model.load_state_dict(self.state)
+
+
+# ---------------------------------------------------------------------------- the epoch loop
 def train(
     model: nn.Module,
     train_split: TensorSplit,
     val_split: TensorSplit,
     settings: TrainSettings,
     *,
-    loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None = None,
+    loss_fn: LossFn | None = None,
     on_epoch: EpochCallback | None = None,
 ) -> TrainResult:
     """Train ``model`` in place and restore the weights of its best validation epoch.
@@ -85,7 +179,7 @@ def train(
     epoch), and on Ctrl-C stops cleanly with the best weights so far.
     """
     loss_fn = loss_fn or nn.functional.mse_loss
-    optimizer = _make_optimizer(model, settings)
+    optimizer = make_optimizer(model, settings)
     scheduler = None
     if settings.lr_factor < 1.0:
         scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(
@@ -93,70 +187,89 @@ def train(
         )
     generator = torch.Generator().manual_seed(settings.seed)
     records: list[dict[str, float]] = []
-    best_loss, best_epoch, best_state = math.inf, 0, copy.deepcopy(model.state_dict())
+    best = BestWeights(model)
     stop_reason = "max_epochs"
     try:
         for epoch in range(1, settings.max_epochs + 1):
-            start = time.perf_counter()
-            batch_loss = _train_epoch(model, train_split, optimizer, loss_fn, settings, generator)
-            train_loss = evaluate_loss(model, train_split, loss_fn)
-            val_loss = evaluate_loss(model, val_split, loss_fn)
-            _check_finite(epoch, batch_loss, train_loss, val_loss)
-            record = {
-                "epoch": epoch, "train_loss": train_loss, "val_loss": val_loss,
-                "lr": optimizer.param_groups[0]["lr"], "seconds": time.perf_counter() - start,
-                "train_batch_loss": batch_loss,
-            }
+            record = _run_epoch(model, optimizer, train_split, val_split, settings, loss_fn,
+                                generator, epoch)
             records.append(record)
-            if val_loss < best_loss:
-                best_loss, best_epoch = val_loss, epoch
-                best_state = copy.deepcopy(model.state_dict())
+            best.update(model, record["val_loss"], epoch)
             if on_epoch is not None:
                 on_epoch(record)
-            if settings.patience and epoch - best_epoch >= settings.patience:
+            if settings.patience and epoch - best.at >= settings.patience:
                 stop_reason = "early_stopping"
                 break
             if scheduler is not None:
-                scheduler.step(val_loss)
+                scheduler.step(record["val_loss"])
     except KeyboardInterrupt:
         stop_reason = "interrupted"
     if settings.restore_best:
-        model.load_state_dict(best_state)
+        best.restore(model)
     history = pd.DataFrame.from_records(records, columns=HISTORY_COLUMNS)
     history["epoch"] = history["epoch"].astype(int)
-    return TrainResult(history=history, best_epoch=best_epoch, stop_reason=stop_reason)
+    return TrainResult(history=history, best_epoch=best.at, stop_reason=stop_reason)
+
+
+def _run_epoch(
+    model: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    train_split: TensorSplit,
+    val_split: TensorSplit,
+    settings: TrainSettings,
+    loss_fn: LossFn,
+    generator: torch.Generator,
+    epoch: int,
+) -> dict[str, float]:
+    """One pass over shuffled mini-batches, then the epoch's history record."""
+    start = time.perf_counter()
+    batch_loss = _train_epoch(model, train_split, optimizer, loss_fn, settings, generator)
+    train_loss = evaluate_loss(model, train_split, loss_fn) if settings.full_train_loss else (
+        batch_loss)
+    val_loss = evaluate_loss(model, val_split, loss_fn)
+    check_finite(f"in epoch {epoch}", batch_loss, train_loss, val_loss)
+    return {
+        "epoch": epoch, "train_loss": train_loss, "val_loss": val_loss,
+        "lr": optimizer.param_groups[0]["lr"], "seconds": time.perf_counter() - start,
+        "train_batch_loss": batch_loss,
+    }
 
 
 def _train_epoch(
     model: nn.Module,
     data: TensorSplit,
     optimizer: torch.optim.Optimizer,
-    loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+    loss_fn: LossFn,
     settings: TrainSettings,
     generator: torch.Generator,
 ) -> float:
-    """One pass over shuffled mini-batches; returns the mean batch loss (sample-weighted)."""
-    model.train()
-    n = data.x.shape[0]
-    order = torch.randperm(n, generator=generator).to(data.x.device)
+    """One pass of :func:`run_steps` over shuffled mini-batches; the sample-weighted mean loss."""
     total = torch.zeros((), device=data.x.device)  # summed on device: no sync per batch
-    for start in range(0, n, settings.batch_size):
-        idx = order[start : start + settings.batch_size]
-        loss = loss_fn(model(data.x[idx]), data.y[idx])
-        optimizer.zero_grad(set_to_none=True)
-        torch.autograd.backward(loss)
-        if settings.grad_clip > 0:
-            nn.utils.clip_grad_norm_(model.parameters(), settings.grad_clip)
-        optimizer.step()
-        total += loss.detach() * idx.numel()
-    return float(total) / n
+
+    def accumulate(step: int, loss: torch.Tensor, batch: TensorSplit) -> None:
+        nonlocal total
+        total += loss * batch.x.shape[0]
+
+    batches = _shuffled(data, settings.batch_size, generator)
+    run_steps(model, optimizer, batches, loss_fn=loss_fn, grad_clip=settings.grad_clip,
+              on_step=accumulate)
+    return float(total) / data.x.shape[0]
+
+
+def _shuffled(data: TensorSplit, batch_size: int, generator: torch.Generator
+              ) -> Iterator[TensorSplit]:
+    """Mini-batches of ``data`` in an order drawn from ``generator`` (the last may be short)."""
+    order = torch.randperm(data.x.shape[0], generator=generator).to(data.x.device)
+    for start in range(0, len(order), batch_size):
+        idx = order[start : start + batch_size]
+        yield TensorSplit(data.x[idx], data.y[idx])
 
 
 @torch.no_grad()
 def evaluate_loss(
     model: nn.Module,
     data: TensorSplit,
-    loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None = None,
+    loss_fn: LossFn | None = None,
 ) -> float:
     """Mean loss over a whole split in evaluation mode (no dropout, no gradient)."""
     loss_fn = loss_fn or nn.functional.mse_loss
@@ -169,17 +282,17 @@ def evaluate_loss(
     return total / n
 
 
-def _make_optimizer(model: nn.Module, settings: TrainSettings) -> torch.optim.Optimizer:
+def make_optimizer(model: nn.Module, settings: TrainSettings) -> torch.optim.Optimizer:
+    """Adam or AdamW over all of ``model``'s parameters, as ``settings`` say."""
     kind = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW}[settings.optimizer]
-    optimizer: torch.optim.Optimizer = kind(model.parameters(), lr=settings.learning_rate,
-                                            weight_decay=settings.weight_decay)
-    return optimizer
+    return kind(model.parameters(), lr=settings.learning_rate, weight_decay=settings.weight_decay)
 
 
-def _check_finite(epoch: int, *losses: float) -> None:
+def check_finite(where: str, *losses: float) -> None:
+    """Raise :class:`TrainingError` naming ``where`` (``"in epoch 3"``) if a loss is not finite."""
     if not all(math.isfinite(loss) for loss in losses):
         raise TrainingError(
-            f"the loss became non-finite ({', '.join(f'{x:g}' for x in losses)}) in epoch "
-            f"{epoch}; lower the learning rate, enable gradient clipping, or check the data "
-            f"for extreme values"
+            f"the loss became non-finite ({', '.join(f'{x:g}' for x in losses)}) {where}; "
+            f"lower the learning rate, enable gradient clipping, or check the data for "
+            f"extreme values"
         )

@@ -17,12 +17,15 @@ from typing import Any
 from lstmlab.errors import ConfigError
 
 __all__ = [
-    "BASELINES", "BRIEF_METRICS", "CELLS", "EVALUATED_SPLITS", "METRICS", "METRIC_NAMES",
-    "SCALERS", "SPLITS", "SPLIT_LABELS", "TARGETS", "WALK_FORWARD_SPLIT", "Metric",
+    "BASELINES", "BRIEF_METRICS", "CELLS", "CELL_INITS", "EVALUATED_SPLITS", "INITS", "METRICS",
+    "METRIC_NAMES", "SCALERS", "SPLITS", "SPLIT_LABELS", "TARGETS", "WALK_FORWARD_SPLIT", "Metric",
     "ProgressCallback", "display_name", "format_metric", "parse_cells",
 ]
 
 CELLS: tuple[str, ...] = ("rnn", "lstm", "gru")  # recurrent cells, as in `make_layer`
+INITS: tuple[str, ...] = ("default", "forget_bias", "chrono")  # cell initialisations, cells.py
+CELL_INITS: dict[str, tuple[str, ...]] = {  # the initialisations each cell offers
+    "rnn": ("default",), "lstm": INITS, "gru": INITS}  # the RNN has no gate to bias
 # How the library reports progress, and all it says while it works (it prints nothing):
 # ``(task, record)``, e.g. ``("lstm", {"epoch": 3, "train_loss": ..., "val_loss": ...})``.
 ProgressCallback = Callable[[str, Mapping[str, float]], None]

@@ -9,10 +9,10 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from lstmlab.memory.command import memory_command
+from lstmlab.memory.command import memory_app
 
 app = typer.Typer()
-app.command("memory")(memory_command)
+app.add_typer(memory_app, name="memory")
 app.command("other")(lambda: None)  # two commands, so "memory" is named on the line as in lstmlab
 runner = CliRunner()
 TINY = ["--steps", "4", "--batch", "8", "--hidden", "4"]
@@ -51,6 +51,7 @@ def test_copy_reports_cross_entropy_and_accuracy_quietly(tmp_path):
     [
         (["--task", "sum"], "unknown task 'sum'; choose adding or copy"),
         (["--cells", "lstm,tcn"], "unknown cell 'tcn'; choose from rnn, lstm, gru"),
+        (["--cells", "rnn-chrono"], "unknown initialisation in 'rnn-chrono'"),
         (["--lengths", "50,x"], "lengths '50,x' must be whole numbers >= 2"),
         (["--lengths", "1"], "lengths '1' must be whole numbers >= 2"),
         (["--steps", "0"], "Invalid value for '--steps'"),
@@ -74,3 +75,38 @@ def test_importing_the_command_does_not_load_torch():
     code = "import sys, lstmlab.memory.command; print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_gates_and_gradients_charts_come_from_the_command(tmp_path):
+    result = runner.invoke(app, ["memory", "--lengths", "5", "--cells", "rnn,lstm-chrono",
+                                 *TINY, "--gates", "--gradients", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "gradient lstm-chrono, trained: ||dL/ds_1|| / ||dL/ds_T|| = " in result.output
+    assert "gates: markers at steps" in result.output
+    for name in ("adding_gradient_norms.png", "gates_adding.png"):
+        assert (tmp_path / name).read_bytes()[:4] == b"\x89PNG"
+
+
+def test_gates_need_an_lstm(tmp_path):
+    result = runner.invoke(app, ["memory", "--lengths", "5", "--cells", "gru", *TINY, "--gates",
+                                 "--out", str(tmp_path)])
+    assert result.exit_code == 1
+    assert result.output.endswith("error: --gates draws an LSTM's gates: add lstm to --cells\n")
+
+
+def test_span_trains_every_variant_and_length_and_prints_the_span_line(tmp_path):
+    result = runner.invoke(app, ["memory", "span", "--lengths", "4,6", "--cells",
+                                 "rnn,lstm-chrono", *TINY, "--workers", "1", "--out",
+                                 str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[-1].startswith("memory span: rnn T=")
+    assert lines[-1].endswith("(adding, longest T solved)")
+    assert "lstm-chrono T=" in lines[-1]
+    assert any(line.startswith("adding T=6 lstm-chrono: test mse ") for line in lines)
+    record = json.loads((tmp_path / "adding_span.json").read_text())
+    assert sorted((r["config"]["length"], r["variant"]) for r in record) == [
+        (4, "lstm-chrono"), (4, "rnn"), (6, "lstm-chrono"), (6, "rnn")]
+    assert all(r["stop_reason"] in ("steps", "solved") for r in record)
+    assert (tmp_path / "adding_span.png").read_bytes()[:4] == b"\x89PNG"
+    assert "solved" in (tmp_path / "adding_span.csv").read_text().splitlines()[0]

@@ -62,6 +62,19 @@ def test_copy_baseline_is_the_cross_entropy_of_a_memoryless_guess():
     assert metrics["cross_entropy"] == pytest.approx(task.baseline(length), rel=1e-5)
 
 
+def test_copy_training_loss_weighs_recall_as_much_as_the_blanks():
+    task, length = CopyTask(), 30
+    _, y = task.batch(16, length, _gen())
+    logits = torch.full((16, length + 20, 10), -1e9)
+    logits[:, :-10, 0] = 0.0  # blanks right
+    logits[:, -10:, 1:9] = 0.0  # recall a uniform guess
+    assert float(task.loss(logits, y)) == pytest.approx(math.log(8), rel=1e-5)  # ln 8 + 0
+    assert task.metrics(logits, y)["cross_entropy"] == pytest.approx(task.baseline(length))
+    logits[:, -10:] = torch.nn.functional.one_hot(y[:, -10:], 10).float() * 50 - 1e9 * (
+        1 - torch.nn.functional.one_hot(y[:, -10:], 10).float())
+    assert float(task.loss(logits, y)) == pytest.approx(0.0, abs=1e-6)
+
+
 def test_copy_accuracy_counts_only_the_recalled_symbols():
     task = CopyTask()
     _, y = task.batch(4, 3, _gen())

@@ -70,5 +70,33 @@ def test_non_finite_loss_raises_training_error(monkeypatch):
         return TaskBatch(torch.full_like(x, math.nan), y)
 
     monkeypatch.setattr(AddingTask, "batch", nan_batch)
-    with pytest.raises(TrainingError, match="memory training loss became nan: lower --lr"):
+    with pytest.raises(TrainingError, match="loss became nan at step 1: lower --lr"):
         train_memory(MemoryConfig(steps=3, **TINY))
+
+
+def test_chrono_init_is_recorded_and_t_max_defaults_to_the_sequence_steps():
+    config = MemoryConfig(task="copy", init="chrono", steps=2, **{**TINY, "length": 5})
+    run = train_memory(config)
+    assert config.variant == "lstm-chrono"
+    cell = run.model.rnn.cells[0]
+    assert (cell.init, cell.t_max) == ("chrono", 25)  # T + 20 steps of the copy task
+    assert run.summary()["config"]["init"] == "chrono"
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"cell": "rnn", "init": "chrono"}, "init='chrono' is not available for the rnn cell"),
+        ({"init": "forget_bias", "t_max": 50}, "t_max=50 is only used by init='chrono'"),
+    ],
+)
+def test_config_rejects_bad_init_options(changes, message):
+    with pytest.raises(ConfigError, match=message):
+        MemoryConfig(**changes)
+
+
+def test_solved_run_stops_early():
+    config = MemoryConfig(cell="lstm", steps=2000, stop_when_solved=True, **TINY)
+    run = train_memory(config)
+    assert run.test["mse"] < 0.01
+    assert run.history[-1]["step"] < 2000

@@ -20,9 +20,10 @@ from lstmlab.fileio import atomic_path
 if TYPE_CHECKING:
     from lstmlab.memory.train import MemoryRun
 
-__all__ = ["gate_heatmaps", "gradient_chart", "learning_curves"]
+__all__ = ["gate_heatmaps", "gradient_chart", "learning_curves", "span_chart"]
 
 CELL_COLOURS = {"rnn": "tab:red", "lstm": "tab:blue", "gru": "tab:green"}
+VARIANT_STYLES = {None: "-", "default": ":", "forget_bias": "-.", "chrono": "--"}
 GATES = (("f_t", "forget gate f_t"), ("i_t", "input gate i_t"), ("o_t", "output gate o_t"))
 HIGHLIGHT = 3  # cell states drawn in colour
 
@@ -50,6 +51,55 @@ def learning_curves(runs: Sequence[MemoryRun], path: str | os.PathLike[str]) -> 
         ax.legend(fontsize="small")
     axes[0].set_ylabel("test " + ("MSE" if runs[0].config.task == "adding" else "cross-entropy"))
     return _save(fig, path)
+
+
+def span_chart(runs: Sequence[MemoryRun], path: str | os.PathLike[str]) -> Path:
+    """The memory span: final test loss and steps to solve against length, one line per variant.
+
+    Left: the final test loss divided by the memoryless baseline (log scale), filled markers
+    where the run solved the task, hollow where it did not, and the success threshold dashed
+    (adding only: the copy task's threshold is an accuracy). Right: the training steps each
+    solved run needed (it stopped there); unsolved runs are left out.
+    """
+    fig = Figure(figsize=(11, 4.2), layout="constrained")
+    loss_ax, steps_ax = fig.subplots(1, 2)
+    task = runs[0].task
+    for variant in dict.fromkeys(run.config.variant for run in runs):
+        mine = sorted((r for r in runs if r.config.variant == variant),
+                      key=lambda r: r.config.length)
+        _span_lines(loss_ax, steps_ax, mine)
+    if task.name == "adding":
+        loss_ax.axhline(task.solved_below / task.baseline(1), color="grey", linestyle="--",
+                        label="solved below (MSE 0.01)")
+    loss_ax.axhline(1.0, color="grey", linestyle=":", label="memoryless baseline")
+    loss_ax.set(xscale="log", yscale="log", xlabel="sequence length T (copy: gap)",
+                ylabel=f"final test {task.metric} / baseline",
+                title=f"{task.name}: what is left to learn (filled: solved)")
+    steps_ax.set(xscale="log", xlabel="sequence length T (copy: gap)",
+                 ylabel="training steps until solved",
+                 title=f"{task.name}: steps to solve (budget {runs[0].config.steps})")
+    lengths = sorted({r.config.length for r in runs})
+    for ax in (loss_ax, steps_ax):
+        ax.set_xticks(lengths, [str(t) for t in lengths])
+        ax.minorticks_off()  # the log axis's own minor labels would crowd the lengths
+        ax.grid(True, which="major", alpha=0.3)
+        ax.legend(fontsize="small")
+    return _save(fig, path)
+
+
+def _span_lines(loss_ax: Axes, steps_ax: Axes, runs: Sequence[MemoryRun]) -> None:
+    """One variant's runs, by length: loss ratio (filled if solved) and steps to solve."""
+    task, config = runs[0].task, runs[0].config
+    colour, style = CELL_COLOURS.get(config.cell), VARIANT_STYLES.get(config.init, "-")
+    ratios = [r.test[task.metric] / r.baseline for r in runs]
+    loss_ax.plot([r.config.length for r in runs], ratios, color=colour, linestyle=style,
+                 label=config.variant)
+    for run, ratio in zip(runs, ratios, strict=True):
+        loss_ax.plot(run.config.length, ratio, "o", color=colour,
+                     markerfacecolor=colour if task.solved(run.test) else "white")
+    solved = [r for r in runs if task.solved(r.test)]
+    steps_ax.plot([r.config.length for r in solved], [r.steps_run for r in solved], "o",
+                  color=colour, linestyle=style, label=config.variant)
 
 
 def gradient_chart(norms: Mapping[str, np.ndarray], path: str | os.PathLike[str], *,

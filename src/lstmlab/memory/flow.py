@@ -18,8 +18,10 @@ from torch import Tensor
 from lstmlab.errors import ConfigError
 from lstmlab.layers import LSTM
 from lstmlab.memory.tasks import AddingTask, TaskBatch
-from lstmlab.memory.train import MemoryNet, evaluate, learning_rate, train_step
+from lstmlab.memory.train import evaluate, learning_rate
+from lstmlab.model import SequenceRegressor
 from lstmlab.recording import record_gates
+from lstmlab.training import run_steps
 
 __all__ = [
     "GateFlow", "NextValueTask", "PriceModel", "adding_flow", "memory_correlations", "price_flow",
@@ -42,10 +44,10 @@ class GateFlow:
     correlation: np.ndarray | None = None  # (H,) adding problem: corr(c_T, target) per unit
 
 
-def _record(model: MemoryNet, x: Tensor) -> tuple[dict[str, np.ndarray], float]:
+def _record(model: SequenceRegressor, x: Tensor) -> tuple[dict[str, np.ndarray], float]:
     """Gates of the first (only) recurrent layer on one sequence ``x`` (1, T, I)."""
-    if not isinstance(model.layer, LSTM):
-        raise ConfigError(f"gate heatmaps need an LSTM, got {type(model.layer).__name__}")
+    if not isinstance(model.rnn, LSTM):
+        raise ConfigError(f"gate heatmaps need an LSTM, got {type(model.rnn).__name__}")
     model.eval()
     with torch.no_grad(), record_gates(model) as trace:
         prediction = model(x)  # (1, 1)
@@ -53,7 +55,7 @@ def _record(model: MemoryNet, x: Tensor) -> tuple[dict[str, np.ndarray], float]:
     return {name: layer[name][0].numpy() for name in RECORDED}, float(prediction[0, 0])
 
 
-def adding_flow(model: MemoryNet, length: int, seed: int = 0) -> GateFlow:
+def adding_flow(model: SequenceRegressor, length: int, seed: int = 0) -> GateFlow:
     """Record a trained adding-problem LSTM on one fresh sequence of ``length`` steps."""
     x, y = AddingTask().batch(1, length, torch.Generator().manual_seed(seed))
     gates, prediction = _record(model, x)
@@ -63,7 +65,7 @@ def adding_flow(model: MemoryNet, length: int, seed: int = 0) -> GateFlow:
     return GateFlow(gates, x[0, :, 0].numpy(), marks, prediction, float(y[0, 0]), order, corr)
 
 
-def memory_correlations(model: MemoryNet, length: int, seed: int = 1,
+def memory_correlations(model: SequenceRegressor, length: int, seed: int = 1,
                         count: int = 512) -> np.ndarray:
     """Per unit (H,), the correlation between its final cell state ``c_T`` and the target.
 
@@ -72,7 +74,7 @@ def memory_correlations(model: MemoryNet, length: int, seed: int = 1,
     """
     x, y = AddingTask().batch(count, length, torch.Generator().manual_seed(seed))
     with torch.no_grad():
-        _, (_, c_n) = model.layer(x)  # c_n (1, count, H)
+        _, (_, c_n) = model.rnn(x)  # c_n (1, count, H)
     columns = np.column_stack([c_n[0].numpy(), y[:, 0].numpy()])  # (count, H + 1)
     with np.errstate(invalid="ignore", divide="ignore"):
         corr = np.corrcoef(columns, rowvar=False)[-1, :-1]
@@ -84,14 +86,11 @@ class NextValueTask:
 
     name = "next value"
     output_size = 1
+    readout = "last"
     metric = "mse"
 
     def __init__(self, input_size: int) -> None:
         self.input_size = input_size
-
-    def readout(self, output: Tensor) -> Tensor:
-        """The last step, (B, H)."""
-        return output[:, -1]
 
     def loss(self, prediction: Tensor, y: Tensor) -> Tensor:
         """Mean squared error."""
@@ -106,7 +105,7 @@ class NextValueTask:
 class PriceModel:
     """An LSTM trained on one-step-ahead scaled log returns, and its test scores."""
 
-    model: MemoryNet
+    model: SequenceRegressor
     prepared: Any  # lstmlab.data.Prepared
     dates: Any  # pandas.DatetimeIndex of the loaded price frame
     test: dict[str, float]  # mse and mse_zero on the test windows, in scaled units
@@ -125,18 +124,18 @@ def train_on_prices(prices: Any, *, lookback: int = 60, hidden_size: int = 32, s
     frame = load_prices(prices)
     prepared = prepare(frame, target="log_return", features=("log_return",), lookback=lookback)
     train = prepared.train
+    task = NextValueTask(train.x.shape[2])
     generator = torch.Generator().manual_seed(seed)
     torch.manual_seed(seed)
-    model = MemoryNet(NextValueTask(train.x.shape[2]), "lstm", hidden_size)
+    model = SequenceRegressor("lstm", task.input_size, hidden_size, task.output_size)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    rows = (torch.randint(0, train.x.shape[0], (batch_size,), generator=generator)
+            for _ in range(steps))
     start = time.perf_counter()
-    for step in range(steps):
-        for group in optimizer.param_groups:
-            group["lr"] = learning_rate(step, steps, lr)
-        rows = torch.randint(0, train.x.shape[0], (batch_size,), generator=generator)
-        train_step(model, optimizer, TaskBatch(train.x[rows], train.y[rows]), grad_clip=1.0)
+    run_steps(model, optimizer, (TaskBatch(train.x[r], train.y[r]) for r in rows),
+              loss_fn=task.loss, grad_clip=1.0, schedule=lambda i: learning_rate(i, steps, lr))
     seconds = time.perf_counter() - start
-    test = evaluate(model, TaskBatch(prepared.test.x, prepared.test.y))
+    test = evaluate(model, task, TaskBatch(prepared.test.x, prepared.test.y))
     return PriceModel(model, prepared, frame.index, test, seconds)
 
 

@@ -1,8 +1,10 @@
 """Train one recurrent cell on one memory task with a fixed budget of optimiser steps.
 
 Every step draws a fresh batch from the task, so there is no epoch and no overfitting to a fixed
-training set; the test set is drawn once, first, from the same seeded generator. Training uses the
-layers' fast path (no gate recording).
+training set; the test set is drawn once, first, from the same seeded generator. The steps run on
+the package's one training core (:func:`lstmlab.training.run_steps`), the model is the package's
+one network (:class:`lstmlab.model.SequenceRegressor`) with the task's readout, and training uses
+the layers' fast path (no gate recording).
 """
 
 from __future__ import annotations
@@ -10,19 +12,22 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 import torch
 from torch import Tensor, nn
 
 from lstmlab.errors import ConfigError, TrainingError
-from lstmlab.layers import make_layer
+from lstmlab.layers import layer_class
 from lstmlab.memory.tasks import Task, TaskBatch, get_task
+from lstmlab.model import SequenceRegressor
+from lstmlab.training import run_steps
 from lstmlab.validation import require_int
 from lstmlab.vocabulary import ProgressCallback
 
 __all__ = [
-    "MemoryConfig", "MemoryNet", "MemoryRun", "build_model", "evaluate", "learning_rate",
-    "train_memory", "train_step",
+    "MemoryConfig", "MemoryRun", "build_model", "describe_point", "evaluate", "learning_rate",
+    "train_memory",
 ]
 
 
@@ -32,6 +37,8 @@ class MemoryConfig:
 
     task: str = "adding"  # "adding" or "copy"
     cell: str = "lstm"  # "rnn", "lstm" or "gru"
+    init: str | None = None  # "default", "forget_bias" or "chrono"; None: the cell's own
+    t_max: float | None = None  # init="chrono" only; None: the task's sequence steps
     length: int = 100  # T: adding sequence length, or copy gap
     steps: int = 2000  # optimiser steps, one fresh batch each
     batch_size: int = 64
@@ -41,6 +48,8 @@ class MemoryConfig:
     eval_every: int = 100  # steps between test evaluations (learning-curve points)
     test_size: int = 1000  # test sequences, drawn once
     seed: int = 0
+    stop_when_solved: bool = False  # end at the first test point that solves the task
+    max_minutes: float = 0.0  # wall-clock cap, checked at test points; 0: none (reproducible)
 
     def __post_init__(self) -> None:
         get_task(self.task)  # raises ConfigError for an unknown task
@@ -50,33 +59,39 @@ class MemoryConfig:
             value = getattr(self, name)
             if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
                 raise ConfigError(f"memory config field {name}={value!r}: use a number > 0")
+        if not (isinstance(self.max_minutes, (int, float)) and self.max_minutes >= 0):
+            raise ConfigError(f"memory config field max_minutes={self.max_minutes!r}: use a "
+                              f"number >= 0 (0: no cap)")
+        layer_class(self.cell).cell_class.check_init(**self.cell_options())
+
+    def cell_options(self) -> dict[str, Any]:
+        """``init`` and ``t_max`` for the cells; chrono's ``t_max`` defaults to the task's steps."""
+        t_max = self.t_max
+        if self.init == "chrono" and t_max is None:
+            t_max = get_task(self.task).steps(self.length)  # the longest possible dependency
+        return {"init": self.init, "t_max": t_max}
+
+    @property
+    def variant(self) -> str:
+        """The cell and its initialisation as one name: ``lstm``, ``lstm-chrono``, ``gru``."""
+        return self.cell if self.init is None else f"{self.cell}-{self.init}"
 
     @property
     def label(self) -> str:
-        """The run's short name in progress reports, e.g. ``adding T=100 lstm``."""
-        return f"{self.task} T={self.length} {self.cell}"
+        """The run's short name in progress reports, e.g. ``adding T=100 lstm-chrono``."""
+        return f"{self.task} T={self.length} {self.variant}"
 
 
-class MemoryNet(nn.Module):
-    """A recurrent layer (from `make_layer`) and a linear head reading what the task needs."""
+def build_model(config: MemoryConfig) -> SequenceRegressor:
+    """The untrained model of ``config``, its weights drawn from ``config.seed``.
 
-    def __init__(self, task: Task, cell: str, hidden_size: int) -> None:
-        super().__init__()
-        self.task = task
-        self.layer = make_layer(cell, task.input_size, hidden_size)
-        self.head = nn.Linear(hidden_size, task.output_size)
-
-    def forward(self, x: Tensor) -> Tensor:
-        """Map inputs (B, T, input_size) to the task's prediction."""
-        output, _ = self.layer(x)  # (B, T, H)
-        y: Tensor = self.head(self.task.readout(output))
-        return y
-
-
-def build_model(config: MemoryConfig) -> MemoryNet:
-    """The untrained model of ``config``, its weights drawn from ``config.seed``."""
+    A :class:`~lstmlab.model.SequenceRegressor` whose head reads what the task needs (the last
+    step for the adding problem, every step for the copy task).
+    """
+    task = get_task(config.task)
     torch.manual_seed(config.seed)
-    return MemoryNet(get_task(config.task), config.cell, config.hidden_size)
+    return SequenceRegressor(config.cell, task.input_size, config.hidden_size, task.output_size,
+                             readout=task.readout, **config.cell_options())
 
 
 @dataclass
@@ -84,16 +99,28 @@ class MemoryRun:
     """The outcome of `train_memory`: the trained model, its learning curve and test metrics."""
 
     config: MemoryConfig
-    model: MemoryNet
+    model: SequenceRegressor
     baseline: float  # the task's memoryless score at this length
     test: dict[str, float]  # final test metrics
     seconds: float  # wall-clock training time
     history: list[dict[str, float]] = field(default_factory=list)  # step, train_loss, test_loss
+    stop_reason: str = "steps"  # "steps" (budget used), "solved" or "time" (max_minutes)
+    steps_run: int = 0  # optimiser steps taken
+    cpu_seconds: float = 0.0  # CPU time of this process while training: on a shared machine,
+    # closer than the wall time to what the run takes alone (one thread)
+
+    @property
+    def task(self) -> Task:
+        """The task the model was trained on."""
+        return get_task(self.config.task)
 
     def summary(self) -> dict[str, object]:
         """A JSON-ready record of the run (no weights)."""
-        return {"config": asdict(self.config), "baseline": self.baseline, "test": self.test,
-                "seconds": self.seconds, "history": self.history}
+        return {"config": asdict(self.config), "variant": self.config.variant,
+                "baseline": self.baseline, "test": self.test, "solved": self.task.solved(self.test),
+                "stop_reason": self.stop_reason, "steps_run": self.steps_run,
+                "seconds": self.seconds, "cpu_seconds": self.cpu_seconds,
+                "history": self.history}
 
 
 def learning_rate(step: int, steps: int, peak: float) -> float:
@@ -111,56 +138,82 @@ def learning_rate(step: int, steps: int, peak: float) -> float:
 
 
 @torch.no_grad()
-def evaluate(model: MemoryNet, data: TaskBatch) -> dict[str, float]:
-    """The task's metrics of ``model`` on ``data``."""
+def evaluate(model: nn.Module, task: Task, data: TaskBatch) -> dict[str, float]:
+    """The task's metrics of ``model`` on ``data``, in evaluation mode."""
     model.eval()
-    metrics = model.task.metrics(model(data.x), data.y)
-    model.train()
-    return metrics
+    return task.metrics(model(data.x), data.y)
 
 
-def train_step(model: MemoryNet, optimizer: torch.optim.Optimizer, data: TaskBatch,
-               grad_clip: float) -> float:
-    """One optimiser step on ``data`` with the global gradient norm clipped; returns the loss."""
-    loss = model.task.loss(model(data.x), data.y)
-    if not torch.isfinite(loss):
-        raise TrainingError(
-            f"memory training loss became {loss.item()}: lower --lr or the sequence length"
-        )
-    optimizer.zero_grad(set_to_none=True)
-    torch.autograd.backward(loss)
-    nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
-    optimizer.step()
-    return loss.item()
+class _LearningCurve:
+    """The step callback of :func:`train_memory`: losses, test points, log lines."""
+
+    def __init__(self, config: MemoryConfig, model: nn.Module, test_data: TaskBatch,
+                 on_progress: ProgressCallback | None) -> None:
+        self.config, self.model, self.test_data = config, model, test_data
+        self.on_progress = on_progress
+        self.task = get_task(config.task)
+        self.history: list[dict[str, float]] = []
+        self.losses: list[float] = []
+        self.start, self.cpu_start = time.perf_counter(), time.process_time()
+        self.stop_reason = "steps"
+
+    def __call__(self, step: int, loss: Tensor, batch: TaskBatch) -> bool:
+        value = loss.item()
+        if not math.isfinite(value):
+            raise TrainingError(
+                f"memory training loss became {value} at step {step}: lower --lr or the "
+                f"sequence length"
+            )
+        self.losses.append(value)
+        if step % self.config.eval_every and step != self.config.steps:
+            return False
+        test = evaluate(self.model, self.task, self.test_data)
+        point = {"step": step, "train_loss": sum(self.losses) / len(self.losses),
+                 "test_loss": test[self.task.metric], "seconds": time.perf_counter() - self.start,
+                 "cpu_seconds": time.process_time() - self.cpu_start}
+        self.history.append(point)
+        self.losses.clear()
+        if self.on_progress is not None:
+            self.on_progress(self.config.label, point)
+        if self.config.stop_when_solved and self.task.solved(test):
+            self.stop_reason = "solved"
+        elif self.config.max_minutes and point["seconds"] > 60 * self.config.max_minutes:
+            self.stop_reason = "time"
+        return self.stop_reason != "steps"
+
+
+def describe_point(label: str, point: dict[str, float]) -> str:
+    """One learning-curve point as a line: ``adding T=750 lstm step 400: train ..., test ...``."""
+    return (f"{label} step {int(point['step'])}: train {point['train_loss']:.4g}, test "
+            f"{point['test_loss']:.4g} ({point['seconds']:.0f}s wall, "
+            f"{point['cpu_seconds']:.0f}s CPU)")
 
 
 def train_memory(config: MemoryConfig, *,
                  on_progress: ProgressCallback | None = None) -> MemoryRun:
     """Train ``config.cell`` on ``config.task`` for ``config.steps`` steps and test it.
 
-    ``on_progress`` receives ``(config.label, point)`` for each learning-curve point.
+    The test set is drawn first from the seeded generator, then one fresh batch per step; the
+    steps run on the shared core :func:`lstmlab.training.run_steps`. With
+    ``config.stop_when_solved`` the run ends at the first test point that solves the task, with
+    ``config.max_minutes`` at the first test point past that wall time (``stop_reason`` says
+    which).
+    ``on_progress`` receives ``(config.label, point)`` for each learning-curve point
+    (:func:`describe_point` words one).
     """
     task = get_task(config.task)
     generator = torch.Generator().manual_seed(config.seed)
     test_data = task.batch(config.test_size, config.length, generator)
     model = build_model(config)
     optimizer = torch.optim.Adam(model.parameters(), lr=config.learning_rate)
-    history: list[dict[str, float]] = []
-    losses: list[float] = []
-    start = time.perf_counter()
-    for step in range(1, config.steps + 1):
-        for group in optimizer.param_groups:
-            group["lr"] = learning_rate(step - 1, config.steps, config.learning_rate)
-        data = task.batch(config.batch_size, config.length, generator)
-        losses.append(train_step(model, optimizer, data, config.grad_clip))
-        if step % config.eval_every == 0 or step == config.steps:
-            test = evaluate(model, test_data)[task.metric]
-            point = {"step": step, "train_loss": sum(losses) / len(losses), "test_loss": test,
-                     "seconds": time.perf_counter() - start}
-            history.append(point)
-            losses.clear()
-            if on_progress is not None:
-                on_progress(config.label, point)
-    seconds = time.perf_counter() - start
-    return MemoryRun(config, model, task.baseline(config.length), evaluate(model, test_data),
-                     seconds, history)
+    curve = _LearningCurve(config, model, test_data, on_progress)
+    batches = (task.batch(config.batch_size, config.length, generator)
+               for _ in range(config.steps))
+    steps = run_steps(model, optimizer, batches, loss_fn=task.loss, grad_clip=config.grad_clip,
+                      schedule=lambda i: learning_rate(i, config.steps, config.learning_rate),
+                      on_step=curve)
+    seconds = time.perf_counter() - curve.start
+    cpu_seconds = time.process_time() - curve.cpu_start
+    return MemoryRun(config, model, task.baseline(config.length),
+                     evaluate(model, task, test_data), seconds, curve.history, curve.stop_reason,
+                     steps, cpu_seconds)
