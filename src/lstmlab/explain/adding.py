@@ -20,7 +20,8 @@ from lstmlab.errors import ModelFileError
 from lstmlab.explain.attribution import integrated_gradients
 from lstmlab.explain.walk import Outcome, Walk, record_sequence
 from lstmlab.memory.tasks import AddingTask
-from lstmlab.memory.train import MemoryConfig, MemoryNet, build_model, train_memory
+from lstmlab.memory.train import MemoryConfig, build_model, train_memory
+from lstmlab.model import SequenceRegressor
 from lstmlab.vocabulary import display_name
 
 __all__ = ["adding_model", "adding_walk", "model_file"]
@@ -33,7 +34,8 @@ def model_file(folder: str | os.PathLike[str], config: MemoryConfig) -> Path:
     return Path(folder) / "models" / f"adding-{config.cell}-T{config.length}.safetensors"
 
 
-def adding_model(folder: str | os.PathLike[str], config: MemoryConfig) -> tuple[MemoryNet, bool]:
+def adding_model(folder: str | os.PathLike[str],
+                 config: MemoryConfig) -> tuple[SequenceRegressor, bool]:
     """The trained adding model of ``config``: loaded from ``folder`` when it is there with the
     same settings, else trained and saved there. Returns ``(model, trained_now)``."""
     from lstmlab import persist
@@ -57,7 +59,7 @@ def adding_model(folder: str | os.PathLike[str], config: MemoryConfig) -> tuple[
     return run.model.eval(), True
 
 
-def adding_walk(model: MemoryNet, config: MemoryConfig, seed: int = 0) -> Walk:
+def adding_walk(model: SequenceRegressor, config: MemoryConfig, seed: int = 0) -> Walk:
     """Walk the adding model through one fresh sequence of ``config.length`` steps."""
     x, y = AddingTask().batch(1, config.length, torch.Generator().manual_seed(seed))  # (1, T, 2)
     marks = torch.nonzero(x[0, :, 1]).flatten().tolist()

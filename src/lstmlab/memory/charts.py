@@ -154,15 +154,15 @@ def gate_heatmaps(gates: Mapping[str, np.ndarray], path: str | os.PathLike[str],
     if signal is not None:
         axes[0].plot(signal, color="black", linewidth=0.8)
         axes[0].set_ylabel(signal_label)
-    units = np.argsort(-gates["i_t"].std(axis=0)) if order is None else np.asarray(order)
+    order = np.argsort(-gates["i_t"].std(axis=0)) if order is None else np.asarray(order)
     for ax, (name, label) in zip(axes[rows - 4:], GATES, strict=False):
-        image = ax.imshow(gates[name][:, units].T, aspect="auto", cmap="viridis", vmin=0, vmax=1,
+        image = ax.imshow(gates[name][:, order].T, aspect="auto", cmap="viridis", vmin=0, vmax=1,
                           interpolation="nearest")
         ax.set_ylabel(f"{label}\nunit rank")
         ax.plot(marks, [1.05] * len(marks), "v", color="red", markersize=6, clip_on=False,
                 transform=ax.get_xaxis_transform())  # just above the top row
         fig.colorbar(image, cax=ax.inset_axes((1.005, 0.0, 0.012, 1.0)))  # keeps widths equal
-    _cell_states(axes[-1], gates["c_t"], units)
+    _cell_states(axes[-1], gates["c_t"], order)
     for ax in (axes[0], axes[-1]):
         for mark in marks:
             ax.axvline(mark, color="red", linestyle="--", linewidth=1.0)
