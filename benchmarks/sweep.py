@@ -25,11 +25,11 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
+
+from capacity import parallel_capacity
 
 from lstmlab.sweep.leaderboard import build_leaderboard
 from lstmlab.sweep.runner import connect, import_ray, run_sweep
@@ -64,20 +64,6 @@ def _noop_round_trip(ray, repeats: int = 50) -> float:
     return statistics.median(times)
 
 
-def _parallel_capacity(cpus: int, work: int = 30_000_000) -> float:
-    """How many plain processes' worth of CPU this machine gives right now: ``cpus`` processes
-    running the same pure-Python loop at once, against one alone (``cpus`` when idle)."""
-    command = [sys.executable, "-c", f"sum(i * i for i in range({work}))"]
-
-    def wall(count: int) -> float:
-        start = time.perf_counter()
-        for process in [subprocess.Popen(command) for _ in range(count)]:
-            process.wait()
-        return time.perf_counter() - start
-
-    return cpus * wall(1) / wall(cpus)
-
-
 def _check(ok: bool) -> str:
     return "meets" if ok else "MISSES"
 
@@ -96,7 +82,7 @@ def main() -> None:
           f"configurations = {len(trials)} trials, {args.cpus} CPUs, charts "
           f"{'on' if args.charts else 'off'}; load average {load:.1f} before the start")
     print(f"this machine's parallel capacity now: {args.cpus} plain processes do "
-          f"{_parallel_capacity(args.cpus):.2f}x the work of one (at most {args.cpus}x; other "
+          f"{parallel_capacity(args.cpus):.2f}x the work of one (at most {args.cpus}x; other "
           f"jobs on the machine lower it)")
 
     seq_wall, seq = _timed_sweep(trials, options, "sequential")

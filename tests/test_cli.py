@@ -17,7 +17,8 @@ from fake_run import invoke, make_run, snapshot
 
 from lstmlab import __version__
 
-COMMANDS = ("data", "train", "compare", "forecast", "report", "export", "memory", "sweep")
+COMMANDS = ("data", "train", "compare", "forecast", "report", "export", "memory", "sweep",
+            "backtest")
 
 
 

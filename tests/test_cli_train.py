@@ -6,6 +6,7 @@ module; tests that damage a run work on a copy.
 
 from __future__ import annotations
 
+import json
 import shutil
 
 import pandas as pd
@@ -62,9 +63,27 @@ def test_compare_writes_a_complete_run_and_prints_metrics(compared):
     assert history.groupby("model").size().to_dict() == {"lstm": 2, "rnn": 2}
     html = (run_dir / "report.html").read_text()
     assert "· small</p>" in html and ".partial" not in html  # named as the final folder
+    selected = run.manifest["selected"]
+    assert selected in set(metrics["model"])
     for text in ("test metrics", "Simple RNN", "LSTM", "Naive (tomorrow = today)",
-                 "best model (lowest validation RMSE)", "On the test split", "report.html"):
+                 "best trained model (lowest validation RMSE)", "lag check (LSTM)",
+                 "report.html"):
         assert text in result.stdout, text
+    summary = " ".join(result.stdout.split())  # rich wraps long lines
+    assert ("Selected on validation:" in summary) == (selected in run.cells)
+    assert ("No trained model had a lower validation RMSE" in summary) == (
+        selected not in run.cells)
+    assert "the naive forecast" in summary
+
+
+def test_forecast_warns_when_the_run_selected_another_forecast(run_copy):
+    manifest = json.loads((run_copy / "manifest.json").read_text())
+    manifest["selected"] = "naive"
+    (run_copy / "manifest.json").write_text(json.dumps(manifest))
+    result = invoke("forecast", run_copy, "--steps", "1", "--cell", "lstm")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.startswith("warning: this run selected the naive forecast on "
+                                    "validation, not LSTM")
 
 
 def test_trained_report_renders_in_the_browser(compared, tmp_path):
@@ -168,7 +187,8 @@ def test_corrupted_model_file_is_refused(run_copy, compared, damage, message):
     path.write_bytes(damage(path.read_bytes()))
     result = invoke("forecast", run_copy, "--cell", "lstm")
     assert result.exit_code == 1
-    assert result.stderr.startswith(f"error: model file {path} ")
+    # after the warning that the run selected another forecast, if it did: one error line
+    assert result.stderr.split("\n")[-2].startswith(f"error: model file {path} ")
     assert message in result.stderr
     assert not (run_copy / "forecast-lstm.csv").exists()
     assert snapshot(compared[1]) == before

@@ -34,7 +34,7 @@ def test_evaluate_model_scores_any_model_it_is_given(fitted, prices):
     evaluation = evaluate_model(fitted.model_, fitted.config, prepared, prices)
     pd.testing.assert_frame_equal(evaluation.metrics, fitted.evaluate(prices).metrics)
     assert evaluation.models() == ["gru"]
-    assert list(evaluation.metrics.loc["test"].index) == ["gru", *BASELINES]
+    assert list(evaluation.at_step().loc["test"].index) == ["gru", *BASELINES]
 
 
 def test_walk_forward_leaves_the_model_untouched(fitted, prices):
@@ -48,7 +48,7 @@ def test_walk_forward_leaves_the_model_untouched(fitted, prices):
     assert not np.allclose(tuned, plain)  # fine-tuning did change the forecasts
     metrics = evaluate_model(fitted.model_, fitted.config, prepared, prices, walk_forward=30,
                              walk_forward_epochs=1).metrics
-    assert (WALK_FORWARD_SPLIT, "gru") in metrics.index
+    assert (WALK_FORWARD_SPLIT, "gru", "1") in metrics.index
 
 
 def test_with_baselines_names_the_model_by_its_cell(fitted, prices):

@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 
 from lstmlab import ForecastConfig, Forecaster, load_prices
-from lstmlab.errors import ConfigError, LstmlabError, NotFittedError
+from lstmlab.errors import ConfigError, DataError, LstmlabError, NotFittedError
+from lstmlab.evaluation import check_unseen_test
 from lstmlab.trading_days import sessions_after
 
 SMALL = dict(hidden_size=8, lookback=10, max_epochs=3, batch_size=32)
@@ -51,11 +52,14 @@ def test_same_seed_same_history_and_predictions(prices, cell):
 
 def test_evaluate_scores_model_and_baselines_on_same_points(fitted, prices):
     evaluation = fitted.evaluate(prices)
-    metrics = evaluation.metrics
+    metrics = evaluation.at_step("1")
+    assert evaluation.metrics.index.names == ["split", "model", "step"]
     for split in ("val", "test"):
         assert list(metrics.loc[split].index) == ["lstm", "naive", "drift", "moving_average",
                                                   "mean_return"]
-        assert metrics.loc[(split, "naive"), "mase"] == pytest.approx(1.0)
+        assert metrics.loc[(split, "naive"), "rel_mae"] == pytest.approx(1.0)
+        assert metrics.loc[(split, "naive"), "lag_corr"] == pytest.approx(1.0)
+        assert metrics.loc[(split, "mean_return"), "r2_oos_mean"] == pytest.approx(0.0)
     frame = evaluation.predictions
     assert list(frame.columns) == ["split", "actual", "lstm", "naive", "drift", "moving_average",
                                    "mean_return"]
@@ -67,7 +71,9 @@ def test_evaluate_scores_model_and_baselines_on_same_points(fitted, prices):
     test_rmse = np.sqrt(np.mean((frame.query("split == 'test'")["lstm"] - frame.query(
         "split == 'test'")["actual"]) ** 2))
     assert metrics.loc[("test", "lstm"), "rmse"] == pytest.approx(test_rmse)
-    assert "naive" in evaluation.summary()
+    summary = evaluation.summary()
+    assert "naive" in summary and "Lag check (LSTM)" in summary
+    assert evaluation.selected() in ["lstm", "naive", "drift", "moving_average", "mean_return"]
 
 
 def test_predict_matches_evaluate_and_returns_prices(fitted, prices):
@@ -105,7 +111,7 @@ def test_band_widens_with_the_step(fitted, prices):
 
 def test_walk_forward_adds_its_own_split(fitted, prices):
     before = {k: v.clone() for k, v in fitted.model_.state_dict().items()}
-    metrics = fitted.evaluate(prices, walk_forward=40, walk_forward_epochs=1).metrics
+    metrics = fitted.evaluate(prices, walk_forward=40, walk_forward_epochs=1).at_step()
     assert ("test_walk_forward", "lstm") in metrics.index
     assert np.isfinite(metrics.loc[("test_walk_forward", "lstm"), "rmse"])
     after = fitted.model_.state_dict()
@@ -118,6 +124,33 @@ def test_multi_step_horizon_predicts_every_step(prices):
     assert list(forecaster.predict(prices).columns) == [
         "prediction_1", "prediction_2", "prediction_3"]
     assert len(forecaster.forecast(prices, steps=7)) == 7
+    evaluation = forecaster.evaluate(prices)
+    rows = evaluation.metrics.reset_index().query("split == 'test' and model == 'lstm'")
+    assert list(rows["step"]) == ["1", "2", "3", "mean"]
+    assert evaluation.at_step().equals(evaluation.at_step("mean"))
+
+
+def test_evaluate_uses_the_fitted_split_dates(fitted, prices):
+    fitted_dates = fitted.manifest_["split_dates"]
+    later = prices.iloc[100:]  # a shorter frame: fractions would move the test into training
+    evaluation = fitted.evaluate(later)
+    test_dates = evaluation.predictions.query("split == 'test'").index
+    assert test_dates[0] == pd.Timestamp(fitted_dates["test"]["first"])
+    np.testing.assert_allclose(
+        evaluation.at_step().loc[("test", "lstm"), "rmse"],
+        fitted.evaluate(prices).at_step().loc[("test", "lstm"), "rmse"], rtol=1e-6)
+
+
+def test_evaluate_refuses_a_test_part_inside_the_fitted_data(fitted, prices):
+    dates = fitted.manifest_["split_dates"]
+    seen = f"\\({dates['train']['first']} to {dates['val']['last']}\\)"
+    early = prices.loc[: dates["val"]["first"]]  # ends inside the validation period
+    span = f"\\({early.index[0]:%Y-%m-%d} to {early.index[-1]:%Y-%m-%d}\\)"
+    with pytest.raises(DataError, match=f"test part of these prices {span} overlaps the data the "
+                                        f"model was fitted and selected on {seen}"):
+        fitted.evaluate(early)
+    with pytest.raises(DataError, match=f"overlaps the data .* {seen}"):
+        check_unseen_test(dates["val"]["first"], dates["val"]["last"], dates)
 
 
 def test_unfitted_use_and_bad_arguments_are_clear(fitted, prices):

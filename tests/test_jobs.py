@@ -1,8 +1,12 @@
-"""The jobs behind the commands: the windows a run is written from are passed explicitly."""
+"""The jobs behind the commands: the windows a run is written from are passed explicitly, and
+the cells of a compare trained at once give the same models."""
 
 from __future__ import annotations
 
 import dataclasses
+
+import numpy as np
+from conftest import synthetic_price_csv
 
 from lstmlab import ForecastConfig, Forecaster, jobs, load_prices
 from lstmlab.runs import new_run, read_run
@@ -24,3 +28,18 @@ def test_a_run_is_written_from_a_loaded_forecaster_too(tsla_csv, tmp_path):
     run = read_run(tmp_path / "loaded")
     assert manifest["split"]["test"]["windows"] == len(fitted[0].prepared.test)
     assert run.manifest["best_model"] == "lstm"
+
+
+def test_cells_trained_in_parallel_match_one_after_another(tmp_path):
+    prices = load_prices(synthetic_price_csv(tmp_path / "P.csv", n=300, seed=4))
+    configs = {cell: ForecastConfig(cell=cell, hidden_size=4, lookback=10, max_epochs=2)
+               for cell in ("rnn", "lstm")}
+    events = []
+    parallel = jobs.fit_models(prices, configs, lambda cell, r: events.append(cell), jobs=2)
+    sequential = jobs.fit_models(prices, configs, jobs=1)
+    assert [f.cell for f in parallel] == ["rnn", "lstm"]
+    assert sorted(events) == ["lstm", "lstm", "rnn", "rnn"]  # every epoch of both, relayed
+    for a, b in zip(parallel, sequential, strict=True):
+        np.testing.assert_allclose(a.evaluation.predictions[a.cell],
+                                   b.evaluation.predictions[b.cell], rtol=1e-6)
+        assert a.forecaster.history_["epoch"].tolist() == [1, 2]

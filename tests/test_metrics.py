@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from scipy import stats
 
 from lstmlab.errors import DataError
 from lstmlab.metrics import (
@@ -17,7 +16,10 @@ from lstmlab.metrics import (
     mase,
     metrics_table,
     oos_r2,
+    step_metrics,
 )
+from lstmlab.stats import clark_west, diebold_mariano, diebold_mariano_mean, pesaran_timmermann
+from lstmlab.vocabulary import MEAN_STEP
 
 # actual, predicted and previous (naive) prices on five points
 ACTUAL = np.array([10.0, 11.0, 12.0, 11.0, 13.0])
@@ -33,24 +35,37 @@ def test_error_sizes_match_hand_computation():
     assert m["mape"] == pytest.approx(100 * (0.5 / 10 + 0.5 / 11 + 1 / 12 + 1 / 11 + 0.5 / 13) / 5)
     smape = 2 * (0.5 / 20.5 + 0.5 / 22.5 + 1 / 23 + 1 / 23 + 0.5 / 25.5) / 5
     assert m["smape"] == pytest.approx(100 * smape)
-    assert m["mase"] == pytest.approx(0.7 / 1.2)  # naive MAE = 6 / 5
-    assert m["r2"] == pytest.approx(1 - 2.75 / 5.2)  # SS_tot around the mean 11.4 is 5.2
+    assert m["rel_mae"] == pytest.approx(0.7 / 1.2)  # naive MAE on these points = 6 / 5
+    assert math.isnan(m["mase"])  # no training scale given
+    assert forecast_metrics(ACTUAL, PREDICTED, PREVIOUS, naive_scale=2.0)["mase"] == 0.35
+
+
+def test_return_space_r2_by_hand():
+    m = forecast_metrics(ACTUAL, PREDICTED, PREVIOUS, mean_return=0.01)
+    realised, forecast = np.log(ACTUAL / PREVIOUS), np.log(PREDICTED / PREVIOUS)
+    sse = np.sum((realised - forecast) ** 2)
+    assert m["r2_oos"] == pytest.approx(1 - sse / np.sum(realised**2))
+    assert m["r2_oos_mean"] == pytest.approx(1 - sse / np.sum((realised - 0.01) ** 2))
+    naive = forecast_metrics(ACTUAL, PREVIOUS, PREVIOUS)
+    assert naive["r2_oos"] == 0.0
 
 
 def test_keys_are_the_metric_names_in_order():
     assert tuple(forecast_metrics(ACTUAL, PREDICTED, PREVIOUS)) == METRIC_NAMES
 
 
-def test_naive_forecast_scores_mase_one_and_has_no_direction_or_dm():
+def test_naive_forecast_scores_rel_mae_one_and_has_no_direction_or_tests():
     m = forecast_metrics(ACTUAL, PREVIOUS, PREVIOUS)
-    assert m["mase"] == 1.0
-    for key in ("directional_accuracy", "direction_p_value", "dm_stat", "dm_p_value"):
+    assert m["rel_mae"] == 1.0
+    for key in ("directional_accuracy", "pt_p_value", "dm_stat", "dm_p_value", "cw_p_value"):
         assert math.isnan(m[key]), key
+    assert m["lag_corr"] == pytest.approx(1.0)  # it is yesterday's price, shifted
 
 
 def test_perfect_forecast():
     m = forecast_metrics(ACTUAL, ACTUAL, PREVIOUS)
-    assert (m["rmse"], m["mae"], m["mape"], m["smape"], m["mase"], m["r2"]) == (0, 0, 0, 0, 0, 1)
+    assert (m["rmse"], m["mae"], m["mape"], m["smape"], m["rel_mae"], m["r2_oos"]) == (
+        0, 0, 0, 0, 0, 1)
     assert m["directional_accuracy"] == 1.0
     assert m["dm_stat"] < 0  # the model's loss is smaller than the naive one's
 
@@ -67,15 +82,36 @@ def test_directional_accuracy_leaves_out_points_without_actual_change():
     assert directional_accuracy(actual, predicted, previous) == pytest.approx(2 / 3)
 
 
-def test_direction_p_value_is_the_exact_binomial_test():
+def test_tests_per_step_use_the_step_as_horizon():
     rng = np.random.default_rng(3)
     previous = rng.uniform(90, 110, 40)
     actual = previous + rng.normal(0, 1, 40)
-    predicted = previous + np.where(np.arange(40) < 29, actual - previous, previous - actual)
-    m = forecast_metrics(actual, predicted, previous)
-    assert m["directional_accuracy"] == pytest.approx(29 / 40)
-    assert m["direction_p_value"] == pytest.approx(stats.binomtest(29, 40, 0.5).pvalue)
-    assert m["direction_p_value"] < 0.01
+    predicted = previous + 0.5 * (actual - previous) + rng.normal(0, 0.5, 40)
+    m = forecast_metrics(actual, predicted, previous, step=3)
+    dm = diebold_mariano(actual - predicted, actual - previous, horizon=3)
+    assert (m["dm_stat"], m["dm_p_value"]) == tuple(dm)
+    assert m["cw_p_value"] == clark_west(actual, previous, predicted, horizon=3).p_value
+    assert m["pt_p_value"] == pesaran_timmermann(actual - previous, predicted - previous).p_value
+    assert math.isnan(m["lag_corr"])  # the lag check is for one-step forecasts
+
+
+def test_step_metrics_scores_each_step_and_the_mean_over_steps():
+    rng = np.random.default_rng(8)
+    last = 100 + np.cumsum(rng.normal(0, 1, 60))
+    actual = last[:, None] + np.cumsum(rng.normal(0, 1, (60, 3)), axis=1)  # (60, 3)
+    predicted = last[:, None] + rng.normal(0, 0.5, (60, 3))
+    rows = step_metrics(actual, predicted, last, naive_scale=1.0, mean_return=0.001)
+    assert list(rows) == ["1", "2", "3", MEAN_STEP]
+    for k in (1, 2, 3):
+        expected = forecast_metrics(actual[:, k - 1], predicted[:, k - 1], last, step=k,
+                                    naive_scale=1.0, mean_return=0.001)
+        assert rows[str(k)] == pytest.approx(expected, nan_ok=True)
+    mean = rows[MEAN_STEP]
+    assert mean["rmse"] == pytest.approx(np.mean([rows[k]["rmse"] for k in "123"]))
+    dm = diebold_mariano_mean(actual - predicted, actual - last[:, None])
+    assert (mean["dm_stat"], mean["dm_p_value"]) == tuple(dm)
+    assert math.isnan(mean["cw_p_value"]) and mean["lag_corr"] == rows["1"]["lag_corr"]
+    assert list(step_metrics(actual[:, :1], predicted[:, :1], last)) == ["1"]
 
 
 @pytest.mark.parametrize(
@@ -96,28 +132,28 @@ def test_bad_inputs_raise_value_error_naming_the_problem(args, message):
 def test_undefined_ratios_are_nan():
     m = forecast_metrics([0.0, 2.0, 2.0], [1.0, 2.0, 2.0], [0.0, 2.0, 2.0])
     assert math.isnan(m["mape"])  # an actual price of zero
-    assert math.isnan(m["mase"])  # the naive forecast is exact everywhere
-    flat = forecast_metrics([5.0, 5.0], [4.0, 6.0], [4.0, 6.0])
-    assert math.isnan(flat["r2"])  # constant actual
+    assert math.isnan(m["rel_mae"])  # the naive forecast is exact everywhere
+    assert math.isnan(m["r2_oos"])  # a price of zero has no log return
 
 
-def test_metrics_table_is_indexed_by_split_and_model():
+def test_metrics_table_is_indexed_by_split_model_and_step():
     rows = {
-        ("val", "lstm"): forecast_metrics(ACTUAL, PREDICTED, PREVIOUS),
-        ("val", "naive"): forecast_metrics(ACTUAL, PREVIOUS, PREVIOUS),
-        ("test", "lstm"): {"rmse": 1.5, "coverage": 0.9},
+        ("val", "lstm", "1"): forecast_metrics(ACTUAL, PREDICTED, PREVIOUS),
+        ("val", "naive", "1"): forecast_metrics(ACTUAL, PREVIOUS, PREVIOUS),
+        ("test", "lstm"): {"rmse": 1.5, "coverage": 0.9},  # a pair means step 1
     }
     table = metrics_table(rows)
-    assert table.index.names == ["split", "model"]
-    assert list(table.index) == list(rows)
+    assert table.index.names == ["split", "model", "step"]
+    assert list(table.index) == [("val", "lstm", "1"), ("val", "naive", "1"),
+                                 ("test", "lstm", "1")]
     assert list(table.columns) == [*METRIC_NAMES, "coverage"]
-    assert table.loc[("val", "naive"), "mase"] == 1.0
-    assert table.loc[("test", "lstm"), "rmse"] == 1.5
-    assert math.isnan(table.loc[("test", "lstm"), "mae"])
+    assert table.loc[("val", "naive", "1"), "rel_mae"] == 1.0
+    assert table.loc[("test", "lstm", "1"), "rmse"] == 1.5
+    assert math.isnan(table.loc[("test", "lstm", "1"), "mae"])
 
 
 def test_metrics_table_rejects_keys_that_are_not_pairs():
-    with pytest.raises(DataError, match=r"\(split, model\) pairs, got 'lstm'"):
+    with pytest.raises(DataError, match=r"\(split, model, step\) triples, got 'lstm'"):
         metrics_table({"lstm": {"rmse": 1.0}})
 
 
@@ -133,7 +169,7 @@ def test_scaling_prices_scales_only_the_errors_in_price_units(seed, scale):
     for key in METRIC_NAMES:
         expected = base[key] * scale if key in ("rmse", "mae") else base[key]
         assert scaled[key] == pytest.approx(expected, rel=1e-7, nan_ok=True), key
-    assert forecast_metrics(actual, previous, previous)["mase"] == 1.0
+    assert forecast_metrics(actual, previous, previous)["rel_mae"] == 1.0
 
 
 def test_mase_scales_by_the_in_sample_one_step_naive_error():

@@ -30,7 +30,7 @@ def test_one_model_is_scored_on_each_series_and_on_a_new_one(fitted, series):
     assert np.isfinite(evaluation.pooled["ratio_to_naive"]).all()
     assert ("MSFT", "test", "naive") in evaluation.metrics.index
     # each series is scored against its own naive forecast, in its own prices
-    naive = evaluation.per_series["AAPL"].metrics.loc[("test", "naive"), "rmse"]
+    naive = evaluation.per_series["AAPL"].at_step().loc[("test", "naive"), "rmse"]
     assert evaluation.pooled.loc["AAPL", "naive_rmse"] == naive
 
 

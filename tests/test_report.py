@@ -32,18 +32,35 @@ def test_report_is_self_contained_and_complete(run_dir):
     assert "2,768 trading days, 2013-01-02 to 2023-12-29" in html
 
 
-def test_summary_sentence_compares_best_model_with_naive(run_dir):
+def test_summary_says_a_baseline_was_selected_and_gives_the_model_verdict(run_dir):
     html = build_report(run_dir).read_text()
-    assert ("On the test split, LSTM has an RMSE of 5.10 against 5.00 for the naive forecast "
-            "(tomorrow = today), 2.0% higher; the Diebold-Mariano test (p = 0.43) calls this "
-            "not a significant difference.") in html
+    assert ("No trained model had a lower validation RMSE than the naive forecast, so the "
+            "naive forecast is selected. The best trained model on validation, LSTM: on the test "
+            "period the LSTM does not differ significantly from the naive forecast: RMSE 5.100 "
+            "against 5.000 (1.020x, DM p = 0.430).") in html
+    assert "Lag check (LSTM): This forecast mostly repeats yesterday&#39;s move" in html
+    assert "Placebo" not in html  # not run for this ticker
 
 
-def test_metrics_table_marks_best_model_and_best_values(run_dir):
+def test_summary_quotes_the_placebo_when_it_has_been_run(run_dir):
+    placebo = run_dir.parent / "placebo"
+    placebo.mkdir()
+    (placebo / "TSLA.json").write_text(json.dumps(
+        {"real_ratio": 1.0005, "percentile": 60.0, "placebo_ratios": [1.0] * 20,
+         "config": {"max_epochs": 5}}))
     html = build_report(run_dir).read_text()
-    test_table = html.split("<h3>Test</h3>")[1].split("</table>")[0]
-    assert '<tr class="best"><th>LSTM <span class="badge">best</span></th>' in test_table
-    assert '<tr class="baseline"><th>Naive (tomorrow = today)</th><td><strong>5.00' in test_table
+    assert "Placebo (TSLA.json: the default configuration, at most 5 epochs)" in html
+    assert ("the real test RMSE / naive ratio 1.0005 lies at the 60th percentile of 20 ratios "
+            "on random walks with TSLA&#39;s training mean and volatility: no evidence of skill "
+            "beyond what a random walk allows.") in html
+
+
+def test_metrics_table_marks_the_selected_forecast_and_best_values(run_dir):
+    html = build_report(run_dir).read_text()
+    test_table = html.split("<h3>Test, step 1</h3>")[1].split("</table>")[0]
+    assert ('<tr class="best"><th>Naive (tomorrow = today) <span class="badge">selected</span>'
+            '</th><td><strong>5.00') in test_table
+    assert '<tr class="model"><th>LSTM</th>' in test_table
     assert '<td class="na">–</td>' in test_table  # baselines have no DM test against themselves
 
 

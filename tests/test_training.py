@@ -1,7 +1,6 @@
 """The training core (step and epoch loops), on a model that is not recurrent (it must not care)."""
 
 import math
-from dataclasses import replace
 
 import pytest
 import torch
@@ -17,6 +16,7 @@ from lstmlab.training import (
     optimizer_step,
     run_steps,
     train,
+    train_loss_windows,
 )
 
 
@@ -193,12 +193,30 @@ def test_best_weights_keep_the_lowest_score_and_restore_it():
     assert all(torch.equal(a, b) for a, b in zip(kept, model.parameters(), strict=True))
 
 
-def test_batch_train_loss_skips_the_whole_split_pass():
+def test_a_train_loss_sample_is_an_estimate_and_leaves_training_unchanged():
     train_split, val_split = _linear_problem()
-    settings = TrainSettings(max_epochs=3, patience=0, full_train_loss=False)
-    history = train(_model(), train_split, val_split, settings).history
-    assert (history["train_loss"] == history["train_batch_loss"]).all()
-    full = train(_model(), train_split, val_split, replace(settings, full_train_loss=True)).history
-    # the same weights are learned either way: only the reported training loss differs
-    assert full["val_loss"].tolist() == history["val_loss"].tolist()
-    assert (full["train_loss"] != full["train_batch_loss"]).all()
+    settings = TrainSettings(max_epochs=4, patience=0)
+    exact_model, sampled_model = _model(), _model()
+    exact = train(exact_model, train_split, val_split, settings).history
+    sampled = train(sampled_model, train_split, val_split,
+                    TrainSettings(max_epochs=4, patience=0, train_loss_sample=32)).history
+    # the same batches, hence the same weights and validation losses
+    assert sampled["val_loss"].tolist() == exact["val_loss"].tolist()
+    for a, b in zip(exact_model.parameters(), sampled_model.parameters(), strict=True):
+        assert torch.equal(a, b)
+    assert exact["train_loss_sample"].tolist() == [0] * 4  # labelled: whole split
+    assert sampled["train_loss_sample"].tolist() == [32] * 4  # labelled: an estimate
+    measured = train_loss_windows(train_split, 32, settings.seed)
+    assert measured.x.shape[0] == 32
+    assert sampled["train_loss"].iloc[-1] == pytest.approx(
+        evaluate_loss(sampled_model, measured), rel=1e-6)
+    assert sampled["train_loss"].iloc[-1] != exact["train_loss"].iloc[-1]
+    # an estimate of the same mean: close to the exact loss
+    assert sampled["train_loss"].iloc[-1] == pytest.approx(exact["train_loss"].iloc[-1], rel=0.5)
+
+
+def test_a_sample_as_large_as_the_split_is_the_whole_split():
+    train_split, _ = _linear_problem(n=40)
+    assert train_loss_windows(train_split, 40, 0) is train_split
+    assert train_loss_windows(train_split, 0, 0) is train_split
+    assert train_loss_windows(train_split, 10, 0).x.shape[0] == 10

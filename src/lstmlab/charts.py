@@ -111,7 +111,9 @@ def _plot_history(ax: Axes, name: str, history: pd.DataFrame, colour: str) -> np
     epoch = history["epoch"].to_numpy()
     train = history["train_loss"].to_numpy(dtype=float)
     val = history["val_loss"].to_numpy(dtype=float)
-    ax.plot(epoch, train, color=colour, lw=1.8, label=f"{name} train")
+    sample = history["train_loss_sample"].max() if "train_loss_sample" in history else 0
+    estimate = f" (estimate on {int(sample)} windows)" if sample and sample > 0 else ""
+    ax.plot(epoch, train, color=colour, lw=1.8, label=f"{name} train{estimate}")
     ax.plot(epoch, val, color=colour, lw=1.8, ls="--", label=f"{name} validation")
     if np.isfinite(val).any():
         best = int(np.nanargmin(val))

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from lstmlab._version import __version__
+from lstmlab.backtest.command import backtest_command
 from lstmlab.cli_shell import (
     Calendar,
     CalendarFeatures,
@@ -64,6 +65,8 @@ Split = Annotated[str | None, typer.Option(
 Batch = Annotated[int | None, typer.Option("--batch-size", min=1, help="Windows per batch.")]
 Rate = Annotated[float | None, typer.Option("--lr", help="Learning rate.")]
 Seed = Annotated[int | None, typer.Option(help="Random seed (same seed, same results).")]
+Seeds = Annotated[int, typer.Option(min=1, help="Train this many seeds of each model: the "
+                                    "metrics' mean and spread, and a seed-ensemble row.")]
 Device = Annotated[str | None, typer.Option(help="cpu, cuda, cuda:1, ...")]
 
 
@@ -145,8 +148,9 @@ def data(source: Source, data_dir: DataDir = None, fill: Fill = None,
 
 def _train_job(command: str, source: str, configs: dict[str, ForecastConfig], *,
                data_dir: Path | None, fill: str | None, calendar: str | None, out: Path,
-               name: str | None, quiet: bool) -> None:
-    """Load, fit every config, write the run directory, print the results."""
+               name: str | None, quiet: bool, seeds: int = 1, workers: int = 1) -> None:
+    """Load, fit every config (``seeds`` seeds each; ``workers`` processes at once, 0: one per
+    core), write the run directory, print the results."""
     from lstmlab import jobs, runs
     from lstmlab.cli_output import print_data_line, print_run
     from lstmlab.cli_shell import progress, status
@@ -163,11 +167,13 @@ def _train_job(command: str, source: str, configs: dict[str, ForecastConfig], *,
                  # a CSV source, absolute, so that `forecast` finds it again from any folder
                  "source_file": str(Path(source).resolve()) if Path(source).is_file() else None,
                  "cells": list(configs), "data_dir": str(data_dir) if data_dir else None,
-                 "fill": fill, "calendar": calendar}
+                 "fill": fill, "calendar": calendar, "seeds": seeds}
         print_data_line(source, summary, quiet)
         max_epochs = max(c.max_epochs for c in configs.values())
-        with progress(list(configs), max_epochs, "epochs", quiet) as on_epoch:
-            fitted = jobs.fit_models(prices, configs, on_epoch, covariates)
+        with progress(list(configs), max_epochs, "epochs", quiet,
+                      ordered=workers == 1) as on_epoch:
+            fitted = jobs.fit_models(prices, configs, on_epoch, covariates, seeds=seeds,
+                                     jobs=workers)
         with status("writing models, charts and the report", quiet):
             jobs.write_run(folder, prices, fitted, asked)
     print_run(runs.read_run(target), quiet)
@@ -193,8 +199,8 @@ def train(source: Annotated[list[str], typer.Argument(
           split: Split = None, batch_size: Batch = None, lr: Rate = None,
           patience: Annotated[int | None, typer.Option(min=0, help="Early-stopping patience; "
                                                        "0 never stops.")] = None,
-          seed: Seed = None, device: Device = None, data_dir: DataDir = None, fill: Fill = None,
-          calendar: Calendar = None, covariate: Covariate = None,
+          seed: Seed = None, seeds: Seeds = 1, device: Device = None, data_dir: DataDir = None,
+          fill: Fill = None, calendar: Calendar = None, covariate: Covariate = None,
           calendar_features: CalendarFeatures = False,
           global_model: Annotated[bool, typer.Option(
               "--global", help="One model on the windows of every SOURCE, each scaled on its "
@@ -220,7 +226,7 @@ def train(source: Annotated[list[str], typer.Argument(
         raise typer.BadParameter(f"give one source, or --global to train one model on all "
                                  f"{len(source)}", param_hint="SOURCE")
     _train_job("train", source[0], {cell: config}, data_dir=data_dir, fill=fill,
-               calendar=calendar, out=out, name=name, quiet=quiet)
+               calendar=calendar, out=out, name=name, quiet=quiet, seeds=seeds)
 
 
 def _global_job(sources: list[str], config: ForecastConfig, series_id: bool, *,
@@ -256,12 +262,16 @@ def compare(source: Source,
                                                callback=check_cells)] = "rnn,lstm",
             epochs: Epochs = None, hidden_size: Hidden = None, layers: Layers = None,
             lookback: Lookback = None, horizon: Horizon = None, target: Target = None,
-            split: Split = None, seed: Seed = None, device: Device = None,
+            split: Split = None, seed: Seed = None, seeds: Seeds = 1, device: Device = None,
+            jobs: Annotated[int, typer.Option(
+                min=0, help="Cells trained at once, one process and thread each (0: one per "
+                            "core; 1: one after another in this process).")] = 0,
             data_dir: DataDir = None, fill: Fill = None, calendar: Calendar = None,
             covariate: Covariate = None, calendar_features: CalendarFeatures = False,
             out: Out = Path("runs"), name: Name = None, quiet: Quiet = False,
             verbose: Verbose = False) -> None:
-    """Train each cell on the same data and seed, score them against the baselines.
+    """Train each cell on the same data and seed (at once, one process each), score them
+    against the baselines.
 
     Prints the test metrics and writes a run directory with every chart and the HTML report.
     """
@@ -271,7 +281,7 @@ def compare(source: Source,
                              **_inputs(covariate, calendar_features, calendar))
                for cell in cells.split(",")}
     _train_job("compare", source, configs, data_dir=data_dir, fill=fill, calendar=calendar,
-               out=out, name=name, quiet=quiet)
+               out=out, name=name, quiet=quiet, seeds=seeds, workers=jobs)
 
 
 @app.command()
@@ -292,14 +302,19 @@ def forecast(run_dir: RunDir,
     from lstmlab import jobs, runs
     from lstmlab.cli_output import print_forecast
     from lstmlab.cli_shell import status
+    from lstmlab.verdicts import forecast_warning
 
     run = runs.read_run(run_dir)
+    cell = cell or run.manifest["best_model"]
     source = data or run.config.get("source_file") or run.config["source"]
     saved_dir = run.config.get("data_dir")
     calendar = calendar or run.config.get("calendar")
     with status("loading the prices and the model, forecasting", quiet):
         prices = _load(source, data_dir or (Path(saved_dir) if saved_dir else None), fill,
                        calendar)
+        warning = forecast_warning(run.manifest.get("selected", cell), cell)
+        if warning and cell in run.cells:  # the user should know this model lost on validation
+            typer.echo(warning, err=True)
         made = jobs.forecast_run(run, prices, steps, cell, calendar=calendar,
                                  data_dir=str(data_dir) if data_dir else saved_dir)
     print_forecast(run, prices, made, quiet)
@@ -337,6 +352,7 @@ def export(run_dir: RunDir,
 
 app.add_typer(memory_app, name="memory")  # the long-memory lab; it prints its own errors
 app.command("sweep")(sweep_command)  # many tickers x configurations on Ray
+app.command("backtest")(backtest_command)  # many forecast origins, refits on the past only
 app.command("explain")(explain_command)  # the "flow of the memory" page
 
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from lstmlab.cli_shell import console, safe
-from lstmlab.report import verdict
+from lstmlab.verdicts import at_step, lag_sentence, run_summary
 from lstmlab.vocabulary import BRIEF_METRICS, METRICS, SPLIT_LABELS, display_name
 
 if TYPE_CHECKING:
@@ -75,12 +75,22 @@ def print_run(run: Run, quiet: bool) -> None:
         return
     out = console()
     metrics = run.table("metrics.csv")
-    best = run.manifest["best_model"]
-    out.print(_metrics_table(metrics, "test", best))
+    best, selected = run.manifest["best_model"], run.manifest["selected"]
+    out.print(_metrics_table(at_step(metrics).reset_index(), "test", selected))
     seconds = ", ".join(f"{display_name(c)} {s:.1f} s" for c, s in run.manifest["seconds"].items())
-    out.print(f"best model (lowest validation RMSE): [bold]{safe(display_name(best))}[/]; "
+    out.print(f"best trained model (lowest validation RMSE): [bold]{safe(display_name(best))}[/]; "
               f"training time: {safe(seconds)}")
-    out.print(safe(verdict(metrics, best)))
+    out.print(run_summary(metrics, selected), markup=False)
+    if (run.path / "seeds.csv").is_file():
+        spread = at_step(run.table("seeds.csv")).loc["test"]
+        for cell, row in spread.iterrows():
+            out.print(f"{display_name(cell)} over {int(row['seeds'])} seeds, test RMSE: mean "
+                      f"{row['rmse_mean']:,.3f}, sd {row['rmse_sd']:,.3f}", markup=False)
+    step_one = at_step(metrics, 1).loc["test"]
+    for cell in run.cells:
+        out.print(f"lag check ({display_name(cell)}): " + lag_sentence(
+            float(step_one.loc[cell, "lag_corr"]), float(step_one.loc[cell, "same_day_corr"])),
+            markup=False)
     out.print(safe(f"run: {run.path}\nreport: {run.path / 'report.html'}"))
 
 

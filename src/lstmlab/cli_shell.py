@@ -147,13 +147,13 @@ def status(message: str, quiet: bool) -> Iterator[None]:
 
 @contextmanager
 def progress(tasks: Sequence[str], total: int, unit: str, quiet: bool, *,
-             position: str = "epoch") -> Iterator[ProgressCallback | None]:
+             position: str = "epoch", ordered: bool = True) -> Iterator[ProgressCallback | None]:
     """One bar per task on stderr, advanced by the yielded ``(task, record)`` callback.
 
     ``record[position]`` is how far the task is (of ``total`` ``unit``, or of
     ``record["total"]`` when the record gives one); the record's losses are shown beside the
     bar. Tasks run in order: a task's first record ends the bars before it (early stopping ends
-    a bar before its total).
+    a bar before its total); with ``ordered=False`` (tasks running at once) bars end together.
     """
     if quiet:
         yield None
@@ -172,7 +172,7 @@ def progress(tasks: Sequence[str], total: int, unit: str, quiet: bool, *,
                 bars.update(ids[task], total=state.completed or 1)
 
         def on_progress(task: str, record: Mapping[str, float]) -> None:
-            for earlier in tasks[:tasks.index(task)]:
+            for earlier in tasks[:tasks.index(task)] if ordered else ():
                 finish(earlier)
             bars.start_task(ids[task])  # its clock starts with its first record
             bars.update(ids[task], completed=int(record[position]), losses=_losses(record),

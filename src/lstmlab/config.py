@@ -62,6 +62,10 @@ class ForecastConfig:
     lr_factor: float = 0.5  # factor applied to the learning rate on a plateau; 1: never reduce
     grad_clip: float = 1.0  # maximum gradient norm; 0: no clipping
     baseline_window: int = 20  # days averaged by the moving-average baseline
+    # windows the per-epoch train loss is measured on: 0, the whole training split (exact, the
+    # loss chart's default); N, a fixed random sample of N drawn once per fit (an estimate that
+    # saves most of a forward pass per epoch: for backtest refits and sweeps)
+    train_loss_sample: int = 0
     seed: int = 0
     device: str = "cpu"  # "cpu", "cuda", "cuda:1", ...
     num_threads: int = 1  # PyTorch CPU threads while fitting and predicting; 0: PyTorch's own
@@ -98,7 +102,8 @@ class ForecastConfig:
         for name in ("hidden_size", "num_layers", "lookback", "horizon", "batch_size",
                      "max_epochs", "baseline_window"):
             require_int(name, getattr(self, name), maximum=LIMITS.get(name))
-        for name in ("patience", "lr_patience", "seed", "num_threads", "max_fill"):
+        for name in ("patience", "lr_patience", "seed", "num_threads", "max_fill",
+                     "train_loss_sample"):
             require_int(name, getattr(self, name), minimum=0, maximum=LIMITS.get(name))
         if not 0.0 <= self.dropout < 1.0:
             raise ConfigError(f"dropout must be in [0, 1), got {self.dropout!r}")

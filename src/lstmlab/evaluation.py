@@ -10,6 +10,7 @@ exactly the model's forecast origins.
 from __future__ import annotations
 
 import copy
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,17 +18,19 @@ import pandas as pd
 import torch
 from torch import nn
 
-from lstmlab.baselines import baseline_forecasts, mean_log_return
+from lstmlab.baselines import baseline_forecasts
 from lstmlab.config import ForecastConfig
 from lstmlab.data import Prepared, Windows, WindowSpec
-from lstmlab.metrics import forecast_metrics, metrics_table
+from lstmlab.errors import DataError, ModelFileError
+from lstmlab.metrics import metrics_table, step_metrics
 from lstmlab.pipeline import train_settings
 from lstmlab.training import TensorSplit, train
 from lstmlab.validation import require_int
-from lstmlab.vocabulary import BASELINES, EVALUATED_SPLITS, WALK_FORWARD_SPLIT
+from lstmlab.verdicts import at_step, lag_sentence, select_forecaster, summary_line
+from lstmlab.vocabulary import BASELINES, EVALUATED_SPLITS, WALK_FORWARD_SPLIT, display_name
 
-__all__ = ["Evaluation", "evaluate_model", "predict_prices", "prediction_frame",
-           "score_forecasts", "walk_forward_forecasts", "with_baselines"]
+__all__ = ["Evaluation", "check_unseen_test", "evaluate_model", "predict_prices",
+           "prediction_frame", "score_forecasts", "walk_forward_forecasts", "with_baselines"]
 
 _CHUNK = 8192  # windows per forward pass when predicting
 
@@ -36,10 +39,11 @@ _CHUNK = 8192  # windows per forward pass when predicting
 class Evaluation:
     """Scores of a fitted model and of the baselines on the validation and test periods.
 
-    ``metrics`` is indexed by ``(split, model)`` with the columns of
-    :func:`lstmlab.metrics.forecast_metrics`; ``predictions`` has one row per target date (the
-    first forecast step) with columns ``split``, ``actual``, the model's cell name and the
-    baselines, all in price units.
+    ``metrics`` is indexed by ``(split, model, step)`` with the columns of
+    :func:`lstmlab.metrics.forecast_metrics`; ``step`` is ``"1"`` .. ``"h"`` and, when ``h > 1``,
+    ``"mean"`` (see :func:`lstmlab.metrics.step_metrics`). ``predictions`` has one row per
+    target date (the first forecast step) with columns ``split``, ``actual``, the model's cell
+    name and the baselines, all in price units.
     """
 
     metrics: pd.DataFrame
@@ -50,16 +54,26 @@ class Evaluation:
         names = self.metrics.index.get_level_values("model")
         return [m for m in dict.fromkeys(names) if m not in BASELINES]
 
+    def at_step(self, step: str | int | None = None) -> pd.DataFrame:
+        """The ``(split, model)`` table of one step; by default the whole forecast's
+        (:func:`overall_step`: the mean over steps, or step 1 for one-step forecasts)."""
+        return at_step(self.metrics, step)
+
+    def selected(self) -> str:
+        """The forecast with the lowest validation RMSE among the model and the baselines."""
+        return select_forecaster(self.at_step())
+
     def summary(self, split: str = "test") -> str:
-        """One sentence: how the model's RMSE compares with the naive forecast's on ``split``."""
-        model = self.models()[0]
-        rmse = self.metrics.loc[(split, model), "rmse"]
-        naive = self.metrics.loc[(split, "naive"), "rmse"]
-        verdict = "beats" if rmse < naive else "does not beat"
-        return (
-            f"On the {split} period the {model.upper()} {verdict} the naive 'tomorrow = today' "
-            f"forecast: RMSE {rmse:.3f} against {naive:.3f} ({rmse / naive:.3f}x)."
-        )
+        """The selection on validation and the test verdict against naive (wording rule of
+        :mod:`lstmlab.verdicts`), then the lag check of each trained model."""
+        table = self.at_step()
+        line = summary_line(table, self.models(), self.selected(), split)
+        step_one = self.at_step("1")
+        for model in self.models():
+            row = step_one.loc[(split, model)]
+            line += f" Lag check ({display_name(model)}): " + lag_sentence(
+                float(row["lag_corr"]), float(row["same_day_corr"]))
+        return line
 
 
 @torch.no_grad()
@@ -85,22 +99,25 @@ def evaluate_model(
     split scored on forecasts from :func:`walk_forward_forecasts`; ``model`` is never changed.
     """
     series = prices[config.target_column].to_numpy(dtype=np.float64)
-    train_end = int(prepared.train.origin[-1]) + config.horizon  # last training target row
-    mean_return = mean_log_return(series, train_end)
-    rows: dict[tuple[str, str], dict[str, float]] = {}
+    spec = prepared.spec
+    if not (math.isfinite(spec.mean_return) and math.isfinite(spec.naive_scale)):
+        raise ModelFileError("this model was saved without its training statistics (mean "
+                             "return, naive MAE), as lstmlab 0.1 did; refit it to evaluate")
+    rows: dict[tuple[str, str, str], dict[str, float]] = {}
     frames = []
     for split in EVALUATED_SPLITS:
         windows: Windows = getattr(prepared, split)
-        forecast = predict_prices(model, prepared.spec, windows.x, windows.last_price)
-        forecasts = with_baselines(config, forecast, series, windows, mean_return)
-        rows.update(score_forecasts(split, windows.actual, windows.last_price, forecasts))
+        forecast = predict_prices(model, spec, windows.x, windows.last_price)
+        forecasts = with_baselines(config, forecast, series, windows, spec.mean_return)
+        rows.update(score_forecasts(split, windows.actual, windows.last_price, forecasts, spec))
         frames.append(prediction_frame(split, windows.dates, windows.actual, forecasts))
     if walk_forward:
         test = prepared.test
         forecast = walk_forward_forecasts(model, config, prepared, walk_forward,
                                           walk_forward_epochs)
-        forecasts = with_baselines(config, forecast, series, test, mean_return)
-        rows.update(score_forecasts(WALK_FORWARD_SPLIT, test.actual, test.last_price, forecasts))
+        forecasts = with_baselines(config, forecast, series, test, spec.mean_return)
+        rows.update(score_forecasts(WALK_FORWARD_SPLIT, test.actual, test.last_price, forecasts,
+                                    spec))
     return Evaluation(metrics=metrics_table(rows), predictions=pd.concat(frames))
 
 
@@ -140,7 +157,7 @@ def with_baselines(
 ) -> dict[str, np.ndarray]:
     """The model's forecasts ``(N, h)`` under its cell name, then each baseline's, made at the
     same origins of the target-column ``series`` (``mean_return``: the training period's mean
-    log return, :func:`lstmlab.baselines.mean_log_return`)."""
+    log return, :attr:`WindowSpec.mean_return`)."""
     baselines = baseline_forecasts(series, windows.origin, config.horizon,
                                    ma_window=config.baseline_window, mean_return=mean_return)
     return {config.cell: forecast, **baselines}
@@ -151,19 +168,28 @@ def score_forecasts(
     actual: np.ndarray,
     last_price: np.ndarray,
     forecasts: dict[str, np.ndarray],
-) -> dict[tuple[str, str], dict[str, float]]:
-    """Metrics of every forecast ``(N, h)`` against ``actual (N, h)``, keyed ``(split, name)``.
-
-    All horizon steps are scored together; the naive forecast of every step is the last known
-    price, ``last_price (N,)``.
-    """
-    horizon = actual.shape[1]
-    previous = np.repeat(last_price, horizon)  # (N*h,), aligned with actual.reshape(-1)
-    flat = actual.reshape(-1)
+    spec: WindowSpec,
+) -> dict[tuple[str, str, str], dict[str, float]]:
+    """Metrics of every forecast ``(N, h)`` against ``actual (N, h)``, step by step, keyed
+    ``(split, name, step)``; the naive forecast of every step is ``last_price (N,)``, and MASE
+    and the mean-return R² use the training yardsticks of ``spec``."""
     return {
-        (split, name): forecast_metrics(flat, values.reshape(-1), previous, horizon=horizon)
+        (split, name, step): row
         for name, values in forecasts.items()
+        for step, row in step_metrics(actual, values, last_price, naive_scale=spec.naive_scale,
+                                      mean_return=spec.mean_return).items()
     }
+
+
+def check_unseen_test(first: str, last: str, fitted: dict[str, dict[str, str]]) -> None:
+    """Refuse a test part (``first`` to ``last``, ISO dates) that overlaps the training and
+    validation data the model was fitted on (``fitted``: its manifest's split dates)."""
+    seen_first, seen_last = fitted["train"]["first"], fitted["val"]["last"]
+    if first <= seen_last:
+        raise DataError(
+            f"the test part of these prices ({first} to {last}) overlaps the data the model "
+            f"was fitted and selected on ({seen_first} to {seen_last}); evaluate it on prices "
+            f"that go on after {seen_last}")
 
 
 def prediction_frame(

@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -25,13 +25,16 @@ from lstmlab.data import Prepared, Windows, latest_window, windows_for
 from lstmlab.data.covariates import load_covariates
 from lstmlab.data.load import as_prices
 from lstmlab.errors import ConfigError, NotFittedError
-from lstmlab.evaluation import Evaluation, evaluate_model, predict_prices
+from lstmlab.evaluation import Evaluation, check_unseen_test, evaluate_model, predict_prices
 from lstmlab.manifest import build_manifest
 from lstmlab.pipeline import build_model, prepare_for, tensors, train_settings
 from lstmlab.runtime import resolve_device, torch_threads
 from lstmlab.trading_days import DEFAULT_CALENDAR, sessions_after
 from lstmlab.training import train
 from lstmlab.validation import require_int
+
+if TYPE_CHECKING:
+    from lstmlab.backtest import Backtest
 
 __all__ = ["BAND_QUANTILES", "Forecaster", "prepare_for"]
 
@@ -66,7 +69,8 @@ class Forecaster:
 
     @_threaded
     def fit(self, prices: Any, *, prepared: Prepared | None = None, verbose: bool = False,
-            on_epoch: EpochCallback | None = None, covariates: Covariates = None) -> Forecaster:
+            on_epoch: EpochCallback | None = None, covariates: Covariates = None,
+            start_state: dict[str, torch.Tensor] | None = None) -> Forecaster:
         """Prepare windows from ``prices``, train, and keep the best-validation weights.
 
         ``prices`` is anything :func:`lstmlab.load_prices` accepts (a frame it returned is used
@@ -76,6 +80,9 @@ class Forecaster:
         history record. ``covariates`` maps the config's covariate sources to their prices;
         sources left out are loaded (:func:`lstmlab.data.covariates.load_covariates`). Pass the
         same covariates to ``predict``, ``forecast`` and ``evaluate``.
+        ``start_state`` (a ``state_dict`` of the same model) starts training from those weights
+        instead of a fresh initialisation: fine-tuning, as a backtest's ``refit="finetune"``
+        does.
         """
         cfg = self.config
         device = resolve_device(cfg.device)
@@ -83,6 +90,8 @@ class Forecaster:
         prepared = prepared or prepare_for(cfg, frame, covariates=self._covariates(covariates))
         torch.manual_seed(cfg.seed)  # weight initialisation and dropout masks
         model = build_model(cfg, len(prepared.features)).to(device)
+        if start_state is not None:
+            model.load_state_dict(start_state)
         callbacks = [cb for cb in (on_epoch, _printer(cfg.max_epochs) if verbose else None) if cb]
         result = train(model, tensors(prepared.train, device), tensors(prepared.val, device),
                        train_settings(cfg), on_epoch=_chain(callbacks))
@@ -182,19 +191,47 @@ class Forecaster:
                  walk_forward_epochs: int = 2, covariates: Covariates = None) -> Evaluation:
         """Score the model and the baselines on validation and test, in price units.
 
-        The split is the config's, applied to ``prices``; the scalers are the fitted ones
-        (``prepared``: the windows ``fit`` was given, to share them). See
-        :func:`lstmlab.evaluation.evaluate_model` for ``walk_forward``.
+        The split is at the dates the model was fitted with (not the config's fractions, which
+        would put a shorter frame's "test" inside the training period), and the scalers are the
+        fitted ones (``prepared``: the windows ``fit`` was given, to share them). Prices whose
+        test part would overlap the data the model was fitted or selected on are refused with a
+        :class:`DataError`. See :func:`lstmlab.evaluation.evaluate_model` for ``walk_forward``.
         """
         self._check_fitted()
         frame = as_prices(prices)
         if prepared is not None and prepared.spec is not self.spec_:
             raise ConfigError("prepared windows must be the ones this forecaster was fitted on; "
                               "leave prepared out to make them from prices")
-        prepared = prepared or prepare_for(self.config, frame, self.spec_,
+        fitted = self.manifest_["split_dates"]
+        first, last = (f"{frame.index[0]:%Y-%m-%d}", f"{frame.index[-1]:%Y-%m-%d}")
+        if last <= fitted["val"]["last"]:  # no unseen day at all: all of it would be "test"
+            check_unseen_test(first, last, fitted)
+        at_fitted_dates = self.config.replace(split=(fitted["val"]["first"],
+                                                     fitted["test"]["first"]))
+        prepared = prepared or prepare_for(at_fitted_dates, frame, self.spec_,
                                            self._covariates(covariates))
+        test = prepared.split_dates["test"]
+        check_unseen_test(test["first"], test["last"], fitted)
         return evaluate_model(self.model_, self.config, prepared, frame,
                               walk_forward=walk_forward, walk_forward_epochs=walk_forward_epochs)
+
+    def backtest(self, prices: Any, *, start: str, end: str | None = None,
+                 refit_every: int = 63, window: str = "expanding", train_size: int | None = None,
+                 refit: str = "full", step: int = 1, jobs: int = 0, address: str | None = None,
+                 store: str | Path | None = None) -> Backtest:
+        """Rolling-origin backtest of this forecaster's config on ``prices``.
+
+        From ``start`` on, a fresh copy is fitted every ``refit_every`` trading days on the days
+        before only (``window="rolling"``: the last ``train_size`` of them; ``refit="finetune"``
+        continues the previous copy) and forecasts every ``step``-th origin up to the next
+        refit; see :mod:`lstmlab.backtest` for ``jobs``, ``address`` and ``store``. This
+        forecaster itself is neither needed fitted nor changed.
+        """
+        from lstmlab.backtest import BacktestSettings, run_backtest
+
+        settings = BacktestSettings(start, end, refit_every, window, train_size, refit, step)
+        return run_backtest(as_prices(prices), {self.config.cell: self.config}, settings,
+                            jobs=jobs, address=address, store=Path(store) if store else None)
 
     def save(self, path: str | Path) -> Path:
         """Write the model as one safetensors file (weights + JSON metadata), atomically."""

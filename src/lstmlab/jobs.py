@@ -8,8 +8,8 @@ job can be called and tested from Python too. Training jobs write a run director
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 from lstmlab.fileio import atomic_write_json
 from lstmlab.report import build_report
 from lstmlab.runs import Run, chart_stem, write_manifest, write_table
+from lstmlab.seeds import ensemble_metrics, ensemble_name, seed_configs, seed_spread
+from lstmlab.verdicts import at_step, select_forecaster
 from lstmlab.vocabulary import SPLITS, ProgressCallback, display_name
 
 if TYPE_CHECKING:
@@ -40,8 +42,9 @@ class Fitted:
     cell: str
     forecaster: Forecaster
     prepared: Prepared
-    evaluation: Evaluation
+    evaluation: Evaluation  # with the seed ensemble's rows when several seeds were trained
     seconds: float
+    spread: pd.DataFrame | None = None  # metrics across seeds (lstmlab.seeds.seed_spread)
 
 
 def describe_data(prices: pd.DataFrame, config: ForecastConfig,
@@ -71,23 +74,56 @@ def _split_summary(prepared: Prepared) -> dict[str, dict[str, Any]]:
 
 def fit_models(prices: pd.DataFrame, configs: Mapping[str, ForecastConfig],
                on_epoch: ProgressCallback | None = None,
-               covariates: Mapping[str, pd.DataFrame] | None = None) -> list[Fitted]:
-    """Fit and evaluate one forecaster per cell, in order, on the same prices (and the same
-    covariate frames, loaded once by the caller)."""
-    from lstmlab.forecaster import Forecaster
+               covariates: Mapping[str, pd.DataFrame] | None = None, *,
+               seeds: int = 1, jobs: int = 1) -> list[Fitted]:
+    """Fit and evaluate one forecaster per cell on the same prices (and the same covariate
+    frames, loaded once by the caller); results in config order.
+
+    ``seeds > 1`` trains that many seeds of each config (:mod:`lstmlab.seeds`): the first is the
+    cell's model; the spread across seeds and the seed ensemble's scores come with it. The cells
+    are independent, so with ``jobs`` other than 1 they train at once in worker processes, one
+    thread each (``jobs=0``: one per core; see :mod:`lstmlab.parallel`); ``on_epoch`` still sees
+    every epoch of every cell, here.
+    """
+    from lstmlab.parallel import relay, run_parallel, workers_for
+
+    local = workers_for(jobs, len(configs)) <= 1
+    with relay(on_epoch, local) as report:
+        pieces = [(cell, config, prices, covariates, report, seeds)
+                  for cell, config in configs.items()]
+        return run_parallel(_fit_cell, pieces, jobs=jobs)
+
+
+def _fit_cell(piece: tuple[str, ForecastConfig, pd.DataFrame,
+                           Mapping[str, pd.DataFrame] | None, ProgressCallback | None, int]
+              ) -> Fitted:
+    """One cell of :func:`fit_models`: its seeds, their ensemble and spread."""
+    import pandas as pd
+
     from lstmlab.pipeline import prepare_for
 
-    fitted = []
-    for cell, config in configs.items():
-        report = (lambda record, cell=cell: on_epoch(cell, record)) if on_epoch else None
-        start = time.perf_counter()
-        prepared = prepare_for(config, prices, covariates=covariates)
-        forecaster = Forecaster(config).fit(prices, prepared=prepared, verbose=False,
-                                            on_epoch=report)
-        evaluation = forecaster.evaluate(prices, prepared=prepared)
-        fitted.append(Fitted(cell, forecaster, prepared, evaluation,
-                             time.perf_counter() - start))
-    return fitted
+    cell, config, prices, covariates, on_epoch, seeds = piece
+    report = (lambda record: on_epoch(cell, record)) if on_epoch else None
+    start = time.perf_counter()
+    prepared = prepare_for(config, prices, covariates=covariates)
+    runs = [_fit_one(seeded, prices, prepared, report, covariates)
+            for seeded in seed_configs(config, seeds)]
+    (forecaster, evaluation), spread = runs[0], None
+    if seeds > 1:
+        ensemble = ensemble_metrics([f for f, _ in runs], prepared, prices)
+        evaluation = replace(evaluation, metrics=pd.concat([evaluation.metrics, ensemble]))
+        spread = seed_spread([e for _, e in runs], cell)
+    return Fitted(cell, forecaster, prepared, evaluation, time.perf_counter() - start, spread)
+
+
+def _fit_one(config: ForecastConfig, prices: pd.DataFrame, prepared: Prepared,
+             report: Callable[[dict[str, float]], None] | None,
+             covariates: Mapping[str, pd.DataFrame] | None) -> tuple[Forecaster, Evaluation]:
+    from lstmlab.forecaster import Forecaster
+
+    forecaster = Forecaster(config).fit(prices, prepared=prepared, verbose=False,
+                                        on_epoch=report, covariates=covariates)
+    return forecaster, forecaster.evaluate(prices, prepared=prepared, covariates=covariates)
 
 
 def write_run(folder: Path, prices: pd.DataFrame, fitted: list[Fitted],
@@ -107,6 +143,11 @@ def write_run(folder: Path, prices: pd.DataFrame, fitted: list[Fitted],
     write_table(folder, "metrics.csv", metrics)
     write_table(folder, "predictions.csv", predictions, index=True)
     write_table(folder, "history.csv", _combined_history(fitted))
+    spreads = [item.spread for item in fitted if item.spread is not None]
+    if spreads:
+        import pandas as pd
+
+        write_table(folder, "seeds.csv", pd.concat(spreads, ignore_index=True))
     if charts:
         _draw_training_charts(folder, prices, fitted, predictions)
     configs = {item.cell: item.forecaster.config.to_dict() for item in fitted}
@@ -120,7 +161,10 @@ def write_run(folder: Path, prices: pd.DataFrame, fitted: list[Fitted],
                  "target_column": prepared.spec.target_column},
         "split": _split_summary(prepared), "models": models,
         "best_model": _best_model(metrics, list(models)),
+        "selected": select_forecaster(at_step(metrics)),
         "seconds": {item.cell: round(item.seconds, 2) for item in fitted},
+        "seeds": {item.cell: int(item.spread["seeds"].iloc[0]) if item.spread is not None
+                  else 1 for item in fitted},
         "interrupted": interrupted(fitted),
         "reproducibility": {item.cell: item.forecaster.manifest_ for item in fitted},
     }
@@ -143,7 +187,7 @@ def _combined_metrics(fitted: list[Fitted]) -> pd.DataFrame:
     frames = [fitted[0].evaluation.metrics.reset_index()]
     for item in fitted[1:]:
         rows = item.evaluation.metrics.reset_index()
-        frames.append(rows[rows["model"] == item.cell])
+        frames.append(rows[rows["model"].isin([item.cell, ensemble_name(item.cell)])])
     table = pd.concat(frames, ignore_index=True)
     ranks = {"_split": table["split"].map({"val": 0, "test": 1}).fillna(2),
              "_model": table["model"].map({c: i for i, c in enumerate(cells)}).fillna(len(cells))}
@@ -167,9 +211,10 @@ def _combined_history(fitted: list[Fitted]) -> pd.DataFrame:
 
 
 def _best_model(metrics: pd.DataFrame, cells: list[str]) -> str:
-    """The cell with the lowest validation RMSE (the test split is not used to choose)."""
-    val = metrics[(metrics["split"] == "val") & metrics["model"].isin(cells)]
-    return str(val.loc[val["rmse"].idxmin(), "model"])
+    """The trained cell with the lowest validation RMSE over all steps (the test split is not
+    used to choose); ``selected`` also counts the baselines (:mod:`lstmlab.verdicts`)."""
+    val = at_step(metrics).loc["val"]
+    return str(val.loc[val.index.isin(cells), "rmse"].idxmin())
 
 
 def _draw_training_charts(folder: Path, prices: pd.DataFrame, fitted: list[Fitted],

@@ -1,30 +1,30 @@
-"""Forecast accuracy on the price scale: error sizes, direction, and a test against persistence.
+"""Forecast accuracy on the price scale, step by step, against the naive forecast.
 
 Every metric compares ``predicted`` with ``actual`` at the same points; ``previous`` is the last
 price known at each forecast origin, that is the naive (persistence) forecast, which is the
-yardstick that price forecasts must beat.
+yardstick that price forecasts must beat. :func:`step_metrics` scores an ``(N, h)`` forecast one
+step at a time (step ``k`` is a forecast made ``k`` days ahead) and adds a ``mean`` row over the
+steps; :func:`forecast_metrics` scores one step.
 
 - RMSE, MAE: in the price's units. MAPE and sMAPE: percent.
-- MASE: the forecast's MAE divided by the naive forecast's MAE *on the same points*. Hyndman &
-  Koehler (2006) scale by the in-sample naive MAE of the training series; scaling by the naive
-  forecast on the evaluated points instead makes MASE read directly as "relative to tomorrow =
-  today": the naive forecast scores exactly 1.0 and a score below 1 beats it.
-- R²: ``1 - SS_res / SS_tot`` around the mean of ``actual``.
-- Directional accuracy: the fraction of points where the predicted change from ``previous`` has the
-  sign of the actual change; points with no actual change are left out. A two-sided exact binomial
-  test against a coin (p = 0.5) says whether the hit rate could be luck.
-- Diebold & Mariano (1995), with the small-sample correction of Harvey, Leybourne & Newbold (1997):
-  tests whether the forecast's squared errors differ from the naive forecast's
-  (:mod:`lstmlab.stats` holds it and the other tests).
+- MASE (Hyndman & Koehler 2006): MAE divided by the in-sample MAE of the one-step naive forecast
+  on the training series (:func:`naive_mae`); ``rel_mae`` is MAE divided by the naive forecast's
+  MAE on the evaluated points (naive scores exactly 1).
+- ``r2_oos`` and ``r2_oos_mean``: out-of-sample R² of the ``k``-step log return against the zero
+  return (the naive forecast) and against the training-mean return ``k * mu_train`` (Campbell &
+  Thompson 2008). R² of price levels is near 1 for any forecast, naive included, so it says
+  nothing and is not reported.
+- Directional accuracy: the share of points where the predicted change from ``previous`` has the
+  sign of the actual change (no actual change: left out); ``pt_p_value`` is the one-sided
+  Pesaran-Timmermann test that the directions carry information, which, unlike a binomial test
+  against a coin, does not credit "always up" in a rising market.
+- ``dm_stat``, ``dm_p_value``: Diebold-Mariano (HLN) test of the squared errors against the naive
+  forecast's, ``k - 1`` lags at step ``k``; in the ``mean`` row the test on the per-origin mean
+  loss differential over the steps. ``cw_p_value``: Clark-West test against naive, one-sided.
+- ``lag_corr`` and ``same_day_corr`` (step 1): correlation of the forecast's day-to-day changes
+  with the previous day's and with the same day's actual change (:func:`lag_check`).
 
-Measures that need more than one step's points:
-
-- :func:`mase`: true MASE (Hyndman & Koehler 2006), scaled by the in-sample one-step naive MAE of
-  the training series.
-- :func:`oos_r2`: out-of-sample R² of returns against a benchmark return (Campbell & Thompson
-  2008); on price levels R² is near 1 for any forecast, the naive one included, so says nothing.
-- :func:`lag_check`: whether a one-step forecast's day-to-day changes mostly repeat the previous
-  day's actual change, the signature of a model that copies the last price.
+The tests themselves live in :mod:`lstmlab.stats`.
 """
 
 from __future__ import annotations
@@ -34,12 +34,17 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
-from scipy import stats
 
 from lstmlab.errors import DataError
-from lstmlab.stats import diebold_mariano
+from lstmlab.stats import (
+    clark_west,
+    diebold_mariano,
+    diebold_mariano_mean,
+    pesaran_timmermann,
+)
 from lstmlab.validation import require_paired, require_series
-from lstmlab.vocabulary import METRIC_NAMES
+from lstmlab.verdicts import lag_verdict
+from lstmlab.vocabulary import MEAN_STEP, METRIC_NAMES
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -52,8 +57,11 @@ __all__ = [
     "lag_check",
     "mase",
     "metrics_table",
+    "naive_mae",
     "oos_r2",
+    "step_metrics",
 ]
+
 
 
 def _direction_hits(
@@ -90,33 +98,29 @@ def _hit_rate(counts: tuple[int, int] | None) -> float:
     return counts[0] / counts[1]
 
 
-def _direction_p_value(counts: tuple[int, int] | None) -> float:
-    """Two-sided exact binomial p-value of ``hits`` out of ``trials`` against p = 0.5."""
-    if counts is None or counts[1] == 0:
-        return math.nan
-    return float(stats.binomtest(counts[0], counts[1], p=0.5).pvalue)
-
-
 def _ratio(numerator: float, denominator: float) -> float:
     """``numerator / denominator``, NaN when the denominator is zero (the metric is undefined)."""
     return numerator / denominator if denominator != 0.0 else math.nan
 
 
 def forecast_metrics(
-    actual: np.ndarray, predicted: np.ndarray, previous: np.ndarray, *, horizon: int = 1
+    actual: object, predicted: object, previous: object, *, step: int = 1,
+    naive_scale: float = math.nan, mean_return: float = 0.0,
 ) -> dict[str, float]:
-    """Score one forecast against the truth and against naive persistence.
+    """Score one step of a forecast against the truth and against naive persistence.
 
     Args:
-        actual: true prices, shape (N,).
+        actual: true prices, shape (N,), at consecutive forecast origins.
         predicted: forecast prices at the same points, shape (N,).
         previous: last known price at each forecast origin (the naive forecast), shape (N,).
-        horizon: steps ahead of these forecasts; sets the Diebold-Mariano autocovariance lags.
+        step: how many steps ahead these forecasts are; sets the tests' autocovariance lags.
+        naive_scale: the training series' in-sample naive MAE (:func:`naive_mae`), for MASE.
+        mean_return: ``mu_train``, the training mean one-step log return, for ``r2_oos_mean``.
 
     Returns:
         A dict with the keys of :data:`METRIC_NAMES`, in that order. Undefined values are NaN:
-        MAPE when some actual price is 0, MASE when the naive forecast is exact everywhere, R²
-        when ``actual`` is constant, the direction scores and DM test as their helpers say.
+        MAPE when some actual price is 0, the return-space R² when a price is not positive, the
+        lag check after step 1, the direction scores and tests as their functions say.
     """
     actual, predicted, previous = require_paired(
         actual=actual, predicted=predicted, previous=previous
@@ -130,34 +134,88 @@ def forecast_metrics(
                             out=np.zeros_like(abs_error), where=smape_denominator != 0)
     mape = (float(np.mean(abs_error / np.abs(actual))) * 100.0
             if np.all(actual != 0) else math.nan)
-    counts = _direction_hits(actual, predicted, previous)
-    dm_stat, dm_p_value = diebold_mariano(error, actual - previous, horizon=horizon)
+    dm = diebold_mariano(error, actual - previous, horizon=step)
+    lag = lag_check(actual, predicted) if step == 1 and actual.size >= 4 else None
     return {
         "rmse": float(np.sqrt(np.mean(error**2))),
         "mae": mae,
         "mape": mape,
         "smape": float(smape_terms.mean()) * 100.0,
-        "mase": _ratio(mae, float(np.abs(actual - previous).mean())),
-        "r2": 1.0 - _ratio(float(error @ error), float(np.sum((actual - actual.mean()) ** 2))),
-        "directional_accuracy": _hit_rate(counts),
-        "direction_p_value": _direction_p_value(counts),
-        "dm_stat": dm_stat,
-        "dm_p_value": dm_p_value,
+        "mase": _ratio(mae, naive_scale),
+        "rel_mae": _ratio(mae, float(np.abs(actual - previous).mean())),
+        **_return_r2(actual, predicted, previous, step * mean_return),
+        "directional_accuracy": _hit_rate(_direction_hits(actual, predicted, previous)),
+        "pt_p_value": pesaran_timmermann(actual - previous, predicted - previous).p_value,
+        "dm_stat": dm.statistic,
+        "dm_p_value": dm.p_value,
+        "cw_p_value": clark_west(actual, previous, predicted, horizon=step).p_value
+        if actual.size > step else math.nan,
+        "lag_corr": lag.previous if lag else math.nan,
+        "same_day_corr": lag.same if lag else math.nan,
     }
+
+
+def _return_r2(actual: np.ndarray, predicted: np.ndarray, previous: np.ndarray,
+               mean_log_return: float) -> dict[str, float]:
+    """``r2_oos`` and ``r2_oos_mean`` of the log returns from ``previous``."""
+    if np.any(actual <= 0) or np.any(predicted <= 0) or np.any(previous <= 0):
+        return {"r2_oos": math.nan, "r2_oos_mean": math.nan}
+    realised, forecast = np.log(actual / previous), np.log(predicted / previous)
+    return {"r2_oos": oos_r2(realised, forecast, 0.0),
+            "r2_oos_mean": oos_r2(realised, forecast, mean_log_return)}
+
+
+def step_metrics(
+    actual: object, predicted: object, last_price: object, *,
+    naive_scale: float = math.nan, mean_return: float = 0.0,
+) -> dict[str, dict[str, float]]:
+    """:func:`forecast_metrics` of each step of ``(N, h)`` forecasts, keyed ``"1" .. "h"``.
+
+    ``last_price (N,)`` is the naive forecast of every step. With ``h > 1`` a :data:`MEAN_STEP`
+    row follows: each metric averaged over the steps, except the DM test, which is the test of
+    the per-origin mean loss differential (:func:`lstmlab.stats.diebold_mariano_mean`), and the
+    direction and Clark-West tests, which are per step only (NaN); the lag check is step 1's.
+    """
+    actual, predicted = require_paired(actual=actual, predicted=predicted, ndim=2)
+    (last,) = require_paired(last_price=last_price)
+    horizon = actual.shape[1]
+    rows = {str(k + 1): forecast_metrics(actual[:, k], predicted[:, k], last, step=k + 1,
+                                         naive_scale=naive_scale, mean_return=mean_return)
+            for k in range(horizon)}
+    if horizon > 1:
+        mean = {name: _mean([row[name] for row in rows.values()]) for name in METRIC_NAMES}
+        naive_errors = actual - last[:, None]  # (N, h)
+        dm = diebold_mariano_mean(actual - predicted, naive_errors)
+        mean.update(dm_stat=dm.statistic, dm_p_value=dm.p_value, pt_p_value=math.nan,
+                    cw_p_value=math.nan, lag_corr=rows["1"]["lag_corr"],
+                    same_day_corr=rows["1"]["same_day_corr"])
+        rows[MEAN_STEP] = mean
+    return rows
+
+
+def _mean(values: list[float]) -> float:
+    """Mean of the finite values, NaN when there are none."""
+    finite = [v for v in values if math.isfinite(v)]
+    return sum(finite) / len(finite) if finite else math.nan
+
+
+def naive_mae(train: object) -> float:
+    """In-sample MAE of the one-step naive forecast, ``mean(|train[t] - train[t-1]|)``."""
+    train = require_series("train", train)
+    if train.size < 2:
+        raise DataError(f"MASE needs at least 2 training prices to scale by, got {train.size}")
+    return float(np.abs(np.diff(train)).mean())
 
 
 def mase(actual: object, predicted: object, train: object) -> float:
     """Mean absolute scaled error (Hyndman & Koehler 2006).
 
-    The forecast's MAE divided by the in-sample MAE of the one-step naive forecast on the
-    training series, ``mean(|train[t] - train[t-1]|)``, whatever the horizon. Below 1: smaller
-    errors than tomorrow = today made in-sample. NaN when the training series never moves.
+    The forecast's MAE divided by :func:`naive_mae` of the training series, whatever the
+    horizon. Below 1: smaller errors than tomorrow = today made in-sample. NaN when the training
+    series never moves.
     """
     actual, predicted = require_paired(actual=actual, predicted=predicted)
-    train = require_series("train", train)
-    if train.size < 2:
-        raise DataError(f"MASE needs at least 2 training prices to scale by, got {train.size}")
-    return _ratio(float(np.abs(actual - predicted).mean()), float(np.abs(np.diff(train)).mean()))
+    return _ratio(float(np.abs(actual - predicted).mean()), naive_mae(train))
 
 
 def oos_r2(actual: object, predicted: object, benchmark: object) -> float:
@@ -212,32 +270,26 @@ def lag_check(actual: object, predicted: object) -> LagCheck:
     moves, forecast_moves = np.diff(actual), np.diff(predicted)  # (N-1,)
     previous = _correlation(forecast_moves[1:], moves[:-1])
     same = _correlation(forecast_moves[1:], moves[1:])
-    if math.isnan(previous) or math.isnan(same):
-        verdict = "this forecast's changes are constant: there is no lag to check"
-    elif previous**2 > 0.5 and previous > same:
-        verdict = "this forecast mostly repeats yesterday's move"
-    elif same**2 > 0.5 and same > previous:
-        verdict = "this forecast's changes mostly follow the same day's move"
-    else:
-        verdict = "this forecast does not mostly repeat yesterday's move"
-    return LagCheck(previous, same, verdict)
+    return LagCheck(previous, same, lag_verdict(previous, same))
 
 
-def metrics_table(rows: Mapping[tuple[str, str], Mapping[str, float]]) -> pd.DataFrame:
-    """Stack metric dicts into a DataFrame indexed by ``(split, model)``, in the given order.
+def metrics_table(rows: Mapping[tuple[str, ...], Mapping[str, float]]) -> pd.DataFrame:
+    """Stack metric dicts into a DataFrame indexed by ``(split, model, step)``, in given order.
 
+    Keys are ``(split, model, step)`` triples, or ``(split, model)`` pairs for step ``"1"``.
     Columns follow :data:`METRIC_NAMES`; any extra keys follow them, and a metric missing from a
     row is NaN.
     """
     import pandas as pd
 
+    keys = []
     for key in rows:
-        if not (isinstance(key, tuple) and len(key) == 2):
-            raise DataError(f"metrics_table keys must be (split, model) pairs, got {key!r}")
+        if not (isinstance(key, tuple) and len(key) in (2, 3)):
+            raise DataError(f"metrics_table keys must be (split, model, step) triples, got "
+                            f"{key!r}")
+        keys.append((key[0], key[1], str(key[2]) if len(key) == 3 else "1"))
     extra = [name for row in rows.values() for name in row if name not in METRIC_NAMES]
     columns = [*METRIC_NAMES, *dict.fromkeys(extra)]
-    index = pd.MultiIndex.from_arrays([[key[0] for key in rows], [key[1] for key in rows]],
-                                      names=["split", "model"])
-    table: pd.DataFrame = pd.DataFrame([dict(row) for row in rows.values()], index=index,
-                                       columns=columns, dtype=float)
-    return table
+    index = pd.MultiIndex.from_tuples(keys, names=["split", "model", "step"])
+    return pd.DataFrame([dict(row) for row in rows.values()], index=index,
+                        columns=columns, dtype=float)

@@ -131,7 +131,7 @@ class GlobalEvaluation:
 
     @property
     def metrics(self) -> pd.DataFrame:
-        """Every series' metrics, indexed by ``(series, split, model)``."""
+        """Every series' metrics, indexed by ``(series, split, model, step)``."""
         return pd.concat({name: e.metrics for name, e in self.per_series.items()},
                          names=["series"])
 
@@ -140,7 +140,7 @@ class GlobalEvaluation:
         """Per series: the model's test RMSE, the naive RMSE, their ratio and the DM p-value."""
         rows = []
         for name, evaluation in self.per_series.items():
-            m = evaluation.metrics
+            m = evaluation.at_step()  # the whole forecast: the mean over its steps
             model, naive = m.loc[("test", self.cell)], m.loc[("test", "naive")]
             rows.append({"series": name, "rmse": model["rmse"], "naive_rmse": naive["rmse"],
                          "ratio_to_naive": model["rmse"] / naive["rmse"],

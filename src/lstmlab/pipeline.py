@@ -25,7 +25,8 @@ __all__ = ["build_model", "prepare_for", "tensors", "train_settings"]
 
 # the ForecastConfig fields that the training loop reads, under the same names
 _TRAINING_FIELDS = ("max_epochs", "batch_size", "optimizer", "learning_rate", "weight_decay",
-                    "grad_clip", "patience", "lr_patience", "lr_factor", "seed")
+                    "grad_clip", "patience", "lr_patience", "lr_factor", "seed",
+                    "train_loss_sample")
 
 
 def prepare_for(

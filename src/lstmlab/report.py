@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import json
-import math
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,12 +18,20 @@ from typing import TYPE_CHECKING, Any
 from lstmlab.fileio import atomic_write_text
 from lstmlab.pages import Cell, Row, Table, best_values, metric_cells, render
 from lstmlab.runs import Run, chart_stem, read_run
-from lstmlab.vocabulary import EVALUATED_SPLITS, METRICS, SPLIT_LABELS, SPLITS, display_name
+from lstmlab.verdicts import at_step, lag_sentence, overall_step, run_summary
+from lstmlab.vocabulary import (
+    EVALUATED_SPLITS,
+    MEAN_STEP,
+    METRICS,
+    SPLIT_LABELS,
+    SPLITS,
+    display_name,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["build_report", "display_name", "render_report", "verdict"]
+__all__ = ["build_report", "display_name", "render_report", "summary_text"]
 
 _NAV = {"summary": "Summary", "prices": "Prices", "losses": "Losses",
         "predictions": "Predictions", "metrics": "Metrics", "forecast": "Forecast",
@@ -34,6 +41,10 @@ _NAV = {"summary": "Summary", "prices": "Prices", "losses": "Losses",
 def build_report(run_dir: str | os.PathLike[str]) -> Path:
     """(Re)write ``report.html`` in ``run_dir`` from the run's files; return its path."""
     run = read_run(run_dir)
+    if run.manifest.get("command") == "backtest":
+        from lstmlab.backtest.page import render_backtest
+
+        return atomic_write_text(run.path / "report.html", render_backtest(run))
     return atomic_write_text(run.path / "report.html", render_report(run))
 
 
@@ -54,7 +65,7 @@ def render_report(run: Run) -> str:
         title=f"lstmlab {run.manifest['command']}: {run.manifest['source']}",
         subtitle=f"lstmlab {run.manifest['lstmlab_version']} · {created} · {name}",
         nav=[(key, _NAV[key]) for key in shown], shown=shown, figures=figures,
-        facts=_facts(run), verdict=verdict(metrics, run.manifest["best_model"]),
+        facts=_facts(run), verdict=summary_text(run, metrics),
         metric_tables=_metric_tables(run, metrics), config_table=_config_table(run),
         manifest=json.dumps(run.manifest.get("reproducibility", {}), indent=2),
         explain_pages=explain_pages,
@@ -69,7 +80,9 @@ def _facts(run: Run) -> list[tuple[str, str]]:
                                    f"{split[part]['windows']:,} windows") for part in SPLITS]
     facts.append(("Models", ", ".join(display_name(c) for c in run.cells)))
     best = display_name(run.manifest["best_model"])
-    facts.append(("Best model", f"{best} (lowest validation RMSE)"))
+    facts.append(("Best trained model", f"{best} (lowest validation RMSE)"))
+    facts.append(("Selected", f"{display_name(run.manifest['selected'])} (lowest validation "
+                              f"RMSE among the models and the baselines)"))
     for cell, epochs in _interrupted(run).items():
         facts.append(("Interrupted", f"training of {display_name(cell)} was stopped by Ctrl-C "
                                      f"after {epochs} epochs; the best weights so far are kept"))
@@ -82,24 +95,35 @@ def _interrupted(run: Run) -> dict[str, int]:
     return {str(c): int(n) for c, n in stopped.items()} if isinstance(stopped, dict) else {}
 
 
-def verdict(metrics: pd.DataFrame, best: str) -> str:
-    """One sentence: how ``best`` does against the naive forecast on the test split.
+def summary_text(run: Run, metrics: pd.DataFrame) -> str:
+    """The selection, the tested verdict against naive (:mod:`lstmlab.verdicts`), the lag check
+    of each model, and the placebo's percentile when it has been run for the ticker."""
+    step_one = at_step(metrics, 1).loc["test"]
+    lags = [f"Lag check ({display_name(c)}): " + lag_sentence(
+        float(step_one.loc[c, "lag_corr"]), float(step_one.loc[c, "same_day_corr"]))
+        for c in run.cells]
+    parts = [run_summary(metrics, run.manifest["selected"]), *lags, _placebo(run)]
+    return " ".join(p for p in parts if p)
 
-    ``metrics`` has columns ``split, model, rmse`` (and ``dm_p_value``), as in ``metrics.csv``.
-    """
-    test = metrics[metrics["split"] == "test"].set_index("model")
-    model, naive = test.loc[best], test.loc["naive"]
-    change = model["rmse"] / naive["rmse"] - 1
-    word = "lower" if change < 0 else "higher"
-    sentence = (f"On the test split, {display_name(best)} has an RMSE of {model['rmse']:,.2f} "
-                f"against {naive['rmse']:,.2f} for the naive forecast (tomorrow = today), "
-                f"{abs(change):.1%} {word}")
-    p_value = model.get("dm_p_value", math.nan)
-    if isinstance(p_value, float) and math.isfinite(p_value):
-        kind = "a significant" if p_value < 0.05 else "not a significant"
-        sentence += (f"; the Diebold-Mariano test (p = {p_value:.2f}) calls this {kind} "
-                     f"difference")
-    return sentence + "."
+
+def _placebo(run: Run) -> str:
+    """What ``benchmarks/placebo.py`` found for the run's ticker, when it has been run and its
+    result sits in ``placebo/<TICKER>.json`` beside the run."""
+    ticker = Path(str(run.manifest["source"])).stem.upper()
+    path = run.path.parent / "placebo" / f"{ticker}.json"
+    try:
+        result = json.loads(path.read_text(encoding="utf-8"))
+        percentile, real = float(result["percentile"]), float(result["real_ratio"])
+        series = len(result["placebo_ratios"])
+        epochs = int(result["config"]["max_epochs"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return ""
+    finding = ("evidence that the real series holds something the model learned"
+               if percentile <= 5 else "no evidence of skill beyond what a random walk allows")
+    return (f"Placebo ({path.name}: the default configuration, at most {epochs} epochs): the "
+            f"real test RMSE / naive ratio "
+            f"{real:.4f} lies at the {percentile:.0f}th percentile of {series} ratios on "
+            f"random walks with {ticker}'s training mean and volatility: {finding}.")
 
 
 def _figures(run: Run) -> dict[str, Any]:
@@ -130,13 +154,19 @@ def _figure(run: Run, kind: str, cell: str | None, caption: str) -> dict[str, st
 
 
 def _metric_tables(run: Run, metrics: pd.DataFrame) -> list[tuple[str, Table]]:
-    """One table per scored split, test first (it is the headline)."""
+    """One table per scored split and headline step (step 1, and the mean over the steps of a
+    multi-step forecast), test first (it is the headline)."""
     columns = [c for c in METRICS if c in metrics.columns]
+    steps = {"1": "step 1"} if overall_step(metrics) == "1" else {
+        "1": "step 1", MEAN_STEP: "mean over steps"}
     tables = []
     for split in reversed(EVALUATED_SPLITS):
-        rows = metrics[metrics["split"] == split].to_dict(orient="records")
-        if rows:
-            tables.append((SPLIT_LABELS[split], _metric_table(rows, columns, run)))
+        for step, label in steps.items():
+            table = at_step(metrics, step).reset_index()
+            rows = table[table["split"] == split].to_dict(orient="records")
+            if rows:
+                tables.append((f"{SPLIT_LABELS[split]}, {label}",
+                               _metric_table(rows, columns, run)))
     return tables
 
 
@@ -145,9 +175,9 @@ def _metric_table(rows: list[dict[str, Any]], columns: list[str], run: Run) -> T
     table = Table([("Model", ""), *((METRICS[c].heading, "") for c in columns)])
     for row in rows:
         model = row["model"]
-        kind = "best" if model == run.manifest["best_model"] else (
+        kind = "best" if model == run.manifest["selected"] else (
             "model" if model in run.cells else "baseline")
-        name = Cell(display_name(model), head=True, badge="best" if kind == "best" else None)
+        name = Cell(display_name(model), head=True, badge="selected" if kind == "best" else None)
         table.rows.append(Row([name, *metric_cells(row, columns, best)], css=kind))
     return table
 

@@ -22,7 +22,7 @@ import json
 import os
 import re
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -297,6 +297,27 @@ def read_run(path: str | os.PathLike[str]) -> Run:
     return Run(folder, manifest, config)
 
 
+def _check_backtest_manifest(manifest: dict[str, Any],
+                             bad: Callable[[str, str], ModelFileError]) -> None:
+    """The fields of a backtest run's manifest that its report reads, checked like a run's."""
+    columns = manifest.get("forecast_columns")
+    if not isinstance(columns, list) or not columns or not all(
+            isinstance(c, str) and SAFE_NAME.fullmatch(c) for c in columns):
+        raise bad("forecast_columns", "is not a list of plain model names")
+    data = manifest.get("data")
+    if not isinstance(data, dict) or not all(
+            isinstance(data.get(end), str) and _DATE.fullmatch(data[end])
+            for end in ("first", "last")):
+        raise bad("data", "does not hold first and last dates (YYYY-MM-DD)")
+    headline = manifest.get("headline")
+    if not isinstance(headline, dict) or not set(headline) <= set(columns):
+        raise bad("headline", "is not a table of scores per model")
+    seconds = manifest.get("seconds")
+    if not isinstance(seconds, dict) or not all(
+            isinstance(v, (int, float)) for v in seconds.values()):
+        raise bad("seconds", "is not a table of numbers")
+
+
 def _check_manifest(folder: Path, manifest: dict[str, Any]) -> None:
     """Refuse a manifest whose fields are not what lstmlab writes: a run folder is untrusted
     input, and its names become file names (``forecast-<cell>.csv``) and report text."""
@@ -307,6 +328,9 @@ def _check_manifest(folder: Path, manifest: dict[str, Any]) -> None:
     for key in ("command", "source", "name", "created", "lstmlab_version"):
         if not isinstance(manifest.get(key), str):
             raise bad(key, "is not a text")
+    if manifest.get("command") == "backtest":  # no model file: see lstmlab.backtest.output
+        _check_backtest_manifest(manifest, bad)
+        return
     models = manifest.get("models")
     if not isinstance(models, dict) or not models:
         raise bad("models", "is not a table of model files")

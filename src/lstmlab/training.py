@@ -14,9 +14,10 @@ It knows nothing about recurrent nets, prices or memory tasks. Two levels:
 Train and validation losses in the epoch history are measured the same way, over the whole split
 in evaluation mode at the end of each epoch, so the two curves of a loss chart are comparable;
 the running mean of the training batches (taken while the weights were still moving, with
-dropout on) is kept as an extra column, ``train_batch_loss``. ``TrainSettings.full_train_loss =
-False`` skips the whole-split pass over the training data and reports that batch mean as
-``train_loss`` instead (cheaper when a model is refitted many times).
+dropout on) is kept as an extra column, ``train_batch_loss``. ``TrainSettings.train_loss_sample
+= N`` measures ``train_loss`` on N training windows drawn once per fit instead of the whole split
+(:func:`train_loss_windows`), an estimate labelled in the history's ``train_loss_sample`` column;
+it is cheaper when a model is refitted many times, and the fitted weights do not change.
 """
 
 from __future__ import annotations
@@ -37,10 +38,11 @@ from lstmlab.errors import TrainingError
 __all__ = [
     "HISTORY_COLUMNS", "BestWeights", "LossFn", "StepCallback", "TensorSplit", "TrainResult",
     "TrainSettings", "check_finite", "evaluate_loss", "make_optimizer", "optimizer_step",
-    "run_steps", "train",
+    "run_steps", "train", "train_loss_windows",
 ]
 
-HISTORY_COLUMNS = ["epoch", "train_loss", "val_loss", "lr", "seconds", "train_batch_loss"]
+HISTORY_COLUMNS = ["epoch", "train_loss", "val_loss", "lr", "seconds", "train_batch_loss",
+                   "train_loss_sample"]
 _EVAL_CHUNK = 8192  # rows per forward pass when measuring a whole split
 
 LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
@@ -73,7 +75,7 @@ class TrainSettings:
     lr_factor: float = 0.5  # 1: never reduce
     seed: int = 0
     restore_best: bool = True  # False: keep the last epoch's weights (fine-tuning)
-    full_train_loss: bool = True  # False: train_loss is the epoch's batch mean (no extra pass)
+    train_loss_sample: int = 0  # 0: train_loss over the whole split; N: over N windows (estimate)
 
 
 @dataclass
@@ -186,13 +188,14 @@ def train(
             optimizer, factor=settings.lr_factor, patience=settings.lr_patience
         )
     generator = torch.Generator().manual_seed(settings.seed)
+    measured = train_loss_windows(train_split, settings.train_loss_sample, settings.seed)
     records: list[dict[str, float]] = []
     best = BestWeights(model)
     stop_reason = "max_epochs"
     try:
         for epoch in range(1, settings.max_epochs + 1):
-            record = _run_epoch(model, optimizer, train_split, val_split, settings, loss_fn,
-                                generator, epoch)
+            record = _run_epoch(model, optimizer, train_split, measured, val_split, settings,
+                                loss_fn, generator, epoch)
             records.append(record)
             best.update(model, record["val_loss"], epoch)
             if on_epoch is not None:
@@ -215,24 +218,38 @@ def _run_epoch(
     model: nn.Module,
     optimizer: torch.optim.Optimizer,
     train_split: TensorSplit,
+    measured: TensorSplit,
     val_split: TensorSplit,
     settings: TrainSettings,
     loss_fn: LossFn,
     generator: torch.Generator,
     epoch: int,
 ) -> dict[str, float]:
-    """One pass over shuffled mini-batches, then the epoch's history record."""
+    """One pass over shuffled mini-batches, then the epoch's history record (``train_loss`` on
+    the ``measured`` windows, :func:`train_loss_windows`)."""
     start = time.perf_counter()
     batch_loss = _train_epoch(model, train_split, optimizer, loss_fn, settings, generator)
-    train_loss = evaluate_loss(model, train_split, loss_fn) if settings.full_train_loss else (
-        batch_loss)
+    train_loss = evaluate_loss(model, measured, loss_fn)
     val_loss = evaluate_loss(model, val_split, loss_fn)
     check_finite(f"in epoch {epoch}", batch_loss, train_loss, val_loss)
     return {
         "epoch": epoch, "train_loss": train_loss, "val_loss": val_loss,
         "lr": optimizer.param_groups[0]["lr"], "seconds": time.perf_counter() - start,
-        "train_batch_loss": batch_loss,
+        "train_batch_loss": batch_loss, "train_loss_sample": settings.train_loss_sample,
     }
+
+
+def train_loss_windows(train_split: TensorSplit, sample: int, seed: int) -> TensorSplit:
+    """The windows ``train_loss`` is measured on: all of ``train_split`` (``sample`` 0, exact),
+    or ``sample`` of them drawn once per fit with ``seed`` (an estimate of the same mean at a
+    fraction of the cost of a forward over the whole split). The draw uses its own generator,
+    so the training batches, and hence the fitted weights, do not depend on ``sample``."""
+    n = train_split.x.shape[0]
+    if not sample or sample >= n:
+        return train_split
+    chosen = torch.randperm(n, generator=torch.Generator().manual_seed(seed))[:sample]
+    idx = chosen.sort().values.to(train_split.x.device)  # (sample,)
+    return TensorSplit(train_split.x[idx], train_split.y[idx])
 
 
 def _train_epoch(

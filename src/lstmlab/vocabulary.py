@@ -17,8 +17,9 @@ from typing import Any
 from lstmlab.errors import ConfigError
 
 __all__ = [
-    "BASELINES", "BRIEF_METRICS", "CELLS", "CELL_INITS", "EVALUATED_SPLITS", "INITS", "METRICS",
-    "METRIC_NAMES", "SCALERS", "SPLITS", "SPLIT_LABELS", "TARGETS", "WALK_FORWARD_SPLIT", "Metric",
+    "BASELINES", "BRIEF_METRICS", "CELLS", "CELL_INITS", "EVALUATED_SPLITS", "INITS", "MEAN_STEP",
+    "METRICS", "METRIC_NAMES", "SCALERS", "SPLITS", "SPLIT_LABELS", "TARGETS",
+    "WALK_FORWARD_SPLIT", "Metric",
     "ProgressCallback", "display_name", "format_metric", "parse_cells",
 ]
 
@@ -32,10 +33,11 @@ ProgressCallback = Callable[[str, Mapping[str, float]], None]
 
 TARGETS: tuple[str, ...] = ("price", "return", "log_return", "change")  # see data/targets.py
 SCALERS: tuple[str, ...] = ("standard", "minmax", "none")  # see data/scale.py
-BASELINES: tuple[str, ...] = ("naive", "drift", "moving_average", "mean_return")  # baselines.py
+BASELINES: tuple[str, ...] = ("naive", "drift", "moving_average", "mean_return")  # see baselines.py
 
 SPLITS: tuple[str, ...] = ("train", "val", "test")  # chronological, see data/split.py
 EVALUATED_SPLITS: tuple[str, ...] = ("val", "test")  # scored against the baselines
+MEAN_STEP = "mean"  # the `step` of the metrics row averaged over a multi-step forecast's steps
 WALK_FORWARD_SPLIT = "test_walk_forward"  # the test period, refitted before each block
 SPLIT_LABELS: dict[str, str] = {"train": "Train", "val": "Validation", "test": "Test",
                                 WALK_FORWARD_SPLIT: "Test (walk-forward)"}
@@ -63,6 +65,8 @@ def parse_cells(cells: str | Sequence[str]) -> list[str]:
 
 def display_name(model: str) -> str:
     """Human name of a cell or baseline (``lstm`` -> ``LSTM``, ``naive`` -> ``Naive (...)``)."""
+    if model.endswith("_ensemble") and model != "_ensemble":  # lstmlab.seeds.ensemble_name
+        return f"{display_name(model.removesuffix('_ensemble'))} seed ensemble"
     return _DISPLAY_NAMES.get(model, model.replace("_", " ").capitalize())
 
 
@@ -97,14 +101,19 @@ def format_metric(value: Any, fmt: str) -> str:
 METRICS: dict[str, Metric] = {m.name: m for m in (
     Metric("rmse", "RMSE", "{:,.2f}", -1, True),
     Metric("mae", "MAE", "{:,.2f}", -1, True),
-    Metric("mape", "MAPE", "{:.2f}%", -1, True),
+    Metric("mape", "MAPE", "{:.2f}%", -1, False),
     Metric("smape", "sMAPE", "{:.2f}%", -1, False),
     Metric("mase", "MASE", "{:.3f}", -1, True),
-    Metric("r2", "R²", "{:.3f}", 1, True),
+    Metric("rel_mae", "MAE / naive", "{:.3f}", -1, False),
+    Metric("r2_oos", "R² oos (vs 0)", "{:.4f}", 1, True),
+    Metric("r2_oos_mean", "R² oos (vs mean)", "{:.4f}", 1, False),
     Metric("directional_accuracy", "Direction", "{:.1%}", 1, True),
-    Metric("direction_p_value", "p (dir.)", "{:.3f}", 0, False),
+    Metric("pt_p_value", "p (PT)", "{:.3f}", 0, False),
     Metric("dm_stat", "DM stat", "{:.2f}", 0, False),
     Metric("dm_p_value", "p (DM)", "{:.3f}", 0, True),
+    Metric("cw_p_value", "p (CW)", "{:.3f}", 0, False),
+    Metric("lag_corr", "Lag corr.", "{:.2f}", 0, True),
+    Metric("same_day_corr", "Same-day corr.", "{:.2f}", 0, False),
 )}
 METRIC_NAMES: tuple[str, ...] = tuple(METRICS)
 BRIEF_METRICS: tuple[str, ...] = tuple(name for name, m in METRICS.items() if m.brief)

@@ -36,14 +36,20 @@ def test_dates_cut_at_the_first_row_on_or_after_each_date():
     assert origins["train"].stop == origins["val"].start
 
 
+def test_a_zero_test_fraction_gives_every_target_row_to_train_and_validation():
+    origins = plan_split(INDEX, (0.8, 0.2, 0.0), first_target=10, horizon=1, context="c")
+    targets = {name: (rows.start + 1, rows.stop + 1) for name, rows in origins.items()}
+    assert targets == {"train": (10, 90), "val": (90, 110), "test": (110, 110)}
+
+
 @pytest.mark.parametrize(
     ("split", "message"),
     [
         ((0.7, 0.3), "split dates must be dates like '2021-01-04', got (0.7, 0.3)"),
-        ((0.8, 0.15, 0.15), "split fractions must be positive and sum to 1, got (0.8, 0.15, "
-                            "0.15) (e.g. (0.7, 0.15, 0.15))"),
-        ((1.0, 0.0, 0.0), "split fractions must be positive and sum to 1, got (1.0, 0.0, 0.0) "
-                          "(e.g. (0.7, 0.15, 0.15))"),
+        ((0.8, 0.15, 0.15), "split fractions must be positive (the test one may be 0) and sum "
+                            "to 1, got (0.8, 0.15, 0.15) (e.g. (0.7, 0.15, 0.15))"),
+        ((1.0, 0.0, 0.0), "split fractions must be positive (the test one may be 0) and sum "
+                          "to 1, got (1.0, 0.0, 0.0) (e.g. (0.7, 0.15, 0.15))"),
         (("a", "b", "c"), "split fractions must be numbers, got ('a', 'b', 'c')"),
         ((0.5, 0.2, 0.2, 0.1), "split must be three fractions (train, val, test) or two dates "
                                "(val_start, test_start), got (0.5, 0.2, 0.2, 0.1)"),

@@ -80,3 +80,18 @@ def test_a_large_sweep_lists_its_trials_in_the_csv_only(tmp_path, monkeypatch):
     html = write_sweep_report(build_leaderboard(RESULTS), tmp_path, "big").read_text("utf-8")
     assert "8 trials: too many to list here; they are in trials.csv" in html
     assert 'id="failures"' in html and "price file not found" in html  # 3 rows: listed
+
+
+def test_a_baseline_with_a_lower_validation_rmse_is_selected_and_verdicts_follow_the_rule():
+    beaten = _ok("AAA", "lstm", 1.5, 1.02)
+    beaten.metrics.update(val_rmse_naive=1.4, val_rmse_drift=1.6, test_dm_p_value=0.01)
+    kept = _ok("BBB", "lstm", 3.0, 0.99)
+    kept.metrics.update(val_rmse_naive=3.2, test_dm_p_value=0.40)
+    best = build_leaderboard([beaten, kept]).best.set_index("series")
+    assert best.loc["AAA", "selected"] == "naive" and best.loc["BBB", "selected"] == "lstm"
+    assert best.loc["AAA", "verdict"] == (
+        "No configuration had a lower validation RMSE than the naive (tomorrow = today) "
+        "forecast; on test the configuration lstm is significantly worse than the naive "
+        "forecast: RMSE 10.200 against 10.000 (1.020x, DM p = 0.010)")
+    assert best.loc["BBB", "verdict"].startswith(
+        "The configuration lstm does not differ significantly from the naive forecast")

@@ -8,6 +8,7 @@ import pytest
 from lstmlab import jobs
 from lstmlab.runs import read_run
 from lstmlab.sweep.trial import run_trial
+from lstmlab.verdicts import at_step
 
 from .conftest import FAST, TINY_GRID, make_trials
 
@@ -46,13 +47,14 @@ def test_trial_writes_a_run_and_summarises_it(tiny_dir, tmp_path):
     run = read_run(tmp_path / result.run_dir)
     assert run.config["command"] == "sweep" and run.config["trial"] == trial.key
     assert (tmp_path / result.run_dir / "models" / "lstm.safetensors").is_file()
-    metrics = pd.read_csv(tmp_path / result.run_dir / "metrics.csv").set_index(["split", "model"])
+    metrics = at_step(pd.read_csv(tmp_path / result.run_dir / "metrics.csv"))
     history = pd.read_csv(tmp_path / result.run_dir / "history.csv")
     assert result.metrics["val_rmse"] == pytest.approx(metrics.loc[("val", "lstm"), "rmse"])
     assert result.metrics["test_ratio"] == pytest.approx(
         metrics.loc[("test", "lstm"), "rmse"] / metrics.loc[("test", "naive"), "rmse"])
     assert result.metrics["val_loss"] == pytest.approx(history["val_loss"].min())
     assert result.metrics["epochs"] == len(history) == 2
+    assert result.metrics["val_rmse_naive"] == pytest.approx(metrics.loc[("val", "naive"), "rmse"])
 
 
 def test_finished_run_directory_is_summarised_without_training(tiny_dir, tmp_path, monkeypatch):

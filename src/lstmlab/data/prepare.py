@@ -9,6 +9,7 @@ target row.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
@@ -51,6 +52,10 @@ class WindowSpec:
     covariates: tuple[tuple[str, tuple[str, ...]], ...] = ()
     calendar: str | None = None
     max_fill: int = MAX_FILL
+    # yardsticks from the training prices: the mean one-step log return (the mean-return
+    # baseline's growth rate) and the in-sample naive MAE (the MASE scale); NaN when unknown
+    mean_return: float = math.nan
+    naive_scale: float = math.nan
 
     @property
     def inputs(self) -> tuple[str, ...]:
@@ -76,6 +81,7 @@ class WindowSpec:
             "scaler_x": self.scaler_x.to_dict(), "scaler_y": self.scaler_y.to_dict(),
             "covariates": [[name, list(wanted)] for name, wanted in self.covariates],
             "calendar": self.calendar, "max_fill": self.max_fill,
+            "mean_return": self.mean_return, "naive_scale": self.naive_scale,
         }
 
     @classmethod
@@ -92,6 +98,9 @@ class WindowSpec:
                                  for name, wanted in data.get("covariates", [])),
                 calendar=None if data.get("calendar") is None else str(data["calendar"]),
                 max_fill=int(data.get("max_fill", MAX_FILL)),
+                # files from lstmlab 0.1 lack them
+                mean_return=float(data.get("mean_return", math.nan)),
+                naive_scale=float(data.get("naive_scale", math.nan)),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise DataError(f"malformed window spec: {exc!r}; expected the keys written by "
@@ -178,11 +187,14 @@ def prepare(
     if fitted is None:
         scaler_x = fit_scaler(scaler, matrix[train.start - lookback + 1 : train.stop])
         scaler_y = fit_scaler(scaler, raw_y["train"])
+        yardsticks = _training_yardsticks(price[: train.stop + horizon])  # up to the last target
     else:
         scaler_x, scaler_y = fitted.scaler_x, fitted.scaler_y
+        yardsticks = (fitted.mean_return, fitted.naive_scale)
     spec = WindowSpec(tuple(_names(features)), int(lookback), int(horizon), target,
                       target_column, scaler_x, scaler_y,
-                      tuple((c.name, tuple(c.features)) for c in covariates), calendar, max_fill)
+                      tuple((c.name, tuple(c.features)) for c in covariates), calendar, max_fill,
+                      *yardsticks)
     scaled_x = scaler_x.transform(matrix)  # (n, F), row by row: no mixing across time
     windows = {
         name: _windows(_dates(frame), price, scaled_x, scaler_y.transform(raw_y[name]),
@@ -194,6 +206,18 @@ def prepare(
         split_dates={name: _date_span(_dates(frame), w, horizon) for name, w in windows.items()},
         warmup=warmup, notes=[*_notes(frame, features, warmup, horizon), *input_notes],
     )
+
+
+def _training_yardsticks(train: np.ndarray) -> tuple[float, float]:
+    """The mean one-step log return and the naive MAE of the training prices ``train``.
+
+    With a price at or below zero log returns are undefined and the mean return is taken as 0
+    (the mean-return baseline is then the naive forecast).
+    """
+    from lstmlab.baselines import mean_log_return
+    from lstmlab.metrics import naive_mae
+
+    return (mean_log_return(train, train.size - 1) if np.all(train > 0) else 0.0), naive_mae(train)
 
 
 def _scaled_features(
@@ -284,6 +308,8 @@ def _windows(
 
 
 def _date_span(index: pd.DatetimeIndex, windows: Windows, horizon: int) -> dict[str, str]:
+    if len(windows) == 0:  # a test fraction of 0: no test part
+        return {"first": "", "last": ""}
     last = index[windows.origin[-1] + horizon]
     return {"first": _iso(windows.dates[0]), "last": _iso(last)}
 

@@ -2,9 +2,12 @@
 
 The rows that can be a target (all rows after the warm-up and the first window) are cut into
 three consecutive blocks, by fractions of their number or at two dates ``(val_start,
-test_start)``. A sample belongs to a split when *all* its ``h`` target rows lie in that split's
-block. Its lookback window may reach back into the previous block: that context precedes the
-split's first target and was known at that time, so it is not leakage. Samples whose targets
+test_start)``. A test fraction of 0 leaves no test part (every target row goes to training or
+validation), as when a model is refitted on all the past before forecasting beyond it.
+
+A sample belongs to a split when *all* its ``h`` target rows lie in that split's block. Its
+lookback window may reach back into the previous block: that context precedes the split's first
+target and was known at that time, so it is not leakage. Samples whose targets
 straddle a boundary (``h - 1`` per boundary when ``h > 1``) belong to no split, so no price is a
 target in two splits.
 """
@@ -53,7 +56,8 @@ def plan_split(
         raise ConfigError(f"split must be three fractions (train, val, test) or two dates "
                           f"(val_start, test_start), got {split!r}")
     origins = split_origins(first_target, b1, b2, n, horizon)
-    empty = [name for name, rows in origins.items() if len(rows) == 0]
+    wanted = SPLITS if len(split) == 2 or fractions[2] > 0 else SPLITS[:2]
+    empty = [name for name in wanted if len(origins[name]) == 0]
     if empty:
         need = _rows_needed(n, first_target, fractions, horizon) if len(split) == 3 else None
         hint = f"need at least {need} rows" if need else "move the split dates"
@@ -70,16 +74,16 @@ def _check_fractions(split: Sequence[object]) -> tuple[float, float, float]:
         fractions = tuple(float(f) for f in split)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         raise ConfigError(f"split fractions must be numbers, got {split!r}") from None
-    if min(fractions) <= 0 or abs(sum(fractions) - 1.0) > _TOLERANCE:
-        raise ConfigError(f"split fractions must be positive and sum to 1, got {split!r} "
-                          "(e.g. (0.7, 0.15, 0.15))")
+    if min(fractions[:2]) <= 0 or fractions[2] < 0 or abs(sum(fractions) - 1.0) > _TOLERANCE:
+        raise ConfigError(f"split fractions must be positive (the test one may be 0) and sum "
+                          f"to 1, got {split!r} (e.g. (0.7, 0.15, 0.15))")
     return fractions  # type: ignore[return-value]
 
 
 def _fraction_bounds(n: int, first: int, fractions: tuple[float, float, float]) -> tuple[int, int]:
     count = max(n - first, 0)  # rows that can be a target
     b1 = first + round(count * fractions[0])
-    b2 = b1 + round(count * fractions[1])
+    b2 = b1 + round(count * fractions[1]) if fractions[2] > 0 else n  # no test part: all to val
     return b1, min(b2, n)
 
 
@@ -104,6 +108,7 @@ def _rows_needed(n: int, first: int, fractions: tuple[float, float, float], hori
     rows = max(n, first)
     while True:
         b1, b2 = _fraction_bounds(rows, first, fractions)
-        if all(len(r) for r in split_origins(first, b1, b2, rows, horizon).values()):
+        origins = split_origins(first, b1, b2, rows, horizon)
+        if all(len(origins[name]) for name in SPLITS if name != "test" or fractions[2] > 0):
             return rows
         rows += 1

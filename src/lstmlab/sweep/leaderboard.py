@@ -4,13 +4,17 @@ does across series.
 The best configuration of a series is the one with the lowest **validation RMSE** (on the price
 scale, as ``lstmlab compare`` picks its best model). The validation loss that training minimises
 is in the target's scaled units, which differ between configurations with another target or
-scaler, so it is not used to compare them; the test split is never used to choose. Each
-configuration is then summarised by the **median**, across series, of its test RMSE divided by
-the naive forecast's (below 1 beats "tomorrow = today").
+scaler, so it is not used to compare them; the test split is never used to choose. As in
+``compare``, the baselines are candidates too: ``selected`` is the best configuration or, when a
+baseline had a lower validation RMSE, that baseline; ``verdict`` says how the best configuration
+did against the naive forecast on test, worded by :mod:`lstmlab.verdicts` (a "beats" only with a
+significant Diebold-Mariano test). Each configuration is then summarised by the **median**,
+across series, of its test RMSE divided by the naive forecast's.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +22,8 @@ from typing import TYPE_CHECKING
 
 from lstmlab.runs import write_table
 from lstmlab.sweep.trial import TrialResult
-from lstmlab.vocabulary import BRIEF_METRICS, METRICS, format_metric
+from lstmlab.verdicts import compare
+from lstmlab.vocabulary import BASELINES, BRIEF_METRICS, METRICS, display_name, format_metric
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -34,11 +39,12 @@ _COLUMNS = {
     "test_ratio": ("Test / naive", "{:.3f}"), "median_ratio": ("Median test / naive", "{:.3f}"),
     "series_count": ("Series", "{}"), "wins": ("Best on", "{}"), "failed": ("Failed", "{}"),
     "stopped": ("Stopped", "{}"), "status": ("Status", "{}"), "seconds": ("Seconds", "{:.1f}"),
-    "message": ("Message", "{}"),
+    "message": ("Message", "{}"), "selected": ("Selected", "{}"), "verdict": ("Verdict", "{}"),
 }
 TEST_COLUMNS = [f"test_{name}" for name in BRIEF_METRICS]
-BEST_COLUMNS = ["series", "label", "val_rmse", "test_rmse", "naive_test_rmse", "test_ratio",
-                *[c for c in TEST_COLUMNS if c != "test_rmse"], "run_dir"]
+BEST_COLUMNS = ["series", "label", "selected", "val_rmse", "test_rmse", "naive_test_rmse",
+                "test_ratio", *[c for c in TEST_COLUMNS if c != "test_rmse"], "verdict",
+                "run_dir"]
 
 
 def column_style(column: str) -> tuple[str, str]:
@@ -67,8 +73,29 @@ def build_leaderboard(results: Sequence[TrialResult]) -> Leaderboard:
     ok = trials[(trials["status"] == "ok") & trials[SELECTED_BY].notna()]
     # the first trial of the lowest validation RMSE wins ties, so the choice is stable
     best = ok.loc[ok.groupby("series", sort=False)[SELECTED_BY].idxmin()]
+    if len(best):  # (apply on no rows would return a frame, not a column)
+        best = best.assign(selected=lambda rows: rows.apply(_selected, axis=1))
+        best = best.assign(verdict=lambda rows: rows.apply(_verdict, axis=1))
     best = best.reindex(columns=BEST_COLUMNS).reset_index(drop=True)
     return Leaderboard(trials, best, _configuration_table(trials, best))
+
+
+def _selected(row: pd.Series) -> str:
+    """The series' best configuration, or the baseline with a lower validation RMSE."""
+    candidates = {name: row.get(f"val_rmse_{name}", math.nan) for name in BASELINES}
+    candidates = {k: v for k, v in candidates.items() if isinstance(v, float) and math.isfinite(v)}
+    candidates[row["label"]] = row[SELECTED_BY]
+    return min(candidates, key=lambda k: (candidates[k], k not in BASELINES))
+
+
+def _verdict(row: pd.Series) -> str:
+    """How the best configuration did against naive on test, under the wording rule."""
+    sentence = compare(str(row["label"]), "naive", row["test_rmse"], row["naive_test_rmse"],
+                       row.get("test_dm_p_value", math.nan), label=f"configuration {row['label']}")
+    if row["selected"] != row["label"]:
+        sentence = (f"No configuration had a lower validation RMSE than the "
+                    f"{display_name(row['selected']).lower()} forecast; on test {sentence}")
+    return sentence[0].upper() + sentence[1:]
 
 
 def _trial_table(results: Sequence[TrialResult]) -> pd.DataFrame:
@@ -113,10 +140,11 @@ def write_leaderboard(board: Leaderboard, sweep_dir: Path) -> list[Path]:
 def format_leaderboard(board: Leaderboard) -> str:
     """The leaderboard as plain text: best configuration per series, then per configuration,
     then the failed trials with their messages."""
-    best = _formatted(board.best, BEST_COLUMNS[:6])
+    best = _formatted(board.best, BEST_COLUMNS[:7])
     configs = _formatted(board.configurations.rename(columns={"series": "series_count"}),
                          ["label", "median_ratio", "series_count", "wins", "failed", "stopped"])
-    parts = ["Best configuration per series (lowest val RMSE)", _text(best), "",
+    verdicts = [f"  {r.series}: {r.verdict}" for r in board.best.itertuples()]
+    parts = ["Best configuration per series (lowest val RMSE)", _text(best), *verdicts, "",
              "Per configuration: median test RMSE / naive across series", _text(configs)]
     failed = board.trials[board.trials["status"] != "ok"]
     if len(failed):

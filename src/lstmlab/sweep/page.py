@@ -24,7 +24,8 @@ __all__ = ["MAX_LISTED", "write_sweep_report"]
 MAX_LISTED = 1000  # longer trial lists stay in trials.csv: the page must stay light to open
 
 # text columns are left-aligned, and a message may wrap
-_KINDS = {"series": "text", "label": "text", "status": "text", "message": "text wrap"}
+_KINDS = {"series": "text", "label": "text", "status": "text", "message": "text wrap",
+          "selected": "text", "verdict": "text wrap"}
 _NAV = {"leaderboard": "Leaderboard", "configurations": "Configurations",
         "failures": "Trials without a result", "trials": "Every trial"}
 
@@ -36,9 +37,11 @@ def write_sweep_report(board: Leaderboard, sweep_dir: Path, title: str) -> Path:
     summary = (f"{trials['series'].nunique()} series × {trials['label'].nunique()} "
                f"configurations = {len(trials)} trials: {counts.get('ok', 0)} finished, "
                f"{counts.get('failed', 0)} failed, {counts.get('stopped', 0)} stopped early. The "
-               f"best configuration of a series has the lowest validation RMSE (price units); the "
-               f"test split is not used to choose. Test / naive below 1 beats the naive forecast "
-               f"(tomorrow = today).")
+               f"best configuration of a series has the lowest validation RMSE (price units); a "
+               f"baseline with a lower one is selected instead; the test split is not used to "
+               f"choose. Test / naive is the test RMSE over the naive forecast's (tomorrow = "
+               f"today); the verdict says whether the difference is significant "
+               f"(Diebold-Mariano, 5%).")
     listings = [
         ("failures", "Trials without a result",
          _listing(trials[trials["status"] != "ok"], ["series", "label", "status", "message"])),

@@ -24,7 +24,8 @@ from typing import TYPE_CHECKING, Any
 from lstmlab.errors import LstmlabError
 from lstmlab.runs import Run, new_run, read_run, source_stem
 from lstmlab.sweep.grid import Series, config_labels, expand_sources, parse_grid
-from lstmlab.vocabulary import BRIEF_METRICS, ProgressCallback
+from lstmlab.verdicts import at_step
+from lstmlab.vocabulary import BASELINES, BRIEF_METRICS, ProgressCallback
 
 if TYPE_CHECKING:
     from lstmlab.config import ForecastConfig
@@ -115,8 +116,10 @@ class TrialResult:
     ``metrics`` (when ``status == "ok"``): ``epochs``, ``val_loss`` (lowest validation loss in
     the history, scaled units), ``val_rmse`` (price units), ``test_<metric>`` for RMSE, MAE,
     MAPE, MASE, R², directional accuracy and the Diebold-Mariano p-value, ``naive_test_rmse``,
-    ``test_ratio`` (test RMSE / naive test RMSE) and ``train_seconds``. ``seconds`` is the
-    whole trial (loading, training, writing); ``run_dir`` is relative to the sweep folder.
+    ``test_ratio`` (test RMSE / naive test RMSE), ``val_rmse_<baseline>`` for each baseline
+    and ``train_seconds``; all over the forecast's steps (their mean when ``horizon > 1``).
+    ``seconds`` is the whole trial (loading, training, writing); ``run_dir`` is relative to the
+    sweep folder.
     """
 
     key: str
@@ -209,12 +212,15 @@ class _Interrupted(Exception):
 
 def summarise(run: Run, cell: str) -> dict[str, float]:
     """The figures a leaderboard needs, read from a run directory's tables."""
-    metrics = run.table("metrics.csv").set_index(["split", "model"])
+    metrics = at_step(run.table("metrics.csv"))  # the whole forecast: mean over its steps
     history = run.table("history.csv")
     history = history[history["model"] == cell]
     test, naive = metrics.loc[("test", cell)], metrics.loc[("test", "naive")]
     figures = {"epochs": float(len(history)), "val_loss": float(history["val_loss"].min()),
                "val_rmse": float(metrics.loc[("val", cell), "rmse"])}
+    # the baselines' validation RMSEs, so that the leaderboard can select among them too
+    figures.update({f"val_rmse_{name}": float(metrics.loc[("val", name), "rmse"])
+                    for name in BASELINES if ("val", name) in metrics.index})
     figures.update({f"test_{name}": float(test[name]) for name in BRIEF_METRICS
                     if name in test.index})
     figures["naive_test_rmse"] = float(naive["rmse"])

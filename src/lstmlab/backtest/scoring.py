@@ -1,0 +1,109 @@
+"""Scores of a backtest's pooled out-of-sample forecasts, per step and per refit block.
+
+Each step ``k`` is scored on its own: its errors overlap across consecutive origins ``k - 1``
+deep, so its Diebold-Mariano and Clark-West tests use that many HAC lags (fewer when origins
+are spaced ``step`` days apart). Scores are computed over all origins pooled and within each
+refit block, so a reader sees how the verdict moves over time. The two series behind the
+backtest charts are here too: the rolling RMSE ratio to the naive forecast and the cumulative
+squared-error difference against it (Goyal & Welch 2008: where the line falls, the model is
+winning).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from lstmlab import stats
+
+__all__ = ["METRIC_COLUMNS", "cumulative_difference", "rolling_ratio", "score_backtest"]
+
+METRIC_COLUMNS = ("n", "rmse", "mae", "rmse_ratio", "dm_stat", "dm_p_value", "cw_stat",
+                  "cw_p_value", "pt_p_value")
+_REFERENCE = "naive"
+ALL_STEPS = 0  # the ``step`` of the rows that score all steps together (horizons > 1)
+
+
+def score_backtest(table: pd.DataFrame, models: Sequence[str], baselines: Sequence[str],
+                   spacing: int = 1) -> pd.DataFrame:
+    """Metrics with columns ``scope`` (``pooled`` or ``block``), ``refit`` (-1 when pooled),
+    ``step``, ``model``, then :data:`METRIC_COLUMNS`, for every model and baseline.
+
+    Tests are against the naive forecast: Diebold-Mariano (two-sided), Clark-West (one-sided,
+    the model nests the naive forecast) and Pesaran-Timmermann on the direction (one-sided), from
+    :mod:`lstmlab.stats`. With a horizon above 1, rows with ``step`` :data:`ALL_STEPS` score the
+    loss averaged over the steps of each origin (:func:`lstmlab.stats.diebold_mariano_mean`).
+    """
+    names = [*models, *baselines]
+    groups = [("pooled", -1, table), *(("block", int(refit), part)
+                                       for refit, part in table.groupby("refit"))]
+    rows = []
+    for scope, refit, part in groups:
+        for step, rows_of_step in part.groupby("step", sort=True):
+            # step-k errors of origins spaced `spacing` apart overlap like a ceil(k/s)-step forecast
+            horizon = math.ceil(int(step) / spacing)
+            rows.extend({"scope": scope, "refit": refit, "step": int(step), "model": name,
+                         **_scores(rows_of_step, name, horizon)} for name in names)
+        if part["step"].max() > 1:
+            rows.extend({"scope": scope, "refit": refit, "step": ALL_STEPS, "model": name,
+                         **_all_steps(part, name)} for name in names)
+    return pd.DataFrame(rows).sort_values(["scope", "refit", "step"], kind="stable",
+                                          ascending=[False, True, True], ignore_index=True)
+
+
+def _scores(part: pd.DataFrame, name: str, horizon: int) -> dict[str, float]:
+    actual, naive = part["actual"].to_numpy(), part[_REFERENCE].to_numpy()
+    forecast = part[name].to_numpy()
+    error, naive_error = actual - forecast, actual - naive
+    scores = _levels(error, naive_error)
+    if name != _REFERENCE and len(error) > horizon:
+        dm = stats.diebold_mariano(error, naive_error, horizon=horizon)
+        cw = stats.clark_west(actual, naive, forecast, horizon=horizon)
+        pt = stats.pesaran_timmermann(actual - naive, forecast - naive)
+        scores.update(dm_stat=dm.statistic, dm_p_value=dm.p_value, cw_stat=cw.statistic,
+                      cw_p_value=cw.p_value, pt_p_value=pt.p_value)
+    return scores
+
+
+def _all_steps(part: pd.DataFrame, name: str) -> dict[str, float]:
+    """Scores over every step; DM on the per-origin mean loss differential."""
+    wide = part.pivot(index="origin", columns="step", values=["actual", name, _REFERENCE])
+    error = (wide["actual"] - wide[name]).to_numpy()  # (N, h)
+    naive_error = (wide["actual"] - wide[_REFERENCE]).to_numpy()  # (N, h)
+    scores = _levels(error.reshape(-1), naive_error.reshape(-1))
+    if name != _REFERENCE and len(error) > error.shape[1]:
+        dm = stats.diebold_mariano_mean(error, naive_error)
+        scores.update(dm_stat=dm.statistic, dm_p_value=dm.p_value)
+    return scores
+
+
+def _levels(error: np.ndarray, naive_error: np.ndarray) -> dict[str, float]:
+    rmse = float(np.sqrt(np.mean(error**2)))
+    naive_rmse = float(np.sqrt(np.mean(naive_error**2)))
+    nan = math.nan
+    return {"n": len(error), "rmse": rmse, "mae": float(np.mean(np.abs(error))),
+            "rmse_ratio": rmse / naive_rmse if naive_rmse > 0 else nan, "dm_stat": nan,
+            "dm_p_value": nan, "cw_stat": nan, "cw_p_value": nan, "pt_p_value": nan}
+
+
+def rolling_ratio(table: pd.DataFrame, models: Sequence[str], window: int = 63,
+                  step: int = 1) -> pd.DataFrame:
+    """Per target date, each model's RMSE over the last ``window`` forecasts of ``step``
+    divided by the naive forecast's over the same forecasts (NaN until ``window`` are in)."""
+    part = table[table["step"] == step].set_index("target_date")
+    naive = ((part["actual"] - part[_REFERENCE]) ** 2).rolling(window).mean()
+    return pd.DataFrame({name: np.sqrt(((part["actual"] - part[name]) ** 2)
+                                       .rolling(window).mean() / naive) for name in models})
+
+
+def cumulative_difference(table: pd.DataFrame, models: Sequence[str],
+                          step: int = 1) -> pd.DataFrame:
+    """Per target date, the running sum of (model squared error - naive squared error) for
+    ``step``: it falls where the model forecasts better than the naive forecast."""
+    part = table[table["step"] == step].set_index("target_date")
+    naive = (part["actual"] - part[_REFERENCE]) ** 2
+    return pd.DataFrame({name: ((part["actual"] - part[name]) ** 2 - naive).cumsum()
+                         for name in models})

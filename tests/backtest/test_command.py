@@ -1,0 +1,48 @@
+"""`lstmlab backtest` end to end: the run directory, both charts in the report, resuming, and
+one `error:` line for a bad setting."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+from conftest import synthetic_price_csv
+from fake_run import invoke
+
+FAST = ("--epochs", "1", "--hidden-size", "4", "--lookback", "10", "--refit-every", "60",
+        "--jobs", "1")
+
+
+def test_backtest_writes_a_run_with_both_charts_and_resumes(tmp_path):
+    csv = synthetic_price_csv(tmp_path / "ABC.csv", n=400, seed=2)
+    out = tmp_path / "runs"
+    result = invoke("backtest", csv, "--start", "2014-01-02", "--cells", "rnn,lstm", *FAST,
+                    "--out", out, "--name", "first")
+    assert result.exit_code == 0, result.output
+    assert "pooled one-step RMSE" in result.stdout and "Diebold-Mariano" in result.stdout
+    run = out / "first"
+    table = pd.read_csv(run / "predictions.csv")
+    assert list(table.columns[:5]) == ["origin", "step", "target_date", "refit", "actual"]
+    assert {"rnn", "lstm", "naive", "drift", "moving_average"} <= set(table.columns)
+    manifest = json.loads((run / "manifest.json").read_text())
+    assert manifest["command"] == "backtest" and manifest["refits"] == table["refit"].nunique()
+    report = (run / "report.html").read_text()
+    assert report.count("<img") == 2 and "Goyal" in report
+    for chart in ("rolling-ratio", "cumulative-difference"):
+        assert (run / "charts" / f"{chart}.png").is_file()
+    again = invoke("backtest", csv, "--start", "2014-01-02", "--cells", "rnn,lstm", *FAST,
+                   "--out", out, "--name", "second")
+    assert again.exit_code == 0
+    refits = 2 * manifest["refits"]
+    assert f"resuming: {refits} of {refits} refits are stored already" in again.stderr
+    assert (pd.read_csv(out / "second" / "predictions.csv")["lstm"] == table["lstm"]).all()
+    assert invoke("report", run).exit_code == 0  # the report rebuilds from the folder alone
+
+
+def test_a_bad_setting_is_one_error_line_before_any_training(tmp_path):
+    csv = synthetic_price_csv(tmp_path / "ABC.csv", n=400, seed=2)
+    result = invoke("backtest", csv, "--start", "2014-01-02", "--window", "rolling",
+                    "--train-size", "5", *FAST, "--out", tmp_path / "runs")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: rolling train_size 5 is too short")
+    assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())

@@ -1,0 +1,65 @@
+"""One refit: it reads only the rows before its refit date, and its stored form reads back."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from lstmlab.backtest.plan import BacktestSettings
+from lstmlab.backtest.refit import load_refit, run_refit, save_refit
+from lstmlab.backtest.run import plan_tasks
+
+from .conftest import TINY
+
+
+def _perturbed_after(prices, row, seed=1):
+    """``prices`` with every value from ``row`` on multiplied by random factors."""
+    rng = np.random.default_rng(seed)
+    changed = prices.copy()
+    factors = rng.uniform(0.5, 2.0, size=(len(prices) - row, 1))
+    changed.iloc[row:] *= factors  # every column of a loaded frame is a float
+    return changed
+
+
+def test_perturbing_prices_from_the_refit_date_on_leaves_the_fit_unchanged(short_prices):
+    settings = BacktestSettings(str(short_prices.index[250].date()), refit_every=40)
+    _, chains = plan_tasks(short_prices, {"lstm": TINY}, settings, [TINY.seed])
+    task = chains[1][0]  # the second block
+    changed = _perturbed_after(short_prices, task.block.refit)
+    _, changed_chains = plan_tasks(changed, {"lstm": TINY}, settings, [TINY.seed])
+    original, perturbed = run_refit(task), run_refit(changed_chains[1][0])
+    assert original.state.keys() == perturbed.state.keys()
+    for name, weights in original.state.items():
+        assert torch.equal(weights, perturbed.state[name]), name  # bit for bit
+    # the forecast from the last origin before the refit date is unchanged too
+    assert original.forecasts[0, 0] == perturbed.forecasts[0, 0]
+    assert not np.array_equal(original.forecasts[1:], perturbed.forecasts[1:])
+
+
+def test_a_stored_refit_reads_back_whole(short_prices, tmp_path):
+    settings = BacktestSettings(str(short_prices.index[350].date()), refit_every=100)
+    _, chains = plan_tasks(short_prices, {"lstm": TINY}, settings, [TINY.seed])
+    result = run_refit(chains[0][0])
+    save_refit(tmp_path, result)
+    back = load_refit(tmp_path, result.key)
+    assert back is not None and back.cached
+    assert np.array_equal(back.forecasts, result.forecasts)
+    assert np.array_equal(back.origins, result.origins)
+    assert back.summary == result.summary
+    assert all(torch.equal(back.state[k], v) for k, v in result.state.items())
+    (tmp_path / f"{result.key}.safetensors").write_bytes(b"damaged")
+    assert load_refit(tmp_path, result.key) is None  # refitted, not trusted
+    assert load_refit(tmp_path, "0" * 16) is None
+
+
+def test_the_key_changes_with_the_data_read_and_the_config(short_prices):
+    settings = BacktestSettings(str(short_prices.index[250].date()), refit_every=40)
+    _, chains = plan_tasks(short_prices, {"lstm": TINY}, settings, [TINY.seed])
+    keys = [chain[0].key for chain in chains]
+    assert len(set(keys)) == len(keys)
+    longer = short_prices.iloc[:-1]  # the last block reads fewer rows; the others do not change
+    _, shorter = plan_tasks(longer, {"lstm": TINY}, settings, [TINY.seed])
+    assert [c[0].key for c in shorter][:-1] == keys[:-1]
+    assert shorter[-1][0].key != keys[-1]
+    _, reseeded = plan_tasks(short_prices, {"lstm": TINY}, settings, [TINY.seed + 1])
+    assert not {c[0].key for c in reseeded} & set(keys)
