@@ -75,6 +75,7 @@ def test_metadata_names_the_inputs_settings_and_versions(lstm):
     assert session.get_inputs()[0].shape[1:] == [forecaster.config.lookback, 1]
     assert [o.name for o in session.get_outputs()] == ["prediction"]
     meta = session.get_modelmeta().custom_metadata_map
+    assert json.loads(meta["lstmlab.inputs"]) == ["log_return"]
     assert json.loads(meta["lstmlab.spec"]) == forecaster.spec_.to_dict()
     assert json.loads(meta["lstmlab.config"])["cell"] == "lstm"
     assert json.loads(meta["lstmlab.lstmlab_version"]) == __import__("lstmlab").__version__

@@ -50,9 +50,10 @@ def _date_axis(ax: Axes) -> None:
     """Concise date ticks on the x axis, labelled as dates."""
     import matplotlib.dates as mdates
 
-    locator = mdates.AutoDateLocator(minticks=4, maxticks=10)
+    locator = mdates.AutoDateLocator(minticks=4, maxticks=10)  # type: ignore[no-untyped-call]
+    formatter = mdates.ConciseDateFormatter(locator)  # type: ignore[no-untyped-call]
     ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    ax.xaxis.set_major_formatter(formatter)
     ax.set_xlabel("date")
 
 
@@ -123,7 +124,7 @@ def _plot_history(ax: Axes, name: str, history: pd.DataFrame, colour: str) -> np
 
 def price_chart(
     prices: pd.Series,
-    split_dates: Mapping[str, tuple[pd.Timestamp, pd.Timestamp]],
+    split_dates: Mapping[str, tuple[str | pd.Timestamp, str | pd.Timestamp]],
     title: str | None = None,
 ) -> Figure:
     """The price series with the train, validation and test periods shaded.
@@ -192,7 +193,7 @@ def prediction_chart(
     so a second panel zooms on the last ``zoom_days`` rows (shaded above); ``None`` leaves it out.
     """
     _check_predictions(predictions, models)
-    zoom = zoom_days is not None and 0 < zoom_days < len(predictions)
+    zoom = zoom_days if zoom_days is not None and 0 < zoom_days < len(predictions) else 0
     fig = _new_figure(12.0, 7.5 if zoom else 5.0)
     axes = fig.subplots(2 if zoom else 1, 1, squeeze=False,
                         height_ratios=[3, 2] if zoom else [1])
@@ -201,7 +202,7 @@ def prediction_chart(
     _mark_splits(ax, predictions)
     ax.set_title(title or "Actual and predicted price, validation and test")
     if zoom:
-        recent = predictions.iloc[-zoom_days:]
+        recent = predictions.iloc[-zoom:]
         ax.axvspan(recent.index[0], recent.index[-1], color="#fff2cc", lw=0, zorder=0)
         zoomed = axes[1, 0]
         _plot_predictions(zoomed, recent, models, lw=1.4, marker=".")

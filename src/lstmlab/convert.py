@@ -11,7 +11,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from lstmlab.cells import _Cell
+from lstmlab.cells import GRUCell, _Cell, _SingleBiasCell
 from lstmlab.errors import ConfigError
 from lstmlab.layers import GRU, LSTM, RNN, RecurrentLayer
 
@@ -21,7 +21,7 @@ TorchLayer = nn.LSTM | nn.GRU | nn.RNN
 
 # (lstmlab class, torch class) pairs, matched by exact type: a subclass may override forward,
 # and then its weights need not mean what they mean in the base class.
-_PAIRS: tuple[tuple[type[RecurrentLayer], type[nn.RNNBase]], ...] = (
+_PAIRS: tuple[tuple[type[RecurrentLayer], type[TorchLayer]], ...] = (
     (LSTM, nn.LSTM),
     (GRU, nn.GRU),
     (RNN, nn.RNN),
@@ -43,7 +43,7 @@ def from_torch(torch_layer: TorchLayer, *, fast: bool = True) -> RecurrentLayer:
             f"from_torch expects torch.nn.LSTM, GRU or RNN, got {type(torch_layer).__name__}"
         )
     _check_supported(torch_layer)
-    reference = torch_layer.weight_ih_l0
+    reference = torch_layer.all_weights[0][0]  # weight_ih_l0
     layer = layer_class(
         torch_layer.input_size,
         torch_layer.hidden_size,
@@ -52,7 +52,7 @@ def from_torch(torch_layer: TorchLayer, *, fast: bool = True) -> RecurrentLayer:
         fast=fast,
     ).to(device=reference.device, dtype=reference.dtype)
     with torch.no_grad():
-        for index, cell in enumerate(layer.cells):
+        for index, cell in enumerate(layer.stacked_cells):
             theirs = [getattr(torch_layer, f"{n}_l{index}") for n in _TORCH_NAMES]
             _copy_from_torch(cell, *theirs)
     return layer
@@ -65,7 +65,7 @@ def to_torch(layer: RecurrentLayer) -> TorchLayer:
         raise ConfigError(
             f"to_torch expects an lstmlab LSTM, GRU or RNN, got {type(layer).__name__}"
         )
-    reference = layer.cells[0].weight_ih
+    reference = layer.stacked_cells[0].weight_ih
     torch_layer = torch_class(
         layer.input_size,
         layer.hidden_size,
@@ -76,7 +76,7 @@ def to_torch(layer: RecurrentLayer) -> TorchLayer:
         dtype=reference.dtype,
     )
     with torch.no_grad():
-        for index, cell in enumerate(layer.cells):
+        for index, cell in enumerate(layer.stacked_cells):
             for name, value in zip(_TORCH_NAMES, cell.fused_weights(), strict=True):
                 getattr(torch_layer, f"{name}_l{index}").copy_(value)
     return torch_layer
@@ -103,8 +103,8 @@ def _check_supported(torch_layer: nn.RNNBase) -> None:
 def _copy_from_torch(cell: _Cell, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor, b_hh: Tensor) -> None:
     cell.weight_ih.copy_(w_ih)
     cell.weight_hh.copy_(w_hh)
-    if hasattr(cell, "bias_ih"):  # GRU: two biases, kept apart
+    if isinstance(cell, GRUCell):  # two biases, kept apart
         cell.bias_ih.copy_(b_ih)
         cell.bias_hh.copy_(b_hh)
-    else:  # RNN, LSTM: the two biases are only ever summed
+    elif isinstance(cell, _SingleBiasCell):  # RNN, LSTM: the two biases are only ever summed
         cell.bias.copy_(b_ih + b_hh)

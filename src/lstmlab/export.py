@@ -6,8 +6,8 @@ reproduces :meth:`lstmlab.Forecaster.predict` without lstmlab:
 ================  ==========================  ===============================================
 name              shape, type                 meaning
 ================  ==========================  ===============================================
-``window``        ``(B, lookback, F)`` double raw, unscaled features, oldest row first, columns
-                                              in ``features`` order (metadata ``features``)
+``window``        ``(B, lookback, F)`` double raw, unscaled inputs, oldest row first, columns
+                                              in the order of metadata ``lstmlab.inputs``
 ``last_price``    ``(B,)`` double             the target column on the window's last row
 ``prediction``    ``(B, horizon)`` double     forecast prices for the ``horizon`` next rows
 ================  ==========================  ===============================================
@@ -40,6 +40,8 @@ from lstmlab.errors import ConfigError, LstmlabError
 from lstmlab.fileio import atomic_write_bytes
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     import pandas as pd
     import torch
 
@@ -80,19 +82,27 @@ class OnnxInputs:
         return {"window": self.window, "last_price": self.last_price}
 
 
-def onnx_inputs(prices: Any, spec: WindowSpec) -> OnnxInputs:
+def onnx_inputs(prices: Any, spec: WindowSpec,
+                covariates: Mapping[str, pd.DataFrame] | None = None) -> OnnxInputs:
     """Raw windows and last prices of ``prices`` (a frame from :func:`lstmlab.load_prices`, or
     anything it reads), every window that ends after the warm-up.
 
-    The last window ends on the last row, so its prediction is the forecast beyond the data.
+    The columns are those the model was trained on (:attr:`WindowSpec.inputs`), built by
+    :func:`lstmlab.data.inputs.input_matrix` as for training; ``covariates`` maps the spec's
+    covariate sources to their prices. The last window ends on the last row, so its prediction
+    is the forecast beyond the data.
     """
     import pandas as pd
 
-    from lstmlab.data.features import feature_matrix
+    from lstmlab.data.covariates import with_frames
+    from lstmlab.data.inputs import input_matrix
     from lstmlab.data.load import as_prices
 
     frame = as_prices(prices)
-    matrix, warmup = feature_matrix(frame, spec.features, spec.target_column)  # (n, F)
+    matrix, warmup, _ = input_matrix(
+        frame, spec.features, spec.target_column,
+        covariates=with_frames(spec.covariates, covariates), calendar=spec.calendar,
+        horizon=spec.horizon, max_fill=spec.max_fill)  # (n, F)
     first = warmup + spec.lookback - 1  # the first row that ends a complete window
     if first >= len(frame):
         raise LstmlabError(f"{frame.attrs.get('source', 'the prices')} has {len(frame)} rows; a "
@@ -168,7 +178,7 @@ def export_onnx(
                           f"price; export a model trained with loss 'mse'")
     torch, onnx = _import_exporter()
     module = _graph_module(copy.deepcopy(model).cpu().eval(), spec)
-    example = (torch.zeros(2, spec.lookback, len(spec.features), dtype=torch.float64),
+    example = (torch.zeros(2, spec.lookback, len(spec.inputs), dtype=torch.float64),
                torch.ones(2, dtype=torch.float64))
     batch = torch.export.Dim("batch")
     # the exporter prints progress and warns about its own internals: nothing a user can act on
@@ -180,7 +190,7 @@ def export_onnx(
             dynamic_shapes={"window": {0: batch}, "last_price": {0: batch}}, verbose=False,
         )
     proto = program.model_proto
-    parts = {"spec": spec.to_dict(), "lstmlab_version": __version__,
+    parts = {"inputs": list(spec.inputs), "spec": spec.to_dict(), "lstmlab_version": __version__,
              "torch_version": torch.__version__, **(metadata or {})}
     for key, value in parts.items():
         entry = proto.metadata_props.add()

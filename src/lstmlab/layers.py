@@ -15,7 +15,7 @@ training mode only, as in PyTorch. See ``docs/layers.md`` for the weight layout.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import torch
 import torch.nn.functional as F
@@ -73,6 +73,11 @@ class RecurrentLayer(nn.Module):
     def _fused_op(*args: Any) -> tuple[Tensor, ...]:
         raise NotImplementedError
 
+    @property
+    def stacked_cells(self) -> list[_Cell]:
+        """The cells of ``self.cells``, first layer first, typed as cells."""
+        return [cast(_Cell, cell) for cell in self.cells]
+
     def forward(self, x: Tensor, state: Tensor | State | None = None) -> tuple[Tensor, Any]:
         """Run the stack over ``x (B, T, input_size)``.
 
@@ -89,7 +94,7 @@ class RecurrentLayer(nn.Module):
         return output, final if self.state_count == 2 else final[0]
 
     def _run_fused(self, x: Tensor, states: State) -> tuple[Tensor, State]:
-        weights = [w for cell in self.cells for w in cell.fused_weights()]
+        weights = [w for cell in self.stacked_cells for w in cell.fused_weights()]
         hx = states if self.state_count == 2 else states[0]
         # PyTorch's fused kernel: (input, hx, weights, has_biases, num_layers, dropout, train,
         # bidirectional, batch_first).
@@ -101,7 +106,7 @@ class RecurrentLayer(nn.Module):
     def _run_loop(self, x: Tensor, states: State) -> tuple[Tensor, State]:
         layer_input = x
         finals, records = [], []
-        for index, cell in enumerate(self.cells):
+        for index, cell in enumerate(self.stacked_cells):
             if index > 0 and self.dropout > 0 and self.training:
                 layer_input = F.dropout(layer_input, self.dropout, training=True)
             initial = tuple(s[index] for s in states)  # each (B, H)
@@ -220,7 +225,8 @@ class GRU(RecurrentLayer):
     _fused_op = staticmethod(torch._VF.gru)
 
 
-_LAYERS: dict[str, type[RecurrentLayer]] = dict(zip(CELLS, (RNN, LSTM, GRU), strict=True))
+_CLASSES: tuple[type[RecurrentLayer], ...] = (RNN, LSTM, GRU)  # in the order of CELLS
+_LAYERS: dict[str, type[RecurrentLayer]] = dict(zip(CELLS, _CLASSES, strict=True))
 
 
 def layer_class(cell: str) -> type[RecurrentLayer]:

@@ -31,7 +31,7 @@ import os
 import struct
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from lstmlab._version import __version__
 from lstmlab.errors import ConfigError, ModelFileError
@@ -221,7 +221,7 @@ def _read_header(file: Path) -> dict[str, Any]:
                                  f"{_guess_kind(head)}; lstmlab never unpickles files; {_RETRAIN}")
         raw = handle.read(length)
     try:  # ValueError: bad JSON or a number of thousands of digits; RecursionError: too deep
-        header = json.loads(raw.decode("utf-8"))
+        header: dict[str, Any] = json.loads(raw.decode("utf-8"))
         _check_entries(header)
     except (UnicodeDecodeError, ValueError, RecursionError) as err:
         raise ModelFileError(f"model file {file} has a damaged safetensors header "
@@ -250,7 +250,7 @@ def _check_entries(header: Any) -> None:
             raise ValueError(f"tensor {name!r} lacks a dtype, a shape or byte offsets")
 
 
-def _whole_numbers(values: Any) -> bool:
+def _whole_numbers(values: Any) -> TypeGuard[list[int]]:
     return isinstance(values, list) and all(
         isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in values)
 

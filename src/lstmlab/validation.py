@@ -24,12 +24,13 @@ def require_int(
     not, since they are almost always a mistake. The error (``ConfigError`` unless ``error`` says
     otherwise) names the argument and the bad value.
     """
-    if isinstance(value, bool) or not isinstance(value, Integral) or value < minimum:
+    if isinstance(value, bool) or not isinstance(value, Integral) or int(value) < minimum:
         raise error(f"{name} must be a whole number >= {minimum}, got {value!r}")
-    if maximum is not None and value > maximum:
-        raise error(f"{name} must be at most {maximum:,}, got {value:,}; lstmlab refuses larger "
+    number = int(value)
+    if maximum is not None and number > maximum:
+        raise error(f"{name} must be at most {maximum:,}, got {number:,}; lstmlab refuses larger "
                     f"values, which would need more memory or threads than a machine has")
-    return int(value)
+    return number
 
 
 def require_series(name: str, values: object, *, ndim: int = 1) -> np.ndarray:

@@ -82,7 +82,7 @@ def _feature(prices: pd.DataFrame, name: str, target_column: str) -> np.ndarray:
 
 def _volume_z(volume: pd.Series) -> np.ndarray:
     """Trailing z-score of log volume; rolling windows end at the current row (causal)."""
-    log_volume = np.log1p(volume.astype("float64"))
+    log_volume = pd.Series(np.log1p(volume.to_numpy(dtype=np.float64)), index=volume.index)
     rolling = log_volume.rolling(VOLUME_WINDOW, min_periods=VOLUME_WINDOW)
     mean, std = rolling.mean(), rolling.std(ddof=0)
     z = ((log_volume - mean) / std.where(std > _FLAT)).to_numpy(dtype=np.float64, copy=True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -179,7 +179,7 @@ def prepare(
         horizon=horizon, max_fill=max_fill)  # (n, F)
     context = (f"lookback {lookback}, horizon {horizon} and {warmup} warm-up row(s) in "
                f"{frame.attrs['source']}")
-    origins = plan_split(frame.index, split, first_target=warmup + lookback, horizon=horizon,
+    origins = plan_split(_dates(frame), split, first_target=warmup + lookback, horizon=horizon,
                          context=context)
     price = frame[target_column].to_numpy(dtype=np.float64)
     raw_y = {name: _raw_targets(target, price, origins[name], horizon) for name in SPLITS}
@@ -197,13 +197,13 @@ def prepare(
                       *yardsticks)
     scaled_x = scaler_x.transform(matrix)  # (n, F), row by row: no mixing across time
     windows = {
-        name: _windows(frame.index, price, scaled_x, scaler_y.transform(raw_y[name]),
+        name: _windows(_dates(frame), price, scaled_x, scaler_y.transform(raw_y[name]),
                        origins[name], lookback, horizon)
         for name in SPLITS
     }
     return Prepared(
         **windows, spec=spec,
-        split_dates={name: _date_span(frame.index, w, horizon) for name, w in windows.items()},
+        split_dates={name: _date_span(_dates(frame), w, horizon) for name, w in windows.items()},
         warmup=warmup, notes=[*_notes(frame, features, warmup, horizon), *input_notes],
     )
 
@@ -269,7 +269,7 @@ def windows_for(
                         f"target step(s) after it; it needs at least one more row")
     price = frame[spec.target_column].to_numpy(dtype=np.float64)
     raw_y = _raw_targets(spec.target, price, origins, spec.horizon)
-    return _windows(frame.index, price, scaled, spec.scaler_y.transform(raw_y), origins,
+    return _windows(_dates(frame), price, scaled, spec.scaler_y.transform(raw_y), origins,
                     spec.lookback, spec.horizon)
 
 
@@ -312,6 +312,11 @@ def _date_span(index: pd.DatetimeIndex, windows: Windows, horizon: int) -> dict[
         return {"first": "", "last": ""}
     last = index[windows.origin[-1] + horizon]
     return {"first": _iso(windows.dates[0]), "last": _iso(last)}
+
+
+def _dates(frame: pd.DataFrame) -> pd.DatetimeIndex:
+    """The index of a frame from :func:`load_prices`, a ``DatetimeIndex`` by its contract."""
+    return cast(pd.DatetimeIndex, frame.index)
 
 
 def _iso(ts: pd.Timestamp) -> str:

@@ -33,11 +33,11 @@ class Scaler:
 
     def transform(self, a: np.ndarray) -> np.ndarray:
         """Scale ``a`` of shape ``(..., F)``."""
-        return (np.asarray(a, dtype=np.float64) - self.offset) / self.scale
+        return np.asarray((np.asarray(a, dtype=np.float64) - self.offset) / self.scale)
 
     def inverse_transform(self, z: np.ndarray) -> np.ndarray:
         """Undo :meth:`transform` for ``z`` of shape ``(..., F)``."""
-        return np.asarray(z, dtype=np.float64) * self.scale + self.offset
+        return np.asarray(np.asarray(z, dtype=np.float64) * self.scale + self.offset)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready form: ``{"kind", "offset": [...], "scale": [...]}``."""

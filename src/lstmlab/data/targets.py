@@ -43,13 +43,13 @@ def make_targets(target: str, last: np.ndarray, future: np.ndarray) -> np.ndarra
     """``(N, h)`` raw (unscaled) targets from last prices ``(N,)`` and future prices ``(N, h)``."""
     last = last[:, None]  # (N, 1), broadcast over the h steps
     if target == "price":
-        return future.copy()
+        return np.array(future, dtype=np.float64)
     if target == "return":
-        return future / last - 1.0
+        return np.asarray(future / last - 1.0)
     if target == "log_return":
-        return np.log(future / last)
+        return np.asarray(np.log(future / last))
     if target == "change":
-        return future - last
+        return np.asarray(future - last)
     raise ConfigError(f"unknown target {target!r}; choose one of {list(TARGETS)}")
 
 
@@ -58,11 +58,11 @@ def targets_to_prices(target: str, y: np.ndarray, last: np.ndarray) -> np.ndarra
     last = np.asarray(last, dtype=np.float64)[:, None]  # (N, 1)
     y = np.asarray(y, dtype=np.float64)
     if target == "price":
-        return y.copy()
+        return np.array(y)  # a copy
     if target == "return":
-        return last * (1.0 + y)
+        return np.asarray(last * (1.0 + y))
     if target == "log_return":
-        return last * np.exp(y)
+        return np.asarray(last * np.exp(y))
     if target == "change":
-        return last + y
+        return np.asarray(last + y)
     raise ConfigError(f"unknown target {target!r}; choose one of {list(TARGETS)}")

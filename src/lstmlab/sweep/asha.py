@@ -65,7 +65,7 @@ def run_asha(todo: list[Trial], sweep_dir: Path, options: TrialOptions, settings
         tune_config=tune.TuneConfig(scheduler=scheduler, reuse_actors=True),
         run_config=tune.RunConfig(storage_path=str(sweep_dir / "tune"), verbose=0,
                                   name=f"asha-{datetime.now():%Y%m%d-%H%M%S}"))
-    for outcome in tuner.fit():
+    for outcome in tuner.fit():  # type: ignore[attr-defined]  # iterates by __getitem__
         record(_outcome(todo[outcome.config["index"]], outcome.metrics or {}, outcome.error))
 
 

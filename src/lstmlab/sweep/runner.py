@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from lstmlab.errors import ConfigError
 from lstmlab.sweep.store import load_results, pending, save_result
@@ -187,7 +187,8 @@ def _run_tasks(ray: ModuleType, todo: list[Trial], sweep_dir: Path, options: Tri
     """One Ray task per trial, with at most twice the cluster's CPUs in flight at a time."""
     task = ray.remote(run_trial).options(num_cpus=options.threads, max_retries=0)
     limit = max(2 * int(ray.cluster_resources().get("CPU", 1)), 2)
-    queue, running = list(reversed(todo)), {}
+    queue = list(reversed(todo))
+    running: dict[Any, Trial] = {}  # Ray object reference -> its trial, in flight
     while queue or running:
         while queue and len(running) < limit:
             trial = queue.pop()

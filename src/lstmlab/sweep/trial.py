@@ -90,7 +90,7 @@ def source_sha256(source: str, data_dir: str | None = None) -> str:
     for path in candidates:
         try:
             with open(path, "rb") as handle:
-                return hashlib.file_digest(handle, "sha256").hexdigest()
+                return hashlib.sha256(handle.read()).hexdigest()  # file_digest needs 3.11
         except OSError:  # not there (or not a file): try the next place
             continue
     return ""
