@@ -73,8 +73,9 @@ class ForecastConfig:
     quantiles: tuple[float, ...] = (0.05, 0.5, 0.95)  # levels of the quantile head, increasing
     alpha: float = 0.1  # miscoverage of the forecast band: 0.1 gives a 90% interval
     calibration_fraction: float = 0.5  # last share of validation windows kept to calibrate
-    # past covariates: source (ticker, CSV path, "A+B+C" for their equal-weight index) -> features
-    covariates: Mapping[str, tuple[str, ...]] | tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # past covariates: (source, features) pairs; a source is a ticker, a CSV path or "A+B+C" for
+    # their equal-weight index; a {source: features} mapping is accepted and stored as pairs
+    covariates: tuple[tuple[str, tuple[str, ...]], ...] = ()
     max_fill: int = 3  # trading days a covariate may be forward-filled in a row
     calendar_features: bool = False  # calendar facts of the forecast days as inputs
     calendar: str = "XNYS"  # exchange calendar of those facts (exchange_calendars code)
