@@ -306,20 +306,22 @@ class Forecaster:
     def backtest(self, prices: Any, *, start: str, end: str | None = None,
                  refit_every: int = 63, window: str = "expanding", train_size: int | None = None,
                  refit: str = "full", step: int = 1, jobs: int = 0, address: str | None = None,
-                 store: str | Path | None = None) -> Backtest:
+                 store: str | Path | None = None, covariates: Covariates = None) -> Backtest:
         """Rolling-origin backtest of this forecaster's config on ``prices``.
 
         From ``start`` on, a fresh copy is fitted every ``refit_every`` trading days on the days
         before only (``window="rolling"``: the last ``train_size`` of them; ``refit="finetune"``
         continues the previous copy) and forecasts every ``step``-th origin up to the next
-        refit; see :mod:`lstmlab.backtest` for ``jobs``, ``address`` and ``store``. This
-        forecaster itself is neither needed fitted nor changed.
+        refit; see :mod:`lstmlab.backtest` for ``jobs``, ``address`` and ``store``. Each refit
+        reads the ``covariates`` (as in ``fit``) up to its refit date only. This forecaster
+        itself is neither needed fitted nor changed.
         """
         from lstmlab.backtest import BacktestSettings, run_backtest
 
         settings = BacktestSettings(start, end, refit_every, window, train_size, refit, step)
         return run_backtest(as_prices(prices), {self.config.cell: self.config}, settings,
-                            jobs=jobs, address=address, store=Path(store) if store else None)
+                            jobs=jobs, address=address, store=Path(store) if store else None,
+                            covariates=covariates)
 
     def save(self, path: str | Path) -> Path:
         """Write the model as one safetensors file (weights + JSON metadata), atomically."""

@@ -1,10 +1,14 @@
 """One refit of a backtest: fit on the block's past, then forecast all its origins in one pass.
 
-A :class:`RefitTask` carries everything a worker process needs (the config, the block, and the
-price rows the block reads), so tasks run anywhere: in this process, in a local process pool or
-as Ray tasks. Its :attr:`RefitTask.key` hashes the data rows it reads, the config and the block,
-so a finished refit is stored once (:func:`save_refit`) and found again by any later backtest
-that shares it (:func:`load_refit`).
+A :class:`RefitTask` carries everything a worker process needs (the config, the block, the
+price rows the block reads and the same dates of each past covariate), so tasks run anywhere: in
+this process, in a local process pool or as Ray tasks. Its :attr:`RefitTask.key` hashes the data
+rows it reads, the config and the block, so a finished refit is stored once (:func:`save_refit`)
+and found again by any later backtest that shares it (:func:`load_refit`).
+
+Covariates are cut exactly like the series: the fit sees the covariate rows dated before the
+refit date only (:func:`past_of`), and a forecast from an origin reads covariate rows up to the
+origin's date, through the same window builder as the series.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,10 +32,13 @@ from lstmlab.manifest import data_sha256
 if TYPE_CHECKING:
     import pandas as pd
     import torch
+    from torch import nn
 
     from lstmlab.config import ForecastConfig
+    from lstmlab.data import Prepared, WindowSpec
 
-__all__ = ["RefitResult", "RefitTask", "load_refit", "run_refit", "save_refit", "stored_path"]
+__all__ = ["RefitResult", "RefitTask", "cut_dates", "forecast_origins", "load_refit", "past_of",
+           "run_refit", "save_refit", "series_result", "stored_path"]
 
 _FORMAT = "lstmlab.backtest.refit/3"
 _ARRAYS = ("origins", "forecasts", "val_origins", "val_forecasts")  # stored beside the weights
@@ -38,7 +46,8 @@ _ARRAYS = ("origins", "forecasts", "val_origins", "val_forecasts")  # stored bes
 
 @dataclass(frozen=True)
 class RefitTask:
-    """One (config, block) fit. ``prices`` holds rows ``block.fit_start .. block.last_row``.
+    """One (config, block) fit. ``prices`` holds rows ``block.fit_start .. block.last_row``;
+    ``covariates`` each past covariate's rows over the same dates (:func:`cut_dates`).
 
     ``previous`` (fine-tuning only) is the task whose fitted weights this one starts from.
     """
@@ -47,19 +56,50 @@ class RefitTask:
     block: Block
     prices: pd.DataFrame = field(repr=False)
     previous: RefitTask | None = field(default=None, repr=False)
+    covariates: Mapping[str, pd.DataFrame] = field(default_factory=dict, repr=False)
 
     @property
     def key(self) -> str:
-        """16 hex digits of a SHA-256 over the rows read, the config, the block and, when
-        fine-tuning, the previous task's key: any change gives a new key."""
+        """16 hex digits of a SHA-256 over the rows read (covariates included), the config, the
+        block and, when fine-tuning, the previous task's key: any change gives a new key."""
         b = self.block
-        identity = {"format": _FORMAT, "data": data_sha256(self.prices),
-                    "config": self.config.to_dict(), "fit_rows": b.refit - b.fit_start,
-                    "origins": [b.origins.start - b.fit_start, b.origins.stop - b.fit_start,
-                                b.origins.step],
-                    "previous": self.previous.key if self.previous else None}
-        text = json.dumps(identity, sort_keys=True)
-        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+        identity: dict[str, Any] = {
+            "format": _FORMAT, "data": data_sha256(self.prices),
+            "config": self.config.to_dict(), "fit_rows": b.refit - b.fit_start,
+            "origins": [b.origins.start - b.fit_start, b.origins.stop - b.fit_start,
+                        b.origins.step],
+            "previous": self.previous.key if self.previous else None}
+        if self.covariates:  # absent without covariates: earlier stored refits keep their key
+            identity["covariates"] = {name: data_sha256(frame)
+                                      for name, frame in self.covariates.items()}
+        return digest_key(identity)
+
+    def run(self, start_state: dict[str, torch.Tensor] | None = None) -> RefitResult:
+        """:func:`run_refit` of this task (the engine's interface)."""
+        return run_refit(self, start_state)
+
+    def load(self, folder: Path) -> RefitResult | None:
+        """This task's stored result in ``folder``, if any (the engine's interface)."""
+        return load_refit(folder, self.key)
+
+
+def digest_key(identity: dict[str, Any]) -> str:
+    """16 hex digits of a SHA-256 of ``identity`` as sorted JSON: a stored refit's name."""
+    text = json.dumps(identity, sort_keys=True)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def cut_dates(frames: Mapping[str, pd.DataFrame], first: pd.Timestamp | None,
+              last: pd.Timestamp) -> dict[str, pd.DataFrame]:
+    """Each frame's rows dated from ``first`` (None: its start) through ``last``."""
+    return {name: frame.loc[first:last] for name, frame in frames.items()}
+
+
+def past_of(task: RefitTask) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
+    """What the task's fit may read: its price rows before the refit date, and its covariate
+    rows up to the same last date (none on or after the refit date)."""
+    past = task.prices.iloc[: task.block.refit - task.block.fit_start]
+    return past, cut_dates(task.covariates, None, past.index[-1])
 
 
 @dataclass
@@ -82,6 +122,10 @@ class RefitResult:
     state: dict[str, torch.Tensor] = field(repr=False)
     cached: bool = False
 
+    def save(self, folder: Path) -> Path:
+        """:func:`save_refit` of this result (the engine's interface)."""
+        return save_refit(folder, self)
+
 
 def run_refit(task: RefitTask, start_state: dict[str, torch.Tensor] | None = None
               ) -> RefitResult:
@@ -101,40 +145,59 @@ def _refit(task: RefitTask, start_state: dict[str, torch.Tensor] | None) -> Refi
     from lstmlab.backtest.plan import inner_split
     from lstmlab.forecaster import Forecaster
 
-    block, prices = task.block, task.prices
-    past = prices.iloc[: block.refit - block.fit_start]  # strictly before the refit date
+    past, past_covariates = past_of(task)
     config = task.config.replace(split=inner_split(task.config))
     start = time.perf_counter()
-    forecaster = Forecaster(config).fit(past, verbose=False, start_state=start_state)
+    forecaster = Forecaster(config).fit(past, verbose=False, start_state=start_state,
+                                        covariates=past_covariates)
     fit_seconds = time.perf_counter() - start
-    origins = np.asarray(block.origins, dtype=np.int64)  # (N,) rows of the whole frame
-    forecasts = _forecast_origins(forecaster, prices, origins - block.fit_start)
-    val = forecaster.prepared_.val
-    val_forecasts = predict_prices(forecaster.model_, forecaster.spec_, val.x, val.last_price)
-    history = forecaster.history_
-    close = past[config.target_column].to_numpy(dtype=np.float64)
-    train_end = int(forecaster.prepared_.train.origin[-1]) + config.horizon  # last train target
-    summary = {"epochs": len(history), "best_epoch": forecaster.best_epoch_,
-               "stop_reason": forecaster.stop_reason_,
-               "val_loss": float(history["val_loss"].min()),
-               "mean_return": mean_log_return(close, train_end),  # the mean-return baseline's
-               "fit_first": f"{past.index[0]:%Y-%m-%d}", "fit_last": f"{past.index[-1]:%Y-%m-%d}"}
+    summary = training_summary(forecaster.history_, forecaster.best_epoch_,
+                               forecaster.stop_reason_)
     state = {k: v.detach().cpu().clone() for k, v in forecaster.model_.state_dict().items()}
+    return series_result(task, forecaster.model_, forecaster.prepared_, fit_seconds, summary,
+                         state)
+
+
+def training_summary(history: pd.DataFrame, best_epoch: int | None,
+                     stop_reason: str | None) -> dict[str, Any]:
+    """How one fit's training went, for the refit table."""
+    return {"epochs": len(history), "best_epoch": best_epoch, "stop_reason": stop_reason,
+            "val_loss": float(history["val_loss"].min())}
+
+
+def series_result(task: RefitTask, model: nn.Module, prepared: Prepared, fit_seconds: float,
+                  summary: dict[str, Any], state: dict[str, torch.Tensor]) -> RefitResult:
+    """The result of ``task`` from the fitted ``model`` (as it reads this series) and the
+    windows ``prepared`` of its past: the block's forecasts, the validation forecasts and the
+    series' own training yardsticks next to the fit's ``summary``."""
+    block, config = task.block, task.config
+    past, _ = past_of(task)
+    origins = np.asarray(block.origins, dtype=np.int64)  # (N,) rows of the whole frame
+    forecasts = forecast_origins(model, prepared.spec, task.prices, origins - block.fit_start,
+                                 task.covariates)
+    val = prepared.val
+    val_forecasts = predict_prices(model, prepared.spec, val.x, val.last_price)
+    close = past[config.target_column].to_numpy(dtype=np.float64)
+    train_end = int(prepared.train.origin[-1]) + config.horizon  # the last training target
+    summary = {**summary, "mean_return": mean_log_return(close, train_end),  # the baseline's
+               "fit_first": f"{past.index[0]:%Y-%m-%d}", "fit_last": f"{past.index[-1]:%Y-%m-%d}"}
     return RefitResult(task.key, block.id, config.cell, config.seed, origins, forecasts,
                        val.origin + block.fit_start, val_forecasts, fit_seconds, summary, state)
 
 
-def _forecast_origins(forecaster: Any, prices: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
-    """``(N, h)`` price forecasts from the windows ending at ``rows`` of ``prices``."""
+def forecast_origins(model: nn.Module, spec: WindowSpec, prices: pd.DataFrame, rows: np.ndarray,
+                     covariates: Mapping[str, pd.DataFrame] | None = None) -> np.ndarray:
+    """``(N, h)`` price forecasts of ``model`` from the windows ending at ``rows`` of ``prices``
+    (each window reads its covariates up to its own last date only)."""
     import torch
 
     from lstmlab.data import windows_for
 
-    windows = windows_for(prices, forecaster.spec_)
+    windows = windows_for(prices, spec, covariates)
     first = int(windows.origin[0])
     pick = torch.from_numpy(rows - first)  # (N,) positions among the frame's windows
     x = windows.x.index_select(0, pick)  # (N, L, F)
-    return predict_prices(forecaster.model_, forecaster.spec_, x, windows.last_price[rows - first])
+    return predict_prices(model, spec, x, windows.last_price[rows - first])
 
 
 def stored_path(folder: Path, key: str) -> Path:
