@@ -62,10 +62,43 @@ def test_pooled_training_sees_every_series_windows(series):
 def test_bad_uses_are_refused(series):
     with pytest.raises(ConfigError, match="at least two series, got 1"):
         GlobalForecaster(SMALL).fit({"TSLA": series["TSLA"]})
-    with pytest.raises(ConfigError, match="takes no past covariates"):
-        GlobalForecaster(SMALL.replace(covariates={"AAPL": ["log_return"]}))
+    itself = SMALL.replace(covariates={"AAPL": ["log_return"]})
+    with pytest.raises(ConfigError, match="covariate AAPL is the series AAPL itself"):
+        GlobalForecaster(itself).fit(series, covariates={"AAPL": series["AAPL"]})
     with pytest.raises(NotFittedError, match="call fit"):
         GlobalForecaster(SMALL).evaluate(series)
+
+
+def test_every_series_reads_the_same_covariates_aligned_on_its_own_days(series):
+    from lstmlab.data.covariates import market_proxy
+
+    proxy = market_proxy(series)
+    config = SMALL.replace(max_epochs=1, covariates={"M": ["log_return", "range"]})
+    pair = {"TSLA": series["TSLA"], "AAPL": series["AAPL"].drop(series["AAPL"].index[-30])}
+    model = GlobalForecaster(config).fit(pair, covariates={"M": proxy})
+    assert model.model_.rnn.input_size == 3  # log_return, M:log_return, M:range
+    assert all(spec.inputs == ("log_return", "M:log_return", "M:range")
+               for spec in model.specs_.values())
+    assert len(model.prepared_["AAPL"].test) < len(model.prepared_["TSLA"].test)  # own days
+    assert np.isfinite(model.evaluate(pair, covariates={"M": proxy}).pooled["rmse"]).all()
+
+
+def test_a_saved_global_model_loads_back_whole(fitted, series, tmp_path):
+    from lstmlab import Forecaster
+    from lstmlab.errors import ModelFileError
+
+    path = fitted.save(tmp_path / "global.safetensors")
+    back = GlobalForecaster.load(path)
+    assert back.series_ == ["TSLA", "AAPL"] and back.series_id
+    assert back.config == fitted.config
+    assert back.specs_["AAPL"].to_dict() == fitted.specs_["AAPL"].to_dict()
+    pd.testing.assert_frame_equal(back.history_, fitted.history_)
+    pd.testing.assert_frame_equal(back.evaluate(series).pooled, fitted.evaluate(series).pooled)
+    with pytest.raises(ModelFileError, match=r"holds a global model.*GlobalForecaster\.load"):
+        Forecaster.load(path)
+    single = Forecaster(SMALL.replace(max_epochs=1)).fit(series["TSLA"]).save(tmp_path / "one")
+    with pytest.raises(ModelFileError, match=r"holds a forecaster model.*Forecaster\.load"):
+        GlobalForecaster.load(single)
 
 
 def test_cli_train_global_writes_per_series_scores(price_dir, tmp_path):
@@ -83,3 +116,4 @@ def test_cli_train_global_writes_per_series_scores(price_dir, tmp_path):
     pooled = pd.read_csv(run / "pooled.csv", index_col="series")
     assert list(pooled.index) == ["TSLA", "AAPL"]
     assert set(pd.read_csv(run / "metrics.csv")["series"]) == {"TSLA", "AAPL"}
+    assert GlobalForecaster.load(run / "model.safetensors").series_ == ["TSLA", "AAPL"]

@@ -51,7 +51,7 @@ def test_perturbing_covariates_from_the_refit_date_on_leaves_the_fit_unchanged(
     changed = second_refit(_perturbed_after(short_covariate, task.block.refit))
     assert changed.key != task.key  # the key hashes the covariate rows too
     original, perturbed = run_refit(task), run_refit(changed)
-    assert original.state["rnn.cells.0.weight_ih"].shape[1] == 3  # own return + two covariate inputs
+    assert original.state["rnn.cells.0.weight_ih"].shape[1] == 3  # own + 2 covariate inputs
     for name, weights in original.state.items():
         assert torch.equal(weights, perturbed.state[name]), name  # bit for bit
     np.testing.assert_array_equal(original.val_forecasts, perturbed.val_forecasts)

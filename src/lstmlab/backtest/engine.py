@@ -15,7 +15,7 @@ series' refits (:class:`lstmlab.backtest.refit.RefitTask`) and a global model's
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
@@ -75,10 +75,10 @@ def run_refits(chains: Sequence[Sequence[Task[R]]], *, store: Path | None, jobs:
     for chain in chains:
         stored = [task.load(store) if store else None for task in chain]
         missing = next((i for i, result in enumerate(stored) if result is None), len(chain))
-        for result in stored[:missing]:
-            done[result.key] = result  # type: ignore[union-attr]  # None only from `missing` on
+        found = [result for result in stored[:missing] if result is not None]  # all of them
+        done.update((result.key, result) for result in found)
         if missing < len(chain):
-            state = stored[missing - 1].state if missing else None  # type: ignore[union-attr]
+            state = found[-1].state if found else None
             work.append(_Chain(list(chain[missing:]), store, state))
     for result in done.values():
         if on_refit:
@@ -101,6 +101,6 @@ def _run_chain(chain: _Chain[R]) -> list[R]:
         result = task.run(start_state=state)
         if chain.store:
             result.save(chain.store)
-        state = result.state
-        results.append(replace(result, state={}))  # the weights stay on disk, not in transit
+        state, result.state = result.state, {}  # the weights stay on disk, not in transit
+        results.append(result)
     return results
