@@ -117,3 +117,17 @@ def test_browser_screenshot_shows_the_charts(run_dir, tmp_path):
     # the charts' blue lines (matplotlib's C0) are drawn somewhere on the page
     blue = (abs(pixels[..., 0] - 0.12) < 0.06) & (abs(pixels[..., 2] - 0.71) < 0.06)
     assert blue.sum() > 500
+
+
+def test_the_inputs_fact_names_every_covariate_and_its_features():
+    from lstmlab.config import ForecastConfig
+    from lstmlab.report import inputs_fact
+
+    config = ForecastConfig(covariates={"AAPL+MSFT": ["log_return"], "SPY": ["log_return",
+                                                                             "volume_z"]},
+                            calendar_features=True)
+    assert inputs_fact({"lstm": config.to_dict()}) == (
+        "Inputs", "own log_return · past covariates AAPL+MSFT (log_return); SPY (log_return, "
+                  "volume_z) · calendar facts of the forecast days (XNYS)")
+    assert inputs_fact({"rnn": ForecastConfig().to_dict()})[1] == (
+        "own log_return · no past covariates")

@@ -34,7 +34,7 @@ from lstmlab.vocabulary import (
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["build_report", "display_name", "render_report", "summary_text"]
+__all__ = ["build_report", "display_name", "inputs_fact", "render_report", "summary_text"]
 
 _NAV = {"summary": "Summary", "prices": "Prices", "losses": "Losses",
         "predictions": "Predictions", "metrics": "Metrics", "intervals": "Bands",
@@ -85,6 +85,7 @@ def _facts(run: Run) -> list[tuple[str, str]]:
     facts += [(SPLIT_LABELS[part], f"{split[part]['first']} to {split[part]['last']} · "
                                    f"{split[part]['windows']:,} windows") for part in SPLITS]
     facts.append(("Models", ", ".join(display_name(c) for c in run.cells)))
+    facts.append(inputs_fact(run.config["configs"]))
     best = display_name(run.manifest["best_model"])
     facts.append(("Best trained model", f"{best} (lowest validation RMSE)"))
     facts.append(("Selected", f"{display_name(run.manifest['selected'])} (lowest validation "
@@ -204,6 +205,20 @@ def _metric_table(rows: list[dict[str, Any]], columns: list[str], run: Run) -> T
         name = Cell(display_name(model), head=True, badge="selected" if kind == "best" else None)
         table.rows.append(Row([name, *metric_cells(row, columns, best)], css=kind))
     return table
+
+
+def inputs_fact(configs: dict[str, dict[str, Any]]) -> tuple[str, str]:
+    """``("Inputs", text)``: what the models read (the first config's inputs, which every cell of
+    a run shares): own features, each past covariate with its features, calendar facts."""
+    config = next(iter(configs.values()))
+    parts = [f"own {', '.join(config['features'])}"] if config.get("features") else []
+    covariates: dict[str, list[str]] = config.get("covariates") or {}
+    parts.append("past covariates " + "; ".join(
+        f"{name} ({', '.join(features)})" for name, features in covariates.items())
+        if covariates else "no past covariates")
+    if config.get("calendar_features"):
+        parts.append(f"calendar facts of the forecast days ({config['calendar']})")
+    return "Inputs", " · ".join(parts)
 
 
 def _config_table(run: Run) -> Table:

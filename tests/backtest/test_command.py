@@ -46,3 +46,16 @@ def test_a_bad_setting_is_one_error_line_before_any_training(tmp_path):
     assert result.exit_code == 1
     assert result.stderr.startswith("error: rolling train_size 5 is too short")
     assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())
+
+
+def test_a_covariate_backtest_names_its_covariates_in_the_report(tmp_path):
+    csv = synthetic_price_csv(tmp_path / "ABC.csv", n=400, seed=2)
+    other = synthetic_price_csv(tmp_path / "XYZ.csv", n=400, seed=3)
+    out = tmp_path / "runs"
+    result = invoke("backtest", csv, "--start", "2014-06-02", *FAST, "--covariate",
+                    f"{other}:log_return,range", "--out", out, "--name", "cov", "--no-charts")
+    assert result.exit_code == 0, result.output
+    config = json.loads((out / "cov" / "config.json").read_text())
+    assert config["covariates"] == [str(other)]
+    report = (out / "cov" / "report.html").read_text()
+    assert f"past covariates {other} (log_return, range)" in report

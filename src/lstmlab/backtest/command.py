@@ -14,7 +14,17 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from lstmlab.cli_shell import Calendar, DataDir, Fill, Quiet, Verbose, check_cells, user_errors
+from lstmlab.cli_shell import (
+    Calendar,
+    Covariate,
+    DataDir,
+    Fill,
+    Quiet,
+    Verbose,
+    check_cells,
+    parse_covariates,
+    user_errors,
+)
 from lstmlab.vocabulary import parse_cells
 
 if TYPE_CHECKING:
@@ -66,6 +76,7 @@ def backtest_command(
                     "exact; the curve is not used to stop, so refits need no exact one).")
                                  ] = 256,
     charts: Annotated[bool, typer.Option(help="Draw the two charts.")] = True,
+    covariate: Covariate = None,
     data_dir: DataDir = None, fill: Fill = None, calendar: Calendar = None,
     out: Annotated[Path, typer.Option(help="Folder that receives the run directory.")
                    ] = Path("runs"),
@@ -73,34 +84,41 @@ def backtest_command(
     quiet: Quiet = False, verbose: Verbose = False,
 ) -> None:
     """Backtest over many forecast origins: refit every REFIT_EVERY days on the past only,
-    forecast each origin, and score the pooled forecasts against the baselines."""
+    forecast each origin, and score the pooled forecasts against the baselines. Each refit
+    reads the --covariate series up to its refit date only, like the series itself."""
     from lstmlab import runs
     from lstmlab.backtest.output import write_backtest_run
     from lstmlab.backtest.plan import BacktestSettings, plan_blocks
     from lstmlab.backtest.run import run_backtest
     from lstmlab.data import load_prices
+    from lstmlab.data.covariates import load_covariates
     from lstmlab.trading_days import DEFAULT_CALENDAR
 
     calendar = calendar or DEFAULT_CALENDAR
     began = time.perf_counter()
     configs = _configs(cells, max_epochs=epochs, hidden_size=hidden_size, lookback=lookback,
                        horizon=horizon, target=target, split=split, seed=seed,
-                       train_loss_sample=train_loss_sample)
+                       train_loss_sample=train_loss_sample,
+                       covariates=parse_covariates(covariate) or None)
     prices = load_prices(source, data_dir=data_dir, fill=fill, calendar=calendar)
     first = next(iter(configs.values()))
-    settings = BacktestSettings(start or _test_start(prices, first), end, refit_every, window,
-                                train_size, refit, step)
-    plan_blocks(prices, first, settings, calendar)  # every setting checked before any work
+    covariates = load_covariates([name for name, _ in first.covariates], data_dir=data_dir)
+    settings = BacktestSettings(start or _test_start(prices, first, covariates), end,
+                                refit_every, window, train_size, refit, step)
+    plan_blocks(prices, first, settings, calendar,
+                covariates=covariates)  # every setting checked before any work
     target_dir = runs.run_path(out, name or runs.default_run_name(source, "backtest"),
                                unique=name is None)
     with _progress(quiet) as (on_start, on_refit):
         result = run_backtest(prices, configs, settings,
                               seeds=[first.seed + i for i in range(seeds)], jobs=jobs,
                               address=address, store=store or out / ".refits",
-                              calendar=calendar, on_start=on_start, on_refit=on_refit)
+                              calendar=calendar, covariates=covariates, on_start=on_start,
+                              on_refit=on_refit)
     asked = {"command": "backtest", "name": target_dir.name, "source": source,
              "data_dir": str(data_dir) if data_dir else None, "fill": fill, "calendar": calendar,
-             "cells": list(configs), "seeds": seeds, "jobs": jobs, "address": address}
+             "cells": list(configs), "seeds": seeds, "jobs": jobs, "address": address,
+             "covariates": list(covariates)}
     with runs.new_run(target_dir) as folder:
         write_backtest_run(folder, prices, result, asked,
                            wall_seconds=time.perf_counter() - began, charts=charts)
@@ -122,11 +140,11 @@ def _configs(cells: str, **options: Any) -> dict[str, ForecastConfig]:
     return {cell: ForecastConfig(cell=cell, **given) for cell in parse_cells(cells)}
 
 
-def _test_start(prices: Any, config: ForecastConfig) -> str:
+def _test_start(prices: Any, config: ForecastConfig, covariates: dict[str, Any]) -> str:
     """The first target date of the config's test split on ``prices``."""
     from lstmlab.pipeline import prepare_for
 
-    return prepare_for(config, prices).split_dates["test"]["first"]
+    return prepare_for(config, prices, covariates=covariates).split_dates["test"]["first"]
 
 
 Callbacks = tuple[Callable[[int, int], None] | None, Callable[["RefitResult"], None] | None]
