@@ -31,7 +31,7 @@ def _settings(prices, row=250):
 def test_each_series_is_scored_against_its_own_baselines(pair, tmp_path):
     settings = _settings(pair["A"])
     result = GlobalForecaster(TINY, series_id=True).backtest(
-        pair, start=settings.start, refit_every=40, jobs=1, store=tmp_path)
+        pair, start=settings.start, refit_every=40, jobs=2, store=tmp_path)  # a process pool
     assert list(result.per_series) == ["A", "B"]
     assert result.refits["refit"].tolist() == [0, 1, 2, 3]  # one global fit per refit date
     for name, prices in pair.items():
