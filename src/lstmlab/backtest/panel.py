@@ -238,7 +238,8 @@ class GlobalBacktest:
             rows = backtest.metrics.query("scope == 'pooled' and step == @step")
             parts[name] = rows.set_index("model").loc[backtest.models, [
                 "n", "rmse", "rmse_ratio", "dm_p_value", "cw_p_value"]]
-        return pd.concat(parts, names=["series"])
+        table: pd.DataFrame = pd.concat(parts, names=["series"])
+        return table
 
 
 def run_global_backtest(
@@ -282,5 +283,6 @@ def _refit_table(results: Sequence[GlobalRefitResult], blocks: Mapping[str, list
     rows = [{"refit": r.block, "cell": r.cell, "seed": r.seed, "refit_date": dates[r.block],
              **r.summary, "fit_seconds": round(r.fit_seconds, 3), "stored": r.cached}
             for r in results]
-    return pd.DataFrame(rows).sort_values(["refit", "cell", "seed"], kind="stable",
-                                          ignore_index=True)
+    table: pd.DataFrame = pd.DataFrame(rows).sort_values(["refit", "cell", "seed"],
+                                                         kind="stable", ignore_index=True)
+    return table
