@@ -95,7 +95,8 @@ def _versus(better: Backtest, worse: Backtest) -> str:
     error_b = (b.loc[common, "actual"] - b.loc[common, CELL]).to_numpy()
     test = stats.diebold_mariano(error_a, error_b)
     lower = np.mean(error_a**2) < np.mean(error_b**2)
-    verdict = "yes" if test.p_value < 0.05 and lower else "no"
+    verdict = ("no (no significant difference)" if not test.p_value < 0.05
+               else "yes" if lower else "no: significantly worse")
     return f"{verdict} (DM p {test.p_value:.3f}, RMSE {'lower' if lower else 'not lower'})"
 
 
@@ -161,7 +162,8 @@ def _report(tickers: list[str], results: dict[str, dict[str, Backtest]],
             row = backtest.metrics.query("scope == 'pooled' and step == 1 and model == @CELL")
             cells.append(f"{row['rmse_ratio'].iloc[0]:.3f} (p {row['dm_p_value'].iloc[0]:.3f})")
         print(f"{ticker:<7}" + "".join(f"{c:>24}" for c in cells))
-    print("\nbetter at the 5% level? (DM test between the two variants, same origins)")
+    print("\nbetter at the 5% level? (two-sided DM test between the two variants' errors at the "
+          "same origins)")
     for ticker in tickers:
         r = {v: results[v][ticker] for v in VARIANTS}
         print(f"{ticker}: covariates (b vs a) {_versus(r['single+cov'], r['single'])}; "
