@@ -117,3 +117,11 @@ def test_cli_train_global_writes_per_series_scores(price_dir, tmp_path):
     assert list(pooled.index) == ["TSLA", "AAPL"]
     assert set(pd.read_csv(run / "metrics.csv")["series"]) == {"TSLA", "AAPL"}
     assert GlobalForecaster.load(run / "model.safetensors").series_ == ["TSLA", "AAPL"]
+    msft = str(price_dir / "MSFT.csv")
+    with_covariate = CliRunner().invoke(app, [*args, "--global", "--quiet", "--covariate",
+                                              f"{msft}:log_return", "--name", "cov"])
+    assert with_covariate.exit_code == 0, with_covariate.output
+    model = GlobalForecaster.load(tmp_path / "cov" / "model.safetensors")
+    assert model.specs_["TSLA"].inputs == ("log_return", f"{msft}:log_return")
+    itself = CliRunner().invoke(app, [*args, "--global", "--covariate", args[1]])
+    assert itself.exit_code == 1 and "is the series TSLA itself" in itself.output
