@@ -59,3 +59,25 @@ def test_a_covariate_backtest_names_its_covariates_in_the_report(tmp_path):
     assert config["covariates"] == [str(other)]
     report = (out / "cov" / "report.html").read_text()
     assert f"past covariates {other} (log_return, range)" in report
+
+
+def test_a_global_backtest_writes_one_backtest_per_series(tmp_path):
+    first = synthetic_price_csv(tmp_path / "ABC.csv", n=400, seed=2)
+    second = synthetic_price_csv(tmp_path / "XYZ.csv", n=400, seed=3)
+    out = tmp_path / "runs"
+    refused = invoke("backtest", first, second, "--start", "2014-06-02", *FAST, "--out", out)
+    assert refused.exit_code == 2 and "give one source, or --global" in refused.output
+    result = invoke("backtest", first, second, "--global", "--series-id", "--start",
+                    "2014-06-02", *FAST, "--out", out, "--name", "both", "--no-charts")
+    assert result.exit_code == 0, result.output
+    assert "ABC:" in result.stdout and "XYZ:" in result.stdout
+    run = out / "both"
+    pooled = pd.read_csv(run / "pooled.csv")
+    assert set(pooled["series"]) == {"ABC", "XYZ"} and set(pooled["model"]) == {"lstm",
+                                                                                 "selected"}
+    refits = pd.read_csv(run / "ABC" / "refits.csv")["refit"]
+    assert len(pd.read_csv(run / "refits.csv")) == refits.nunique()  # one fit per refit date
+    for name in ("ABC", "XYZ"):
+        config = json.loads((run / name / "config.json").read_text())
+        assert config["global"] and config["series_id"] and config["source"] == name
+        assert (run / name / "report.html").is_file()
