@@ -158,12 +158,15 @@ def _progress(quiet: bool) -> Iterator[Callbacks]:
 
 def _print(result: Backtest, run_dir: Path, quiet: bool) -> None:
     from lstmlab.backtest.output import headline
-    from lstmlab.backtest.page import verdict_sentence
+    from lstmlab.backtest.page import band_sentences, verdict_sentence
 
     if quiet:
         typer.echo(str(run_dir))
         return
     for model, scores in headline(result).items():
         typer.echo(verdict_sentence(model, scores))
+    nominal = 1 - next(iter(result.configs.values())).alpha
+    for sentence in band_sentences(result.metrics, result.models, nominal):
+        typer.echo(sentence)
     typer.echo(f"refits: {result.refits['refit'].nunique()}, fit time {result.fit_seconds:.1f} s"
                f"\nrun: {run_dir}\nreport: {run_dir / 'report.html'}")
