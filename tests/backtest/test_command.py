@@ -55,3 +55,15 @@ def test_a_bad_setting_is_one_error_line_before_any_training(tmp_path):
     assert result.exit_code == 1
     assert result.stderr.startswith("error: rolling train_size 5 is too short")
     assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())
+
+
+def test_a_distribution_head_backtest_scores_its_own_band_too(tmp_path):
+    csv = synthetic_price_csv(tmp_path / "ABC.csv", n=400, seed=2)
+    result = invoke("backtest", csv, "--start", "2014-01-02", "--loss", "gaussian", "--alpha",
+                    "0.2", *FAST, "--out", tmp_path / "runs", "--name", "head")
+    assert result.exit_code == 0, result.output
+    assert "80% adaptive conformal band covered" in result.stdout
+    intervals = pd.read_csv(tmp_path / "runs" / "head" / "intervals.csv")
+    assert "model" in set(intervals.query("model == 'lstm'")["method"])
+    report = (tmp_path / "runs" / "head" / "report.html").read_text()
+    assert "own quantiles" in report

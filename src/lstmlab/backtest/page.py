@@ -76,7 +76,7 @@ def band_sentence(model: str, scores: dict[str, float], naive_score: float,
     if p < _LEVEL:
         word = "better" if scores["interval_score"] < naive_score else "worse"
         return sentence + f"; significantly {word} (Diebold-Mariano p = {p:.3f})."
-    return sentence + f"; the difference is not significant (Diebold-Mariano p = {p:.2f})."
+    return sentence + f"; the difference is not significant (Diebold-Mariano p = {p:.3f})."
 
 
 def render_backtest(run: Run) -> str:
@@ -130,6 +130,7 @@ def _bands(run: Run) -> Table | None:
     scores = run.table("intervals.csv").query("scope == 'pooled' and step == 1")
     scores = scores.drop(columns=["scope", "refit", "step"])
     scores["method"] = scores["method"].map(METHOD_LABELS)
+    scores["coverage"] = scores["coverage"].map("{:.1%}".format)
     return _table(scores.rename(columns=_BAND_HEADINGS))
 
 
