@@ -95,7 +95,7 @@ def _model_bands(results: Sequence[RefitResult], actual: np.ndarray, level: floa
     residual = np.concatenate([np.tile(r.residual_band, (n, 1, 1))
                                for r, n in zip(results, sizes, strict=True)])  # (N, h, 2)
     bands = {"adaptive": widen(lower, upper, _adaptive_radii(calibrations[0], lower, upper,
-                                                             actual, sizes, level)),
+                                                             actual, level)),
              "split": widen(lower, upper, split),
              "residual": (point * np.exp(residual[..., 0]), point * np.exp(residual[..., 1]))}
     if has_head:
@@ -104,20 +104,15 @@ def _model_bands(results: Sequence[RefitResult], actual: np.ndarray, level: floa
 
 
 def _adaptive_radii(seed: BandCalibration, lower: np.ndarray, upper: np.ndarray,
-                    actual: np.ndarray, sizes: Sequence[int], level: float) -> np.ndarray:
+                    actual: np.ndarray, level: float) -> np.ndarray:
     """``(N, h)`` radii of one adaptive conformal run over every origin in time order.
 
-    It runs block by block so that each block's scores are those of its own model's bands, but
-    the state (miss rate, score window, outcomes not yet known) carries over from one block to
-    the next, as if the run had never stopped.
+    ``seed`` (the first refit's calibration) starts it; each origin's score is taken around its
+    own refit's band, and the state (miss rate, score window, outcomes not yet known) runs on
+    through the refits as if nothing had changed.
     """
     online = BandCalibration({level: copy.deepcopy(seed.levels[level])}, seed.n)
-    radii, start = [], 0
-    for n in sizes:
-        part = slice(start, start + n)
-        radii.append(online.update({level: (lower[part], upper[part])}, actual[part])[level])
-        start += n
-    return np.concatenate(radii)
+    return online.update({level: (lower, upper)}, actual)[level]
 
 
 def _long(dates: pd.Index, origins: np.ndarray, rows: np.ndarray, refit: np.ndarray,
