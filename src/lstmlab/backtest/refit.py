@@ -32,8 +32,9 @@ if TYPE_CHECKING:
 
 __all__ = ["RefitResult", "RefitTask", "load_refit", "run_refit", "save_refit", "stored_path"]
 
-_FORMAT = "lstmlab.backtest.refit/3"
-_ARRAYS = ("origins", "forecasts", "val_origins", "val_forecasts")  # stored beside the weights
+_FORMAT = "lstmlab.backtest.refit/4"
+_ARRAYS = ("origins", "forecasts", "bands", "residual_band", "val_origins",
+           "val_forecasts")  # stored beside the weights
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,13 @@ class RefitResult:
     """What one refit produced: forecasts ``(N, h)`` in price units at ``origins`` (rows of the
     whole frame), the same on its own validation windows (``val_origins``, ``val_forecasts``,
     for choosing among models and baselines), the fit's own seconds, its training summary and
-    its weights."""
+    its weights.
+
+    For the backtest's bands (:mod:`lstmlab.backtest.bands`): ``bands (N, h, 2)``, the model's
+    own central ``1 - alpha`` band at the origins (lower, upper; a point model's is its
+    forecast twice), ``residual_band (h, 2)``, the quantiles of its validation log errors
+    (``Forecaster.band_``), and ``calibration``, its conformal calibration
+    (``BandCalibration.to_dict()``)."""
 
     key: str
     block: int
@@ -75,10 +82,13 @@ class RefitResult:
     seed: int
     origins: np.ndarray
     forecasts: np.ndarray
+    bands: np.ndarray
+    residual_band: np.ndarray
     val_origins: np.ndarray
     val_forecasts: np.ndarray
     fit_seconds: float
     summary: dict[str, Any]
+    calibration: dict[str, Any] = field(repr=False)
     state: dict[str, torch.Tensor] = field(repr=False)
     cached: bool = False
 
@@ -108,7 +118,7 @@ def _refit(task: RefitTask, start_state: dict[str, torch.Tensor] | None) -> Refi
     forecaster = Forecaster(config).fit(past, verbose=False, start_state=start_state)
     fit_seconds = time.perf_counter() - start
     origins = np.asarray(block.origins, dtype=np.int64)  # (N,) rows of the whole frame
-    forecasts = _forecast_origins(forecaster, prices, origins - block.fit_start)
+    forecasts, bands = _forecast_origins(forecaster, prices, origins - block.fit_start)
     val = forecaster.prepared_.val
     val_forecasts = predict_prices(forecaster.model_, forecaster.spec_, val.x, val.last_price)
     history = forecaster.history_
@@ -120,21 +130,31 @@ def _refit(task: RefitTask, start_state: dict[str, torch.Tensor] | None) -> Refi
                "mean_return": mean_log_return(close, train_end),  # the mean-return baseline's
                "fit_first": f"{past.index[0]:%Y-%m-%d}", "fit_last": f"{past.index[-1]:%Y-%m-%d}"}
     state = {k: v.detach().cpu().clone() for k, v in forecaster.model_.state_dict().items()}
-    return RefitResult(task.key, block.id, config.cell, config.seed, origins, forecasts,
-                       val.origin + block.fit_start, val_forecasts, fit_seconds, summary, state)
+    calibration = forecaster.calibration_.to_dict()
+    return RefitResult(task.key, block.id, config.cell, config.seed, origins, forecasts, bands,
+                       np.asarray(forecaster.band_, dtype=np.float64),
+                       val.origin + block.fit_start, val_forecasts, fit_seconds, summary,
+                       calibration, state)
 
 
-def _forecast_origins(forecaster: Any, prices: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
-    """``(N, h)`` price forecasts from the windows ending at ``rows`` of ``prices``."""
+def _forecast_origins(forecaster: Any, prices: pd.DataFrame, rows: np.ndarray
+                      ) -> tuple[np.ndarray, np.ndarray]:
+    """From the windows ending at ``rows`` of ``prices``, in one forward pass: the price
+    forecasts ``(N, h)`` and the model's own central ``1 - alpha`` band ``(N, h, 2)``."""
     import torch
 
     from lstmlab.data import windows_for
+    from lstmlab.intervals import base_band, model_outputs, point_prices
 
-    windows = windows_for(prices, forecaster.spec_)
+    model, spec = forecaster.model_, forecaster.spec_
+    windows = windows_for(prices, spec)
     first = int(windows.origin[0])
     pick = torch.from_numpy(rows - first)  # (N,) positions among the frame's windows
-    x = windows.x.index_select(0, pick)  # (N, L, F)
-    return predict_prices(forecaster.model_, forecaster.spec_, x, windows.last_price[rows - first])
+    outputs = model_outputs(model, windows.x.index_select(0, pick))  # (N, h) or (N, h, P)
+    last = windows.last_price[rows - first]  # (N,)
+    level = round(1 - forecaster.config.alpha, 10)
+    band = np.stack(base_band(model, outputs, spec, last, level), axis=-1)  # (N, h, 2)
+    return point_prices(model, outputs, spec, last), band
 
 
 def stored_path(folder: Path, key: str) -> Path:
@@ -153,7 +173,8 @@ def save_refit(folder: Path, result: RefitResult) -> Path:
                   for name in _ARRAYS}}
     meta = {"config": {"cell": result.cell, "seed": result.seed, "format": _FORMAT},
             "manifest": {"key": result.key, "block": result.block,
-                         "fit_seconds": result.fit_seconds, "summary": result.summary}}
+                         "fit_seconds": result.fit_seconds, "summary": result.summary,
+                         "calibration": result.calibration}}
     return persist.save_model(stored_path(folder, result.key), tensors, meta)
 
 
@@ -173,4 +194,4 @@ def load_refit(folder: Path, key: str) -> RefitResult | None:
     arrays = {name: tensors[name].numpy() for name in _ARRAYS}
     return RefitResult(key, int(info["block"]), meta["config"]["cell"], int(meta["config"]["seed"]),
                        **arrays, fit_seconds=float(info["fit_seconds"]), summary=info["summary"],
-                       state=state, cached=True)
+                       calibration=info["calibration"], state=state, cached=True)

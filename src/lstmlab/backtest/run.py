@@ -56,11 +56,14 @@ def run_backtest(prices: pd.DataFrame, configs: Mapping[str, ForecastConfig],
     """
     from lstmlab.backtest.engine import run_refits
     from lstmlab.backtest.result import assemble
+    from lstmlab.errors import ConfigError
 
     if not configs:
-        from lstmlab.errors import ConfigError
-
         raise ConfigError("a backtest needs at least one model config")
+    alphas = {cell: config.alpha for cell, config in configs.items()}
+    if len(set(alphas.values())) > 1:
+        raise ConfigError(f"the configs of one backtest must share alpha (their bands are "
+                          f"scored at one level); got {alphas}")
     seeds = list(seeds) if seeds is not None else [next(iter(configs.values())).seed]
     blocks, chains = plan_tasks(prices, configs, settings, seeds, calendar)
     tasks = [task for chain in chains for task in chain]
