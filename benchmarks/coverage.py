@@ -1,26 +1,34 @@
-"""Do lstmlab's 90% bands cover 90% of next-day prices? A rolling-origin check, 2019-2023.
+"""Do lstmlab's 90% bands cover 90% of next-day prices? Rolling origins on the backtest engine.
 
-For each ticker, refit every ``--refit-every`` trading days (126 by default) from ``--start``
-(2019-01-01) to the end of the data (2023-12-29 for the shared files): each refit sees only the
-rows before its refit date (the last 20% of them are validation: early stopping on its first
-half, conformal calibration on its second) and forecasts the next day from every origin up to
-the next refit. The fits (one per ticker, refit and loss) run in parallel over the cores.
+For each ticker and each training loss (``mse``, ``quantile``, ``gaussian``, ``student_t``) one
+backtest (:func:`lstmlab.backtest.run_backtest`) refits the model every ``--refit-every``
+trading days (126) from ``--start`` (2019-01-01) to ``--end`` (2023-12-31) on the rows before
+each refit date only (expanding window; each refit splits its past 70:15 into training and
+validation, early stopping on the first half of validation, conformal calibration on the
+second) and forecasts every origin one day ahead. The engine runs the refits over ``--jobs``
+worker processes and keeps finished ones in ``--store``, so a rerun resumes.
 
-Methods, one-step-ahead, nominal 90%:
-- present residual band: the 5%/95% quantiles of the point model's validation log errors;
-- split conformal and adaptive conformal (Gibbs & Candes 2021, gamma 0.005, one online run
-  over the whole period, carried across refits) around the point (MSE) model;
-- quantile, Gaussian and Student-t heads: each model's own 5%/95% quantiles, uncalibrated, and
-  the same bands widened by adaptive conformal;
-- naive with a volatility band: tomorrow = today, +-1.645 sigma of the last 60 log returns.
+Methods, one step ahead, nominal ``1 - alpha`` (90%), from the backtest's bands
+(:mod:`lstmlab.backtest.bands`):
 
-For each: coverage, mean width (USD and % of the band's log-scale centre), mean interval
-(Winkler) score, and a Diebold-Mariano p-value of the interval-score difference against the naive
-volatility band.
+- present residual band: the point (MSE) model's forecast times the 5%/95% quantiles of its
+  refit's validation errors (``Forecaster.band_``);
+- split conformal and adaptive conformal (Gibbs & Candes 2021, gamma 0.005: one online run over
+  all origins, carried across the refits) around the point model;
+- quantile, Gaussian and Student-t heads: each model's own central quantiles, uncalibrated, and
+  the same bands under adaptive conformal;
+- naive with a volatility band: tomorrow = today, +-z sigma of the last 60 daily log returns.
 
-    python benchmarks/coverage.py [TICKERS ...] [--data-dir DIR] [--epochs N] [--jobs N]
+For each: coverage, mean width (USD and % of the point forecast), mean interval (Winkler)
+score, and the Diebold-Mariano p-value of the interval-score difference against the naive
+volatility band (:func:`lstmlab.stats.diebold_mariano_losses`). The last line is the worst
+adaptive-conformal coverage error over the tickers.
 
-Without price files for a ticker in ``--data-dir``, a synthetic random walk stands in (said so).
+    PYTHONPATH=src python benchmarks/coverage.py [TICKERS ...] [--data-dir DIR] [--jobs N]
+        [--epochs N] [--hidden-size N] [--lookback N] [--start DATE] [--end DATE] [--store DIR]
+
+Model sizes default to :class:`lstmlab.ForecastConfig`'s; every setting is printed first.
+Without a price file for a ticker in ``--data-dir``, a synthetic random walk stands in (said).
 """
 
 from __future__ import annotations
@@ -29,139 +37,60 @@ import argparse
 import os
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from lstmlab import ForecastConfig, Forecaster, load_prices
-from lstmlab.baselines import volatility_band
-from lstmlab.conformal import AdaptiveConformal, nonconformity
-from lstmlab.interval_metrics import interval_metrics, interval_scores
-from lstmlab.stats import diebold_mariano
+from lstmlab import ForecastConfig, load_prices
+from lstmlab.backtest.plan import BacktestSettings
+from lstmlab.backtest.run import run_backtest
 
 ROOT = Path(__file__).resolve().parents[1]
 LOSSES = ("mse", "quantile", "gaussian", "student_t")
-ALPHA = 0.1
 HEADS = (("quantile", "quantile head"), ("gaussian", "gaussian head"),
          ("student_t", "student-t head"))
-METHODS = ("present residual band", "split conformal", "adaptive conformal",
-           *(name for _, name in HEADS), *(f"adaptive conformal + {name}" for _, name in HEADS),
-           "naive volatility band")
+NAIVE = "naive volatility band"
+# (printed name, training loss, band method of lstmlab.backtest.bands)
+METHODS = (("present residual band", "mse", "residual"), ("split conformal", "mse", "split"),
+           ("adaptive conformal", "mse", "adaptive"),
+           *((name, loss, "model") for loss, name in HEADS),
+           *((f"adaptive conformal + {name}", loss, "adaptive") for loss, name in HEADS),
+           (NAIVE, "mse", "volatility"))
+SCORES = ("coverage", "width", "width_pct", "interval_score", "interval_dm_p_value")
 
 
-@dataclass(frozen=True)
-class Task:
-    """One fit: a ticker's rows up to the block's last target, a refit row and a loss."""
-
-    ticker: str
-    block: int
-    prices: pd.DataFrame
-    refit: int
-    config: ForecastConfig
-
-
-def plan(prices: pd.DataFrame, start: str, every: int) -> list[tuple[int, int]]:
-    """``(refit_row, last_target_row)`` per block: refits every ``every`` rows from ``start``."""
-    first = int(np.searchsorted(prices.index, pd.Timestamp(start)))
-    refits = list(range(first, len(prices), every))
-    return [(r, min(r + every, len(prices)) - 1) for r in refits]
-
-
-def fit_block(task: Task) -> dict[str, object]:
-    """Fit on the rows before the refit; forecast every origin of the block (its test part)."""
-    start = time.perf_counter()
-    past = task.refit
-    split = (task.prices.index[int(past * 0.8)], task.prices.index[past])
-    forecaster = Forecaster(task.config.replace(split=split)).fit(task.prices, verbose=False)
-    block = forecaster.prepared_.test  # windows whose first target is on or after the refit
-    from lstmlab.intervals import base_band, model_outputs, point_prices
-
-    outputs = model_outputs(forecaster.model_, block.x)
-    point = point_prices(forecaster.model_, outputs, forecaster.spec_, block.last_price)[:, 0]
-    low, high = base_band(forecaster.model_, outputs, forecaster.spec_, block.last_price,
-                          1 - ALPHA)
-    level = forecaster.calibration_.levels[round(1 - ALPHA, 10)]
-    residual = np.asarray(forecaster.band_)[0]  # (2,): 5% and 95% validation log errors
-    return {
-        "ticker": task.ticker, "block": task.block, "loss": task.config.loss,
-        "dates": block.dates, "actual": block.actual[:, 0], "origin": block.origin,
-        "point": point, "lower": low[:, 0], "upper": high[:, 0],
-        "present": (point * np.exp(residual[0]), point * np.exp(residual[1])),
-        "split_radius": level.split.radius[0],
-        "calibration_scores": np.asarray(level.adaptive[0].history),
-        "epochs": len(forecaster.history_), "seconds": time.perf_counter() - start,
-    }
+def backtests(prices: pd.DataFrame, base: ForecastConfig, settings: BacktestSettings,
+              jobs: int, store: Path | None) -> dict[str, pd.DataFrame]:
+    """Per loss, the pooled step-1 scores of every band: rows (model, method), :data:`SCORES`."""
+    out = {}
+    for loss in LOSSES:
+        began = time.perf_counter()
+        result = run_backtest(prices, {base.cell: base.replace(loss=loss)}, settings,
+                              jobs=jobs, store=store)
+        refits = result.refits
+        print(f"  {loss}: {len(refits)} refits, {time.perf_counter() - began:.0f} s wall, "
+              f"{result.fit_seconds:.0f} s in fits ({int(refits['stored'].sum())} stored), "
+              f"epochs {int(refits['epochs'].min())}-{int(refits['epochs'].max())}", flush=True)
+        pooled = result.intervals.query("scope == 'pooled' and step == 1")
+        out[loss] = pooled.set_index(["model", "method"])[[*SCORES, "n"]]
+    return out
 
 
-def bands(results: list[dict], prices: pd.DataFrame) -> dict[str, tuple[np.ndarray, ...]]:
-    """Every method's ``(lower, upper)`` over the whole period, and ``actual`` and ``point``."""
-    by_loss = {loss: sorted((r for r in results if r["loss"] == loss), key=lambda r: r["block"])
-               for loss in LOSSES}
-    mse = by_loss["mse"]
-
-    def joined(rows: list[dict], key: str) -> np.ndarray:
-        return np.concatenate([r[key] for r in rows])
-
-    point, radius = joined(mse, "point"), joined_radius(mse)
-    out = {
-        "present residual band": (np.concatenate([r["present"][0] for r in mse]),
-                                  np.concatenate([r["present"][1] for r in mse])),
-        "split conformal": (point * np.exp(-radius), point * np.exp(radius)),
-        "adaptive conformal": adaptive(mse),
-    }
-    for loss, name in HEADS:
-        out[name] = (joined(by_loss[loss], "lower"), joined(by_loss[loss], "upper"))
-        out[f"adaptive conformal + {name}"] = adaptive(by_loss[loss])
-    origin = joined(mse, "origin")
-    low, high = volatility_band(prices["close"].to_numpy(), origin, 1, ALPHA)
-    out["naive volatility band"] = (low[:, 0], high[:, 0])
-    dates = pd.DatetimeIndex(np.concatenate([r["dates"] for r in mse]))
-    return {"actual": joined(mse, "actual"), "point": point, "dates": dates, **out}
-
-
-def joined_radius(rows: list[dict]) -> np.ndarray:
-    """Each block's split-conformal radius, repeated over its origins."""
-    return np.concatenate([np.full(len(r["point"]), r["split_radius"]) for r in rows])
-
-
-def adaptive(rows: list[dict]) -> tuple[np.ndarray, np.ndarray]:
-    """Adaptive conformal around each block's base band (a point model's: its forecast),
-    online across all blocks in order, seeded with the first block's calibration scores."""
-    aci = AdaptiveConformal(rows[0]["calibration_scores"], ALPHA, gamma=0.005)
-    lower, upper = [], []
-    for r in rows:
-        scores = nonconformity(np.log(r["lower"]), np.log(r["upper"]), np.log(r["actual"]))
-        radii, _ = aci.run(scores)
-        lower.append(r["lower"] * np.exp(-radii))
-        upper.append(r["upper"] * np.exp(radii))
-    return np.concatenate(lower), np.concatenate(upper)
-
-
-def report(ticker: str, result: dict[str, np.ndarray], blocks: int) -> dict[str, dict]:
+def report(ticker: str, scores: dict[str, pd.DataFrame], cell: str) -> dict[str, dict]:
     """Print one ticker's table; return each method's scores."""
-    actual = result["actual"]
-    naive_scores = interval_scores(actual, *result["naive volatility band"], ALPHA)
-    print(f"\n{ticker}: {blocks} refits, {len(actual)} one-step forecasts "
-          f"{result['dates'][0]:%Y-%m-%d} .. {result['dates'][-1]:%Y-%m-%d}")
+    print(f"\n{ticker}: {int(scores['mse']['n'].iloc[0])} one-step forecasts")
     print(f"{'method':<40}{'coverage':>10}{'width USD':>11}{'width %':>9}{'int. score':>12}"
           f"{'DM p vs naive':>15}")
-    scores = {}
-    for method in METHODS:
-        lower, upper = result[method]
-        centre = np.sqrt(lower * upper)  # the band's centre on the log scale
-        metrics = interval_metrics(actual, lower, upper, centre, ALPHA)
-        own = interval_scores(actual, lower, upper, ALPHA)
-        p = (np.nan if method == "naive volatility band" else
-             diebold_mariano(np.sqrt(own), np.sqrt(naive_scores)).p_value)
-        metrics["p_value"] = p
-        scores[method] = metrics
-        print(f"{method:<40}{metrics['coverage']:>10.1%}{metrics['width']:>11.2f}"
-              f"{metrics['width_pct']:>8.2f}%{metrics['interval_score']:>12.3f}"
+    table = {}
+    for name, loss, method in METHODS:
+        row = scores[loss].loc[("naive" if method == "volatility" else cell, method)]
+        table[name] = {key: float(row[key]) for key in SCORES}
+        p = table[name]["interval_dm_p_value"]
+        print(f"{name:<40}{row['coverage']:>10.1%}{row['width']:>11.2f}"
+              f"{row['width_pct']:>8.2f}%{row['interval_score']:>12.3f}"
               f"{'' if np.isnan(p) else f'{p:.3f}':>15}")
-    return scores
+    return table
 
 
 def load(ticker: str, data_dir: Path) -> tuple[pd.DataFrame, bool]:
@@ -176,67 +105,82 @@ def load(ticker: str, data_dir: Path) -> tuple[pd.DataFrame, bool]:
     return load_prices(synthetic_price_csv(fake, seed=sum(map(ord, ticker)))), True
 
 
-def main() -> None:
+def arguments() -> argparse.Namespace:
+    defaults = ForecastConfig()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("tickers", nargs="*", default=["TSLA", "AAPL", "AMZN", "GOOGL", "MSFT"])
     parser.add_argument("--data-dir", type=Path, default=Path(
         os.environ.get("LSTMLAB_DATA_DIR", ROOT.parent / "shared" / "data")))
     parser.add_argument("--start", default="2019-01-01")
+    parser.add_argument("--end", default="2023-12-31")
     parser.add_argument("--refit-every", type=int, default=126)
-    parser.add_argument("--epochs", type=int, default=ForecastConfig().max_epochs)
-    parser.add_argument("--hidden-size", type=int, default=ForecastConfig().hidden_size)
-    parser.add_argument("--lookback", type=int, default=ForecastConfig().lookback)
-    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
-    args = parser.parse_args()
-    base = ForecastConfig(max_epochs=args.epochs, hidden_size=args.hidden_size,
-                          lookback=args.lookback, alpha=ALPHA)
+    parser.add_argument("--alpha", type=float, default=0.1)
+    parser.add_argument("--cell", default=defaults.cell)
+    parser.add_argument("--epochs", type=int, default=defaults.max_epochs)
+    parser.add_argument("--hidden-size", type=int, default=defaults.hidden_size)
+    parser.add_argument("--lookback", type=int, default=defaults.lookback)
+    parser.add_argument("--train-loss-sample", type=int, default=256,
+                        help="windows each epoch's train loss is estimated on (0: all); as "
+                             "`lstmlab backtest`: the curve is not used to stop")
+    parser.add_argument("--jobs", type=int, default=0, help="worker processes (0: one per core)")
+    parser.add_argument("--store", type=Path, default=None,
+                        help="folder of finished refits, so that a rerun resumes (default: none)")
+    return parser.parse_args()
+
+
+def settings_line(base: ForecastConfig, settings: BacktestSettings, jobs: int,
+                  store: Path | None) -> str:
+    """Every setting of the run, and how it differs from the defaults."""
     defaults = ForecastConfig()
-    print(f"config: {base.cell}, hidden {base.hidden_size}, lookback {base.lookback}, "
-          f"max_epochs {base.max_epochs}, patience {base.patience}"
-          + ("" if (args.epochs, args.hidden_size, args.lookback) ==
-             (defaults.max_epochs, defaults.hidden_size, defaults.lookback)
-             else f" (reduced from the defaults {defaults.hidden_size}/{defaults.lookback}/"
-                  f"{defaults.max_epochs} to fit the time available)")
-          + f"; refit every {args.refit_every} days from {args.start}; {args.jobs} worker(s)")
-    tasks, frames = [], {}
+    changed = {name: (getattr(defaults, name), getattr(base, name))
+               for name in ("cell", "hidden_size", "lookback", "max_epochs", "alpha")
+               if getattr(defaults, name) != getattr(base, name)}
+    shown = ", ".join(f"{name} {value}" for name, value in base.to_dict().items()
+                      if name not in ("loss", "covariates"))
+    return (f"config (one per loss {', '.join(LOSSES)}): {shown}\n"
+            f"backtest: {settings.to_dict()}; jobs {jobs or os.cpu_count()} "
+            f"({'0: one per core' if not jobs else 'as asked'}); store {store}\n"
+            + ("model settings are the ForecastConfig defaults" if not changed else
+               "changed from the ForecastConfig defaults: "
+               + ", ".join(f"{n} {a} -> {b}" for n, (a, b) in changed.items())))
+
+
+def main() -> None:
+    args = arguments()
+    base = ForecastConfig(cell=args.cell, max_epochs=args.epochs, hidden_size=args.hidden_size,
+                          lookback=args.lookback, alpha=args.alpha,
+                          train_loss_sample=args.train_loss_sample)
+    settings = BacktestSettings(args.start, args.end, args.refit_every)
+    print(settings_line(base, settings, args.jobs, args.store))
+    began, tables = time.perf_counter(), {}
     for ticker in args.tickers:
         prices, synthetic = load(ticker, args.data_dir)
-        if synthetic:
-            print(f"{ticker}: no {args.data_dir / (ticker + '.csv')}, using a synthetic walk")
-        frames[ticker] = prices
-        for block, (refit, last) in enumerate(plan(prices, args.start, args.refit_every)):
-            for loss in LOSSES:
-                tasks.append(Task(ticker, block, prices.iloc[: last + 1], refit,
-                                  base.replace(loss=loss)))
-    start = time.perf_counter()
-    with ProcessPoolExecutor(max_workers=args.jobs) as pool:
-        results = list(pool.map(fit_block, tasks))
-    print(f"{len(tasks)} fits in {time.perf_counter() - start:.0f} s wall, "
-          f"{sum(r['seconds'] for r in results):.0f} s of fitting; median epochs "
-          f"{np.median([r['epochs'] for r in results]):.0f}")
-    summary(args.tickers, results, frames)
+        print(f"{ticker}: " + (f"no {args.data_dir / (ticker + '.csv')}, a synthetic walk"
+                               if synthetic else f"{len(prices)} rows"), flush=True)
+        tables[ticker] = backtests(prices, base, settings, args.jobs, args.store)
+    print(f"all backtests: {time.perf_counter() - began:.0f} s wall")
+    summary({t: report(t, tables[t], base.cell) for t in args.tickers}, 1 - args.alpha)
 
 
-def summary(tickers: list[str], results: list[dict], frames: dict[str, pd.DataFrame]) -> None:
-    """Per-ticker tables, then the verdicts against the targets."""
-    lower_count, significant, errors = 0, 0, {}
-    lstmlab_methods = [m for m in METHODS if m != "naive volatility band"]
-    for ticker in tickers:
-        mine = [r for r in results if r["ticker"] == ticker]
-        blocks = len({r["block"] for r in mine})
-        scores = report(ticker, bands(mine, frames[ticker]), blocks)
-        best = min(lstmlab_methods, key=lambda m: scores[m]["interval_score"])
-        naive = scores["naive volatility band"]["interval_score"]
-        better = scores[best]["interval_score"] < naive
-        lower_count += better
-        significant += better and scores[best]["p_value"] < 0.05
-        errors[ticker] = abs(scores["adaptive conformal"]["coverage"] - (1 - ALPHA)) * 100
-        print(f"best lstmlab method on interval score: {best} "
-              f"({scores[best]['interval_score']:.3f} against naive {naive:.3f}, "
-              f"DM p = {scores[best]['p_value']:.3f})")
-    print(f"\nbest lstmlab method (chosen per ticker on these same days, so optimistic) has a "
-          f"lower mean interval score than the naive volatility band on {lower_count} of "
-          f"{len(tickers)} tickers, significantly (DM p < 0.05) on {significant}")
+def summary(scores: dict[str, dict[str, dict]], nominal: float) -> None:
+    """The verdicts against the targets."""
+    lower, significant, worse, errors = 0, 0, 0, {}
+    lstmlab_methods = [name for name, _, _ in METHODS if name != NAIVE]
+    for ticker, table in scores.items():
+        best = min(lstmlab_methods, key=lambda m: table[m]["interval_score"])
+        naive = table[NAIVE]["interval_score"]
+        better = table[best]["interval_score"] < naive
+        p = table[best]["interval_dm_p_value"]
+        lower += better
+        significant += better and p < 0.05
+        worse += not better and p < 0.05
+        errors[ticker] = abs(table["adaptive conformal"]["coverage"] - nominal) * 100
+        print(f"{ticker}: best lstmlab method on interval score: {best} "
+              f"({table[best]['interval_score']:.3f} against naive {naive:.3f}, DM p = {p:.3f})")
+    print(f"\nthe best lstmlab method (chosen per ticker on these same days, so optimistic) has "
+          f"a lower mean interval score than the naive volatility band on {lower} of "
+          f"{len(scores)} tickers, significantly (DM p < 0.05) on {significant}; the naive band "
+          f"is significantly better than that best method on {worse}")
     print("adaptive conformal coverage error (points): "
           + ", ".join(f"{t} {e:.1f}" for t, e in errors.items()))
     print(f"worst coverage error (adaptive conformal): {max(errors.values()):.1f} points")

@@ -49,14 +49,17 @@ def test_pooled_training_sees_every_series_windows(series):
     sizes = {}
     original = model._pooled
 
-    def spy(prepared, split, device):
-        pooled = original(prepared, split, device)
-        sizes[split] = (len(pooled.x), sum(len(getattr(p, split)) for p in prepared.values()))
+    def spy(parts, device):
+        pooled = original(parts, device)
+        sizes[len(sizes)] = (len(pooled.x), sum(len(windows) for windows in parts))
         return pooled
 
     model._pooled = spy
     model.fit({t: series[t] for t in ("TSLA", "AAPL")})
-    assert sizes["train"][0] == sizes["train"][1] and sizes["val"][0] == sizes["val"][1]
+    assert [pooled == given for pooled, given in sizes.values()] == [True, True]  # train, stop
+    val = sum(len(p.val) for p in model.prepared_.values())
+    assert 0 < sizes[1][0] < val  # early stopping reads a part of validation; calibration the rest
+    assert set(model.calibrations_) == set(model.bands_) == {"TSLA", "AAPL"}
 
 
 def test_bad_uses_are_refused(series):

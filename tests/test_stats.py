@@ -13,6 +13,7 @@ from lstmlab.stats import (
     Significance,
     clark_west,
     diebold_mariano,
+    diebold_mariano_losses,
     diebold_mariano_mean,
     diebold_mariano_steps,
     long_run_variance,
@@ -192,3 +193,31 @@ def test_dm_and_clark_west_reject_a_clearly_worse_forecast():
     assert diebold_mariano(changes - 0.5 * signal, changes).p_value < 0.01
     assert clark_west(changes, np.zeros(250), 0.5 * signal).p_value < 0.01
     assert pesaran_timmermann(changes, signal).p_value < 0.01
+
+
+# ------------------------------------------------------------------ DM on any per-point losses
+def test_dm_on_losses_is_dm_on_squared_errors_when_the_losses_are_squares():
+    rng = np.random.default_rng(3)
+    a, b = rng.normal(0, 1, 80), rng.normal(0, 1.2, 80)
+    for horizon in (1, 3):
+        mine = diebold_mariano_losses(a**2, b**2, horizon=horizon)
+        assert mine.statistic == pytest.approx(diebold_mariano(a, b, horizon=horizon).statistic)
+    with pytest.raises(DataError, match="equal lengths"):
+        diebold_mariano_losses(a, b[:-1])
+
+
+def test_dm_on_interval_scores_keeps_its_size_under_the_null():
+    """Two 90% bands of the same width around noisy forecasts of one series: equal expected
+    interval scores (skewed, heavy-tailed losses), so rejections at 5% should be about 5%."""
+    from lstmlab.interval_metrics import interval_scores
+
+    rng = np.random.default_rng(11)
+    rejections = []
+    for _ in range(400):
+        y = rng.standard_t(5, 250)
+        centre_a, centre_b = rng.normal(0, 0.5, (2, 250))  # equally good, independent errors
+        score_a = interval_scores(y, centre_a - 2.0, centre_a + 2.0, 0.1)
+        score_b = interval_scores(y, centre_b - 2.0, centre_b + 2.0, 0.1)
+        rejections.append(diebold_mariano_losses(score_a, score_b).p_value < 0.05)
+    # 400 replications: Monte Carlo standard error 1.1 points around 5%
+    assert 0.02 <= np.mean(rejections) <= 0.085

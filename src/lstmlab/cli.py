@@ -18,11 +18,13 @@ import typer
 from lstmlab._version import __version__
 from lstmlab.backtest.command import backtest_command
 from lstmlab.cli_shell import (
+    Alpha,
     Calendar,
     CalendarFeatures,
     Covariate,
     DataDir,
     Fill,
+    Loss,
     Quiet,
     Verbose,
     check_cells,
@@ -68,10 +70,6 @@ Seed = Annotated[int | None, typer.Option(help="Random seed (same seed, same res
 Seeds = Annotated[int, typer.Option(min=1, help="Train this many seeds of each model: the "
                                     "metrics' mean and spread, and a seed-ensemble row.")]
 Device = Annotated[str | None, typer.Option(help="cpu, cuda, cuda:1, ...")]
-Loss = Annotated[str | None, typer.Option(
-    help="mse (point), quantile, gaussian or student_t (a distribution head).")]
-Alpha = Annotated[float | None, typer.Option(
-    help="Miscoverage of the forecast band: 0.1 gives a 90% band.")]
 
 
 def _print_version(value: bool) -> None:

@@ -30,7 +30,8 @@ from lstmlab.vocabulary import CELLS, ProgressCallback, display_name, parse_cell
 if TYPE_CHECKING:
     from rich.console import Console
 
-__all__ = ["Calendar", "CalendarFeatures", "Covariate", "DataDir", "Fill", "Out", "Quiet",
+__all__ = ["Alpha", "Calendar", "CalendarFeatures", "Covariate", "DataDir", "Fill", "Loss", "Out",
+           "Quiet",
            "Verbose", "check_cells", "check_one_cell", "console", "parse_covariates", "progress",
            "safe", "status", "user_errors"]
 
@@ -45,6 +46,10 @@ DataDir = Annotated[Path | None, typer.Option(
 Fill = Annotated[str | None, typer.Option(
     help="Missing values: 'ffill' or 'drop' (default: refuse them).")]
 Out = Annotated[Path, typer.Option(help="Folder that receives the results.")]
+Loss = Annotated[str | None, typer.Option(
+    help="mse (point), quantile, gaussian or student_t (a distribution head).")]
+Alpha = Annotated[float | None, typer.Option(
+    help="Miscoverage of the forecast band: 0.1 gives a 90% band.")]
 Calendar = Annotated[str | None, typer.Option(
     help="Exchange calendar of the trading days, an exchange_calendars code such as XNYS "
          "(the default), XLON or XTKS; 'none': Monday to Friday.", show_default=False)]

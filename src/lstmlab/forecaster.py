@@ -47,9 +47,12 @@ from lstmlab.training import train
 from lstmlab.validation import require_int
 
 if TYPE_CHECKING:
-    from lstmlab.backtest import Backtest
+    from torch import nn
 
-__all__ = ["BAND_QUANTILES", "Forecaster", "prepare_for"]
+    from lstmlab.backtest import Backtest
+    from lstmlab.data import WindowSpec
+
+__all__ = ["BAND_QUANTILES", "Forecaster", "prepare_for", "residual_band"]
 
 BAND_QUANTILES = (0.05, 0.95)  # the uncertainty band of `forecast`: a 90% interval
 
@@ -121,7 +124,7 @@ class Forecaster:
         self.history_ = result.history
         self.best_epoch_: int | None = result.best_epoch
         self.stop_reason_: str | None = result.stop_reason
-        self.band_ = self._residual_band(prepared.val)
+        self.band_ = residual_band(model, prepared.spec, prepared.val)
         self.manifest_ = build_manifest(cfg.seed, frame, prepared.split_dates, str(device))
         return self
 
@@ -150,12 +153,6 @@ class Forecaster:
         columns = ["prediction"] if h == 1 else [f"prediction_{k}" for k in range(1, h + 1)]
         values = predict_prices(self.model_, self.spec_, windows.x, windows.last_price)
         return pd.DataFrame(values, index=windows.dates, columns=columns)
-
-    def _residual_band(self, windows: Windows) -> list[list[float]]:
-        """Quantiles of the validation log errors ``log(actual / forecast)`` per horizon step."""
-        forecast = predict_prices(self.model_, self.spec_, windows.x, windows.last_price)
-        log_error = np.log(windows.actual / forecast)  # (N, h)
-        return np.quantile(log_error, BAND_QUANTILES, axis=0).T.tolist()  # h x [low, high]
 
     @_threaded
     def forecast(
@@ -218,6 +215,8 @@ class Forecaster:
     def _recalibrated(self, frame: pd.DataFrame, frames: dict[str, pd.DataFrame]
                       ) -> BandCalibration:
         """A copy of the calibration, run on by adaptive conformal over newer known windows."""
+        # forecast() takes the residual band when there is no calibration
+        assert self.calibration_ is not None and self.calibrated_until_ is not None
         calibration = copy.deepcopy(self.calibration_)
         try:
             windows = windows_for(frame, self.spec_, frames)
@@ -328,12 +327,12 @@ class Forecaster:
         from lstmlab import persist  # safetensors is only needed to save and load
 
         self._check_fitted()
-        calibrated = self.calibration_ is not None
+        calibration = self.calibration_
         return persist.save_forecaster(path, persist.SavedForecaster(
             self.config, self.spec_, self.model_, self.band_, self.history_, self.manifest_,
             self.best_epoch_, self.stop_reason_,
-            self.calibration_.to_dict() if calibrated else None,
-            f"{self.calibrated_until_:%Y-%m-%d}" if calibrated else None))
+            calibration.to_dict() if calibration is not None else None,
+            f"{self.calibrated_until_:%Y-%m-%d}" if calibration is not None else None))
 
     def to_onnx(self, path: str | Path) -> Path:
         """Write the model, scalers folded in, as an ONNX graph (see :mod:`lstmlab.export`)."""
@@ -364,10 +363,24 @@ class Forecaster:
         return self
 
 
+def residual_band(model: nn.Module, spec: WindowSpec, windows: Windows) -> list[list[float]]:
+    """Quantiles (:data:`BAND_QUANTILES`) of the log errors ``log(actual / forecast)`` of
+    ``model`` on ``windows`` (validation), per horizon step: ``h x [low, high]``."""
+    forecast = predict_prices(model, spec, windows.x, windows.last_price)
+    log_error = np.log(windows.actual / forecast)  # (N, h)
+    band: list[list[float]] = np.quantile(log_error, BAND_QUANTILES, axis=0).T.tolist()
+    return band
+
+
 def _chain(callbacks: list[EpochCallback]) -> EpochCallback | None:
     if not callbacks:
         return None
-    return lambda record: [callback(record) for callback in callbacks]
+
+    def chained(record: dict[str, float]) -> None:
+        for callback in callbacks:
+            callback(record)
+
+    return chained
 
 
 def _printer(max_epochs: int) -> EpochCallback:

@@ -37,12 +37,13 @@ import torch
 from torch import nn
 
 from lstmlab.config import ForecastConfig
-from lstmlab.data import Prepared, WindowSpec
+from lstmlab.data import Windows, WindowSpec
 from lstmlab.data.covariates import load_covariates
 from lstmlab.data.load import as_prices
 from lstmlab.errors import ConfigError, NotFittedError
 from lstmlab.evaluation import Evaluation, evaluate_model
-from lstmlab.intervals import head_of
+from lstmlab.forecaster import residual_band
+from lstmlab.intervals import band_levels, calibrate, calibration_split, head_of
 from lstmlab.manifest import build_manifest
 from lstmlab.pipeline import build_model, prepare_for, train_settings
 from lstmlab.runtime import resolve_device, torch_threads
@@ -50,6 +51,7 @@ from lstmlab.training import TensorSplit, train
 
 if TYPE_CHECKING:
     from lstmlab.backtest.panel import GlobalBacktest
+    from lstmlab.model import SequenceRegressor
 
 __all__ = ["GlobalEvaluation", "GlobalForecaster", "WithSeriesId"]
 
@@ -99,6 +101,9 @@ class GlobalForecaster:
         ``covariates`` maps the config's covariate sources to their prices (the others are
         loaded); every series reads all of them. ``start_state`` (a ``state_dict`` of the same
         network) starts from those weights: fine-tuning, as a backtest's ``refit="finetune"``.
+        As :meth:`lstmlab.Forecaster.fit`, early stopping reads the first part of each series'
+        validation windows and each series' conformal calibration (``calibrations_``) the rest;
+        ``bands_`` holds each series' validation residual band. Both are set by ``fit`` only.
         """
         if len(series) < 2:
             raise ConfigError(f"a global model needs at least two series, got {len(series)}")
@@ -109,17 +114,28 @@ class GlobalForecaster:
         refuse_itself(frames, extra, cfg.target_column)
         self.series_ = list(frames)
         prepared = {name: prepare_for(cfg, f, covariates=extra) for name, f in frames.items()}
+        # as Forecaster.fit: early stopping on the first part of each series' validation
+        # windows, conformal calibration on the rest, which training never sees
+        splits = {name: calibration_split(p.val, cfg.calibration_fraction, cfg.horizon)
+                  for name, p in prepared.items()}
         with torch_threads(cfg.num_threads):
             torch.manual_seed(cfg.seed)
             inputs = len(next(iter(prepared.values())).features) + self._extra()
-            self.model_: nn.Module = build_model(cfg, inputs).to(device)
+            self.model_: SequenceRegressor = build_model(cfg, inputs).to(device)
             if start_state is not None:
                 self.model_.load_state_dict(start_state)
             head = head_of(self.model_)
-            result = train(self.model_, self._pooled(prepared, "train", device),
-                           self._pooled(prepared, "val", device), train_settings(cfg),
-                           loss_fn=head.loss if head else None, on_epoch=on_epoch)
-        self.model_.eval()
+            result = train(self.model_,
+                           self._pooled([p.train for p in prepared.values()], device),
+                           self._pooled([stop for stop, _ in splits.values()], device),
+                           train_settings(cfg), loss_fn=head.loss if head else None,
+                           on_epoch=on_epoch)
+            self.model_.eval()
+            self.calibrations_ = {
+                name: calibrate(self.model_for(name), p.spec, splits[name][1],
+                                band_levels(cfg.alpha)) for name, p in prepared.items()}
+            self.bands_ = {name: residual_band(self.model_for(name), p.spec, p.val)
+                           for name, p in prepared.items()}
         self.prepared_ = prepared  # set by fit only: a loaded model has no windows
         self.specs_: dict[str, WindowSpec] = {name: p.spec for name, p in prepared.items()}
         self.history_ = result.history
@@ -207,13 +223,13 @@ class GlobalForecaster:
     def _extra(self) -> int:
         return len(self.series_) if self.series_id else 0
 
-    def _pooled(self, prepared: dict[str, Prepared], split: str,
-                device: torch.device) -> TensorSplit:
+    def _pooled(self, parts: list[Windows], device: torch.device) -> TensorSplit:
+        """One training split of every series' windows (``parts``, in series order)."""
         xs, ys = [], []
-        for i, windows in enumerate(getattr(p, split) for p in prepared.values()):
+        for i, windows in enumerate(parts):
             x = windows.x  # (N, L, F)
             if self.series_id:
-                ids = torch.zeros(x.shape[0], x.shape[1], len(prepared))  # (N, L, S)
+                ids = torch.zeros(x.shape[0], x.shape[1], len(parts))  # (N, L, S)
                 ids[..., i] = 1.0
                 x = torch.cat([x, ids], dim=2)
             xs.append(x)
@@ -259,8 +275,9 @@ class GlobalEvaluation:
         rows = []
         for name, evaluation in self.per_series.items():
             m = evaluation.at_step()  # the whole forecast: the mean over its steps
-            model, naive = m.loc[("test", self.cell)], m.loc[("test", "naive")]
-            rows.append({"series": name, "rmse": model["rmse"], "naive_rmse": naive["rmse"],
-                         "ratio_to_naive": model["rmse"] / naive["rmse"],
-                         "dm_p_value": model["dm_p_value"]})
+            rmse, p_value = m.loc[("test", self.cell), ["rmse", "dm_p_value"]].to_numpy(
+                dtype=np.float64)
+            naive = m.loc[("test", "naive"), ["rmse"]].to_numpy(dtype=np.float64)[0]
+            rows.append({"series": name, "rmse": rmse, "naive_rmse": naive,
+                         "ratio_to_naive": rmse / naive, "dm_p_value": p_value})
         return pd.DataFrame(rows).set_index("series")

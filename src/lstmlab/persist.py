@@ -45,10 +45,10 @@ from lstmlab.fileio import atomic_path
 if TYPE_CHECKING:
     import pandas as pd
     import torch
-    from torch import nn
 
     from lstmlab.config import ForecastConfig
     from lstmlab.data import WindowSpec
+    from lstmlab.model import SequenceRegressor
 
 __all__ = ["FORMAT_VERSION", "REQUIRED_META", "SavedForecaster", "SavedGlobal", "load_forecaster",
            "load_global", "load_model", "save_forecaster", "save_global", "save_model"]
@@ -120,7 +120,7 @@ class SavedForecaster:
 
     config: ForecastConfig
     spec: WindowSpec
-    model: nn.Module
+    model: SequenceRegressor
     band: list[list[float]]  # per horizon step, [low, high] quantiles of the log errors
     history: pd.DataFrame  # training history, columns of lstmlab.training.HISTORY_COLUMNS
     manifest: dict[str, Any]  # reproducibility manifest (lstmlab.manifest)
@@ -177,7 +177,7 @@ class SavedGlobal:
     config: ForecastConfig
     series_id: bool  # one-hot series columns after the inputs
     specs: dict[str, WindowSpec]  # per training series, in training order
-    model: nn.Module
+    model: SequenceRegressor
     history: pd.DataFrame
     manifest: dict[str, Any]  # per series, its reproducibility manifest
     best_epoch: int | None = None

@@ -8,7 +8,8 @@ so it serves a single split as well as out-of-sample forecasts pooled from a bac
   a multi-step forecast the loss differential is autocorrelated up to lag ``k - 1`` (consecutive
   origins share ``k - 1`` future shocks), so the variance uses ``k - 1`` lags;
   :func:`diebold_mariano_steps` runs one test per step, :func:`diebold_mariano_mean` one test on
-  the loss differential averaged over the steps of each origin (``h - 1`` lags).
+  the loss differential averaged over the steps of each origin (``h - 1`` lags), and
+  :func:`diebold_mariano_losses` the same test on any per-point losses (interval scores).
 - Pesaran & Timmermann (1992): does the forecast's direction agree with the realised direction
   more often than two independent series with the same up-frequencies would? One-sided.
 - Clark & West (2007): for a model that nests the restricted forecast (a return model can output
@@ -37,6 +38,7 @@ __all__ = [
     "Significance",
     "clark_west",
     "diebold_mariano",
+    "diebold_mariano_losses",
     "diebold_mariano_mean",
     "diebold_mariano_steps",
     "long_run_variance",
@@ -118,6 +120,19 @@ def diebold_mariano(errors_a: object, errors_b: object, horizon: int = 1) -> Sig
     errors_a, errors_b = require_paired(errors_a=errors_a, errors_b=errors_b)
     horizon = require_int("horizon", horizon, error=DataError)
     return _dm_on_differential(errors_a**2 - errors_b**2, horizon)
+
+
+def diebold_mariano_losses(losses_a: object, losses_b: object, horizon: int = 1
+                           ) -> Significance:
+    """DM test (HLN correction, ``horizon - 1`` lags) of equal mean loss for any per-point
+    losses of two forecasts of the same points, ``(T,)`` each: the interval (Winkler) scores of
+    two bands, pinball losses, CRPS. ``diebold_mariano`` is this test on squared errors.
+
+    Two-sided; a negative statistic means forecast ``a`` has the smaller mean loss.
+    """
+    losses_a, losses_b = require_paired(losses_a=losses_a, losses_b=losses_b)
+    horizon = require_int("horizon", horizon, error=DataError)
+    return _dm_on_differential(losses_a - losses_b, horizon)
 
 
 def diebold_mariano_steps(errors_a: object, errors_b: object) -> list[Significance]:

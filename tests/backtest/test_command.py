@@ -20,6 +20,7 @@ def test_backtest_writes_a_run_with_both_charts_and_resumes(tmp_path):
                     "--out", out, "--name", "first")
     assert result.exit_code == 0, result.output
     assert "pooled one-step RMSE" in result.stdout and "Diebold-Mariano" in result.stdout
+    assert "90% adaptive conformal band covered" in result.stdout
     run = out / "first"
     table = pd.read_csv(run / "predictions.csv")
     assert list(table.columns[:5]) == ["origin", "step", "target_date", "refit", "actual"]
@@ -27,9 +28,17 @@ def test_backtest_writes_a_run_with_both_charts_and_resumes(tmp_path):
     manifest = json.loads((run / "manifest.json").read_text())
     assert manifest["command"] == "backtest" and manifest["refits"] == table["refit"].nunique()
     report = (run / "report.html").read_text()
-    assert report.count("<img") == 2 and "Goyal" in report
-    for chart in ("rolling-ratio", "cumulative-difference"):
+    assert report.count("<img") == 3 and "Goyal" in report
+    for chart in ("rolling-ratio", "cumulative-difference", "coverage"):
         assert (run / "charts" / f"{chart}.png").is_file()
+    assert "adaptive conformal band covered" in report
+    assert 'id="bands"' in report and "volatility band" in report
+    bands = pd.read_csv(run / "bands.csv")
+    assert set(bands["model"]) == {"rnn", "lstm", "naive"}
+    intervals = pd.read_csv(run / "intervals.csv")
+    assert set(intervals["method"]) == {"adaptive", "split", "residual", "volatility"}
+    metrics = pd.read_csv(run / "metrics.csv").query("scope == 'pooled' and step == 1")
+    assert metrics.set_index("model").loc[["lstm", "naive"], "coverage"].between(0, 1).all()
     again = invoke("backtest", csv, "--start", "2014-01-02", "--cells", "rnn,lstm", *FAST,
                    "--out", out, "--name", "second")
     assert again.exit_code == 0
@@ -81,3 +90,15 @@ def test_a_global_backtest_writes_one_backtest_per_series(tmp_path):
         config = json.loads((run / name / "config.json").read_text())
         assert config["global"] and config["series_id"] and config["source"] == name
         assert (run / name / "report.html").is_file()
+
+
+def test_a_distribution_head_backtest_scores_its_own_band_too(tmp_path):
+    csv = synthetic_price_csv(tmp_path / "ABC.csv", n=400, seed=2)
+    result = invoke("backtest", csv, "--start", "2014-01-02", "--loss", "gaussian", "--alpha",
+                    "0.2", *FAST, "--out", tmp_path / "runs", "--name", "head")
+    assert result.exit_code == 0, result.output
+    assert "80% adaptive conformal band covered" in result.stdout
+    intervals = pd.read_csv(tmp_path / "runs" / "head" / "intervals.csv")
+    assert "model" in set(intervals.query("model == 'lstm'")["method"])
+    report = (tmp_path / "runs" / "head" / "report.html").read_text()
+    assert "own quantiles" in report

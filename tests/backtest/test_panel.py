@@ -40,6 +40,9 @@ def test_each_series_is_scored_against_its_own_baselines(pair, tmp_path):
         pd.testing.assert_frame_equal(mine[["origin", "actual", *FORECASTS[2:]]],
                                       alone[["origin", "actual", *FORECASTS[2:]]])
         assert not np.allclose(mine["lstm"], alone["lstm"])  # a different (global) model
+        bands = result.per_series[name].bands.query("model == 'lstm'")  # its own calibration
+        assert {"adaptive", "split", "residual"} <= set(bands["method"])
+        assert (bands["lower"] <= bands["upper"]).all()
     pooled = result.pooled()
     assert list(pooled.index) == [(s, m) for s in ("A", "B") for m in ("lstm", "selected")]
     assert np.isfinite(pooled["rmse_ratio"]).all() and pooled["dm_p_value"].between(0, 1).all()

@@ -68,7 +68,9 @@ def test_a_stored_refit_reads_back_whole(short_prices, tmp_path):
     assert back is not None and back.cached
     assert np.array_equal(back.forecasts, result.forecasts)
     assert np.array_equal(back.origins, result.origins)
-    assert back.summary == result.summary
+    assert np.array_equal(back.bands, result.bands) and result.bands.shape == (50, 1, 2)
+    assert np.array_equal(back.residual_band, result.residual_band)
+    assert back.summary == result.summary and back.calibration == result.calibration
     assert all(torch.equal(back.state[k], v) for k, v in result.state.items())
     (tmp_path / f"{result.key}.safetensors").write_bytes(b"damaged")
     assert load_refit(tmp_path, result.key) is None  # refitted, not trusted

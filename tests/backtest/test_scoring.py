@@ -14,7 +14,9 @@ from lstmlab.backtest.scoring import (
     cumulative_difference,
     rolling_ratio,
     score_backtest,
+    score_bands,
 )
+from lstmlab.interval_metrics import interval_metrics, interval_scores
 
 
 def _table(n=120, h=2, seed=0):
@@ -58,6 +60,8 @@ def test_all_steps_rows_test_the_mean_loss_per_origin():
     expected = stats.diebold_mariano_mean((wide["actual"] - wide["model"]).to_numpy(),
                                           (wide["actual"] - wide["naive"]).to_numpy())
     assert row["dm_p_value"] == pytest.approx(expected.p_value)
+    naive = metrics.query("scope == 'pooled' and step == @ALL_STEPS and model == 'naive'")
+    assert naive["n"].iloc[0] == len(table)  # every (origin, step) once
     assert not (score_backtest(_table(h=1), ["model"], ["naive"])["step"] == ALL_STEPS).any()
 
 
@@ -70,3 +74,34 @@ def test_chart_series_by_hand():
     ratio = rolling_ratio(table, ["model"], window=2)["model"].tolist()
     assert math.isnan(ratio[0])
     assert ratio[1:] == pytest.approx([np.sqrt(1 / 5), np.sqrt(10 / 5), np.sqrt(9 / 5)])
+
+
+def _bands(table):
+    """The band table of ``_table``'s forecasts: a +-1% band around the model, and the naive
+    forecast's +-1.5% band as the interval baseline."""
+    model = table.assign(model="model", method="adaptive", point=table["model"],
+                         lower=table["model"] * 0.99, upper=table["model"] * 1.01)
+    naive = table.assign(model="naive", method="volatility", point=table["naive"],
+                         lower=table["naive"] * 0.985, upper=table["naive"] * 1.015)
+    return pd.concat([model, naive], ignore_index=True)
+
+
+def test_band_scores_by_hand_per_step_and_block_with_dm_against_the_naive_band():
+    bands = _bands(_table(h=2))
+    scores = score_bands(bands, alpha=0.1)
+    assert len(scores) == 3 * 2 * 2  # (pooled, block 0, block 1) x steps x bands
+    for step in (1, 2):
+        mine = bands.query("step == @step and model == 'model'")
+        naive = bands.query("step == @step and model == 'naive'")
+        row = scores.query("scope == 'pooled' and step == @step and model == 'model'").iloc[0]
+        expected = interval_metrics(mine["actual"], mine["lower"], mine["upper"], mine["point"],
+                                    0.1)
+        assert {k: row[k] for k in expected} == pytest.approx(expected)
+        dm = stats.diebold_mariano_losses(
+            interval_scores(mine["actual"], mine["lower"], mine["upper"], 0.1),
+            interval_scores(naive["actual"], naive["lower"], naive["upper"], 0.1), step)
+        assert row["interval_dm_p_value"] == pytest.approx(dm.p_value)
+    block = scores.query("scope == 'block' and refit == 1 and step == 1 and model == 'model'")
+    assert block["n"].iloc[0] == 60
+    reference = scores.query("model == 'naive'")
+    assert reference["interval_dm_p_value"].isna().all() and reference["coverage"].notna().all()

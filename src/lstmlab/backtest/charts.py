@@ -7,7 +7,10 @@
   forecast wins: where the line falls the model is winning, where it rises it is losing, and
   its end value is the total difference.
 
-Refit dates are faint vertical lines. Both use the drawing helpers and colours of
+- :func:`coverage_over_time_chart`: the rolling coverage of each forecast's headline band
+  (adaptive conformal for a model, the volatility band for naive) against the nominal level.
+
+Refit dates are faint vertical lines. All use the drawing helpers and colours of
 :mod:`lstmlab.charts`, so a model has the same colour in every chart of a run.
 """
 
@@ -20,11 +23,12 @@ from lstmlab.charts import _colour, _date_axis, _new_figure  # the package's one
 from lstmlab.errors import DataError
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-__all__ = ["cumulative_difference_chart", "rolling_ratio_chart"]
+__all__ = ["coverage_over_time_chart", "cumulative_difference_chart", "rolling_ratio_chart"]
 
 
 def rolling_ratio_chart(ratios: pd.DataFrame, refit_dates: Sequence[pd.Timestamp],
@@ -49,6 +53,20 @@ def cumulative_difference_chart(differences: pd.DataFrame,
     ax.set_title(title or "Cumulative squared-error difference against the naive forecast "
                           "(falling: the model is winning)")
     ax.legend(loc="upper left", frameon=False)
+    return fig
+
+
+def coverage_over_time_chart(dates: pd.DatetimeIndex, covered: dict[str, np.ndarray],
+                             refit_dates: Sequence[pd.Timestamp], nominal: float,
+                             window: int) -> Figure:
+    """:func:`lstmlab.interval_charts.coverage_chart` of the bands' hits (``covered``: label ->
+    booleans over the target ``dates``), with the refit dates."""
+    from lstmlab.interval_charts import coverage_chart
+
+    fig = coverage_chart(dates, covered, nominal, f"Rolling {window}-day coverage of the "
+                         f"{nominal:.0%} bands, one step ahead (dashed: nominal)", window=window)
+    for date in refit_dates:
+        fig.axes[0].axvline(date, color="#cccccc", lw=0.7, zorder=0)
     return fig
 
 

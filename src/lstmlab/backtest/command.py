@@ -16,10 +16,12 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from lstmlab.cli_shell import (
+    Alpha,
     Calendar,
     Covariate,
     DataDir,
     Fill,
+    Loss,
     Quiet,
     Verbose,
     check_cells,
@@ -76,6 +78,7 @@ def backtest_command(
     split: Annotated[str | None, typer.Option(
         help="TRAIN,VAL,TEST fractions; each refit splits its past TRAIN:VAL.")] = None,
     seed: Annotated[int | None, typer.Option(help="First seed.")] = None,
+    loss: Loss = None, alpha: Alpha = None,
     train_loss_sample: Annotated[int, typer.Option(
         min=0, help="Training windows each epoch's train loss is estimated on (0: all of them, "
                     "exact; the curve is not used to stop, so refits need no exact one).")
@@ -110,7 +113,7 @@ def backtest_command(
     began = time.perf_counter()
     configs = _configs(cells, max_epochs=epochs, hidden_size=hidden_size, lookback=lookback,
                        horizon=horizon, target=target, split=split, seed=seed,
-                       train_loss_sample=train_loss_sample,
+                       train_loss_sample=train_loss_sample, loss=loss, alpha=alpha,
                        covariates=parse_covariates(covariate) or None)
     first = next(iter(configs.values()))
     series = {runs.source_stem(s).upper() if global_model else s:
@@ -243,12 +246,15 @@ def _progress(quiet: bool) -> Iterator[Callbacks]:
 
 def _print(result: Backtest, run_dir: Path, quiet: bool) -> None:
     from lstmlab.backtest.output import headline
-    from lstmlab.backtest.page import verdict_sentence
+    from lstmlab.backtest.page import band_sentences, verdict_sentence
 
     if quiet:
         typer.echo(str(run_dir))
         return
     for model, scores in headline(result).items():
         typer.echo(verdict_sentence(model, scores))
+    nominal = 1 - next(iter(result.configs.values())).alpha
+    for sentence in band_sentences(result.metrics, result.models, nominal):
+        typer.echo(sentence)
     typer.echo(f"refits: {result.refits['refit'].nunique()}, fit time {result.fit_seconds:.1f} s"
                f"\nrun: {run_dir}\nreport: {run_dir / 'report.html'}")

@@ -9,7 +9,11 @@ Layout of ``runs/<name>/`` after ``lstmlab backtest``::
     metrics.csv        per step, pooled and per refit block: n, RMSE, MAE, ratio to naive, tests
     refits.csv         one row per (refit, cell, seed): dates, epochs, fit seconds, stored or not
     selection.csv      one row per refit: each candidate's validation RMSE, the one selected
-    charts/rolling-ratio.*, charts/cumulative-difference.*
+    bands.csv          one row per (origin, step, model, method): actual, point, lower, upper
+                       (:mod:`lstmlab.backtest.bands`)
+    intervals.csv      their scores, pooled and per refit block: coverage, width, interval
+                       score, DM test against the naive volatility band
+    charts/rolling-ratio.*, charts/cumulative-difference.*, charts/coverage.*
     report.html        the self-contained report (:mod:`lstmlab.backtest.page`)
 
 No model file is kept in the run (each refit has its own model; the refit store keeps them).
@@ -26,12 +30,13 @@ from lstmlab.runs import chart_stem, write_manifest, write_table
 
 if TYPE_CHECKING:
     import pandas as pd
+    from matplotlib.figure import Figure
 
     from lstmlab.backtest.result import Backtest
 
 __all__ = ["RATIO_WINDOW", "headline", "write_backtest_run"]
 
-RATIO_WINDOW = 63  # forecasts in the rolling RMSE ratio: about a quarter of trading days
+RATIO_WINDOW = 63  # forecasts in the rolling RMSE ratio and coverage: about a quarter
 
 
 def headline(backtest: Backtest) -> dict[str, dict[str, float]]:
@@ -53,6 +58,8 @@ def write_backtest_run(folder: Path, prices: pd.DataFrame, backtest: Backtest,
     write_table(folder, "metrics.csv", backtest.metrics)
     write_table(folder, "refits.csv", backtest.refits)
     write_table(folder, "selection.csv", backtest.selection)
+    write_table(folder, "bands.csv", backtest.bands)
+    write_table(folder, "intervals.csv", backtest.intervals)
     if charts:
         draw_charts(folder, backtest)
     configs = {cell: config.to_dict() for cell, config in backtest.configs.items()}
@@ -80,7 +87,8 @@ def write_backtest_run(folder: Path, prices: pd.DataFrame, backtest: Backtest,
 
 
 def draw_charts(folder: Path, backtest: Backtest) -> None:
-    """The rolling RMSE ratio and the cumulative squared-error difference, step 1."""
+    """The rolling RMSE ratio, the cumulative squared-error difference and the rolling coverage
+    of the bands, step 1."""
     import pandas as pd
 
     from lstmlab import charts
@@ -96,5 +104,25 @@ def draw_charts(folder: Path, backtest: Backtest) -> None:
         cumulative_difference(table, models).rename(columns=names), refit_dates)}
     if len(ratio):  # fewer than RATIO_WINDOW forecasts give no rolling ratio
         figures["rolling-ratio"] = rolling_ratio_chart(ratio, refit_dates, RATIO_WINDOW)
+        figures["coverage"] = _coverage_chart(backtest, refit_dates)
     for kind, figure in figures.items():
         charts.save_figure(figure, chart_stem(folder, kind))
+
+
+def _coverage_chart(backtest: Backtest, refit_dates: pd.DatetimeIndex) -> Figure:
+    """Rolling coverage of each forecast's headline band, step 1, against ``1 - alpha``."""
+    import pandas as pd
+
+    from lstmlab.backtest.bands import METHOD_LABELS, default_bands
+    from lstmlab.backtest.charts import coverage_over_time_chart
+    from lstmlab.vocabulary import display_name
+
+    bands = default_bands(backtest.bands)
+    bands = bands[bands["step"] == 1]
+    covered = {}
+    for (model, method), rows in bands.groupby(["model", "method"], sort=False):
+        hits = (rows["lower"] <= rows["actual"]) & (rows["actual"] <= rows["upper"])
+        covered[f"{display_name(model)}, {METHOD_LABELS[method]}"] = hits.to_numpy()
+    dates = pd.DatetimeIndex(bands.loc[bands["model"] == "naive", "target_date"])
+    nominal = 1 - next(iter(backtest.configs.values())).alpha
+    return coverage_over_time_chart(dates, covered, refit_dates, nominal, RATIO_WINDOW)

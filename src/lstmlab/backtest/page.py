@@ -2,8 +2,8 @@
 
 It uses the templates of :mod:`lstmlab.pages` (``backtest.html.j2`` in the page shell: one
 self-contained file, no network, no script, everything autoescaped): a summary with each
-model's pooled verdict against the naive forecast, the two charts, the pooled and per-refit
-metrics, the refits and the configuration.
+model's pooled verdict against the naive forecast (point and band), the charts, the pooled and
+per-refit metrics, the scores of every band, the refits and the configuration.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import json
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from lstmlab.pages import Cell, Row, Table
 from lstmlab.report import inputs_fact
@@ -21,7 +21,7 @@ from lstmlab.vocabulary import display_name
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["render_backtest", "verdict_sentence"]
+__all__ = ["band_sentence", "band_sentences", "render_backtest", "verdict_sentence"]
 
 _LEVEL = 0.05  # significance level of every verdict sentence
 _HEADINGS = {"rmse_ratio": "ratio", "dm_stat": "DM stat", "dm_p_value": "p (DM)",
@@ -32,7 +32,13 @@ _CHARTS = (
     ("cumulative-difference", "Cumulative squared error of each model minus the naive "
                               "forecast's (Goyal & Welch): where a line falls the model is "
                               "winning, where it rises it is losing. Grey lines: refits."),
+    ("coverage", "Share of the last 63 one-step outcomes inside each forecast's band (a model's "
+                 "adaptive conformal band, the naive forecast's volatility band) against the "
+                 "nominal level (dashed). Grey lines: refits."),
 )
+_BAND_HEADINGS = {"coverage": "coverage", "width": "width", "width_pct": "width %",
+                  "interval_score": "interval score", "interval_dm_stat": "DM stat",
+                  "interval_dm_p_value": "p (DM vs naive band)"}
 
 
 def verdict_sentence(model: str, scores: dict[str, float]) -> str:
@@ -55,6 +61,25 @@ def verdict_sentence(model: str, scores: dict[str, float]) -> str:
             f"{nested}).")
 
 
+def band_sentence(model: str, scores: dict[str, float], naive_score: float,
+                  nominal: float) -> str:
+    """The coverage and interval score of ``model``'s adaptive conformal band, pooled at step
+    1, against the naive volatility band's, claiming a difference only when the
+    Diebold-Mariano test of the interval scores finds one at the 5% level."""
+    p = scores.get("interval_dm_p_value", math.nan)
+    sentence = (f"{display_name(model)}: its {nominal:.0%} adaptive conformal band covered "
+                f"{scores['coverage']:.1%} of the one-step outcomes, mean width "
+                f"{scores['width_pct']:.2f}% of the forecast; interval score "
+                f"{scores['interval_score']:,.4g} against the naive volatility band's "
+                f"{naive_score:,.4g}")
+    if not math.isfinite(p):
+        return sentence + "; no test could be computed."
+    if p < _LEVEL:
+        word = "better" if scores["interval_score"] < naive_score else "worse"
+        return sentence + f"; significantly {word} (Diebold-Mariano p = {p:.3f})."
+    return sentence + f"; the difference is not significant (Diebold-Mariano p = {p:.3f})."
+
+
 def render_backtest(run: Run) -> str:
     """The report of backtest ``run`` as one HTML page (template ``backtest.html.j2``)."""
     from lstmlab.pages import render
@@ -62,20 +87,52 @@ def render_backtest(run: Run) -> str:
     metrics, m = run.table("metrics.csv"), run.manifest
     pooled = metrics[metrics["scope"] == "pooled"].drop(columns=["scope", "refit"])
     figures = [f for kind, caption in _CHARTS if (f := _figure(run, kind, caption))]
+    bands = _bands(run)
     nav = [("summary", "Summary"), *([("charts", "Charts")] if figures else []),
-           ("metrics", "Metrics"), ("blocks", "Blocks"), ("refits", "Refits"),
-           ("config", "Configuration")]
+           ("metrics", "Metrics"), *([("bands", "Bands")] if bands else []),
+           ("blocks", "Blocks"), ("refits", "Refits"), ("config", "Configuration")]
     shown = {key: run.config.get(key) for key in ("settings", "seeds", "configs")}
     return render(
         "backtest.html.j2", title=f"lstmlab backtest: {m['source']}",
         subtitle=f"lstmlab {m['lstmlab_version']} · {m['created'].replace('T', ' ')} · "
                  f"{m['name']}",
         nav=nav, facts=_facts(run), figures=figures,
-        verdicts=[verdict_sentence(model, scores) for model, scores in m["headline"].items()],
-        pooled=_table(pooled.rename(columns=_HEADINGS)),
+        verdicts=[*(verdict_sentence(model, scores) for model, scores in m["headline"].items()),
+                  *band_sentences(metrics, m["forecast_columns"], _nominal(run.config))],
+        pooled=_table(pooled.rename(columns={**_HEADINGS, **_BAND_HEADINGS})), bands=bands,
         blocks=_table(_blocks(run, metrics)), refits=_table(run.table("refits.csv")),
         configuration=json.dumps(shown, indent=2),
     )
+
+
+def band_sentences(metrics: pd.DataFrame, models: list[str], nominal: float) -> list[str]:
+    """One :func:`band_sentence` per model of ``models`` with a band, from a backtest's metrics
+    table (none for runs made before bands)."""
+    if "interval_score" not in metrics.columns:
+        return []
+    pooled = metrics.query("scope == 'pooled' and step == 1").set_index("model")
+    naive = float(pooled.loc["naive", "interval_score"])
+    return [band_sentence(model, pooled.loc[model].to_dict(), naive, nominal)
+            for model in models
+            if model in pooled.index and math.isfinite(pooled.loc[model, "interval_score"])]
+
+
+def _nominal(config: dict[str, Any]) -> float:
+    """The bands' nominal level, ``1 - alpha``, from a run's ``config.json``."""
+    return 1 - float(next(iter(config["configs"].values()))["alpha"])
+
+
+def _bands(run: Run) -> Table | None:
+    """Every band's pooled one-step scores (None for runs made before bands)."""
+    from lstmlab.backtest.bands import METHOD_LABELS
+
+    if not (run.path / "intervals.csv").is_file():
+        return None
+    scores = run.table("intervals.csv").query("scope == 'pooled' and step == 1")
+    scores = scores.drop(columns=["scope", "refit", "step"])
+    scores["method"] = scores["method"].map(METHOD_LABELS)
+    scores["coverage"] = scores["coverage"].map("{:.1%}".format)
+    return _table(scores.rename(columns=_BAND_HEADINGS))
 
 
 def _facts(run: Run) -> list[tuple[str, str]]:

@@ -29,6 +29,7 @@ import pandas as pd
 
 from lstmlab.backtest.plan import BacktestSettings, Block, inner_split, plan_blocks
 from lstmlab.backtest.refit import (
+    ARRAYS,
     RefitResult,
     RefitTask,
     digest_key,
@@ -51,7 +52,6 @@ __all__ = ["GlobalBacktest", "GlobalRefitResult", "GlobalRefitTask", "plan_globa
            "run_global_backtest"]
 
 _FORMAT = "lstmlab.backtest.global-refit/1"
-_ARRAYS = ("origins", "forecasts", "val_origins", "val_forecasts")  # per series
 
 
 @dataclass(frozen=True)
@@ -86,8 +86,9 @@ class GlobalRefitTask:
 
 @dataclass
 class GlobalRefitResult:
-    """What one global refit produced: per series a :class:`RefitResult` (its forecasts and
-    validation forecasts, no weights), the shared fit's seconds, summary and weights."""
+    """What one global refit produced: per series a :class:`RefitResult` (its forecasts, bands,
+    calibration and validation forecasts, no weights), the shared fit's seconds, summary and
+    weights."""
 
     key: str
     block: int
@@ -108,12 +109,13 @@ class GlobalRefitResult:
         tensors = {f"model.{k}": v for k, v in self.state.items()}
         for i, part in enumerate(self.parts.values()):
             tensors.update({f"part{i}.{name}": torch.from_numpy(
-                np.ascontiguousarray(getattr(part, name))) for name in _ARRAYS})
+                np.ascontiguousarray(getattr(part, name))) for name in ARRAYS})
         meta = {"config": {"cell": self.cell, "seed": self.seed, "format": _FORMAT},
                 "manifest": {"key": self.key, "block": self.block,
                              "fit_seconds": self.fit_seconds, "summary": self.summary,
                              "parts": [{"series": name, "key": p.key, "block": p.block,
-                                        "summary": p.summary} for name, p in self.parts.items()]}}
+                                        "summary": p.summary, "calibration": p.calibration}
+                                       for name, p in self.parts.items()]}}
         return persist.save_model(stored_path(folder, self.key), tensors, meta)
 
 
@@ -131,7 +133,8 @@ def _fit(task: GlobalRefitTask, start_state: dict[str, torch.Tensor] | None
     seconds = time.perf_counter() - start
     summary = training_summary(model.history_, model.best_epoch_, model.stop_reason_)
     parts = {name: series_result(part, model.model_for(name), model.prepared_[name], seconds,
-                                 summary, {}) for name, part in task.parts.items()}
+                                 summary, {}, model.calibrations_[name].to_dict(),
+                                 model.bands_[name]) for name, part in task.parts.items()}
     state = {k: v.detach().cpu().clone() for k, v in model.model_.state_dict().items()}
     first = next(iter(task.parts.values()))
     return GlobalRefitResult(task.key, first.block.id, config.cell, config.seed, parts, seconds,
@@ -152,11 +155,11 @@ def _load(folder: Path, key: str, series: list[str]) -> GlobalRefitResult | None
     cell, seed = config["cell"], int(config["seed"])
     parts = {}
     for i, part in enumerate(info["parts"]):
-        arrays = {name: tensors[f"part{i}.{name}"].numpy() for name in _ARRAYS}
+        arrays = {name: tensors[f"part{i}.{name}"].numpy() for name in ARRAYS}
         parts[part["series"]] = RefitResult(
             part["key"], int(part["block"]), cell, seed, **arrays,
-            fit_seconds=float(info["fit_seconds"]), summary=part["summary"], state={},
-            cached=True)
+            fit_seconds=float(info["fit_seconds"]), summary=part["summary"],
+            calibration=part["calibration"], state={}, cached=True)
     if list(parts) != series:
         return None  # not this task's series (a hash collision): refit
     state = {k.removeprefix("model."): v for k, v in tensors.items() if k.startswith("model.")}

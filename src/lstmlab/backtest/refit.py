@@ -25,7 +25,7 @@ import numpy as np
 
 from lstmlab.backtest.plan import Block
 from lstmlab.baselines import mean_log_return
-from lstmlab.errors import ModelFileError
+from lstmlab.errors import ModelFileError, TrainingError
 from lstmlab.evaluation import predict_prices
 from lstmlab.manifest import data_sha256
 
@@ -37,11 +37,12 @@ if TYPE_CHECKING:
     from lstmlab.config import ForecastConfig
     from lstmlab.data import Prepared, WindowSpec
 
-__all__ = ["RefitResult", "RefitTask", "cut_dates", "forecast_origins", "load_refit", "past_of",
-           "run_refit", "save_refit", "series_result", "stored_path"]
+__all__ = ["ARRAYS", "RefitResult", "RefitTask", "cut_dates", "forecast_origins", "load_refit",
+           "past_of", "run_refit", "save_refit", "series_result", "stored_path"]
 
-_FORMAT = "lstmlab.backtest.refit/3"
-_ARRAYS = ("origins", "forecasts", "val_origins", "val_forecasts")  # stored beside the weights
+_FORMAT = "lstmlab.backtest.refit/4"
+ARRAYS = ("origins", "forecasts", "bands", "residual_band", "val_origins",
+           "val_forecasts")  # stored beside the weights
 
 
 @dataclass(frozen=True)
@@ -107,7 +108,13 @@ class RefitResult:
     """What one refit produced: forecasts ``(N, h)`` in price units at ``origins`` (rows of the
     whole frame), the same on its own validation windows (``val_origins``, ``val_forecasts``,
     for choosing among models and baselines), the fit's own seconds, its training summary and
-    its weights."""
+    its weights.
+
+    For the backtest's bands (:mod:`lstmlab.backtest.bands`): ``bands (N, h, 2)``, the model's
+    own central ``1 - alpha`` band at the origins (lower, upper; a point model's is its
+    forecast twice), ``residual_band (h, 2)``, the quantiles of its validation log errors
+    (``Forecaster.band_``), and ``calibration``, its conformal calibration
+    (``BandCalibration.to_dict()``)."""
 
     key: str
     block: int
@@ -115,10 +122,13 @@ class RefitResult:
     seed: int
     origins: np.ndarray
     forecasts: np.ndarray
+    bands: np.ndarray
+    residual_band: np.ndarray
     val_origins: np.ndarray
     val_forecasts: np.ndarray
     fit_seconds: float
     summary: dict[str, Any]
+    calibration: dict[str, Any] = field(repr=False)
     state: dict[str, torch.Tensor] = field(repr=False)
     cached: bool = False
 
@@ -154,8 +164,11 @@ def _refit(task: RefitTask, start_state: dict[str, torch.Tensor] | None) -> Refi
     summary = training_summary(forecaster.history_, forecaster.best_epoch_,
                                forecaster.stop_reason_)
     state = {k: v.detach().cpu().clone() for k, v in forecaster.model_.state_dict().items()}
+    calibration = forecaster.calibration_
+    if calibration is None:  # a fitted Forecaster always has one; only old loaded files lack it
+        raise TrainingError("the refit's forecaster has no band calibration")
     return series_result(task, forecaster.model_, forecaster.prepared_, fit_seconds, summary,
-                         state)
+                         state, calibration.to_dict(), forecaster.band_)
 
 
 def training_summary(history: pd.DataFrame, best_epoch: int | None,
@@ -166,38 +179,50 @@ def training_summary(history: pd.DataFrame, best_epoch: int | None,
 
 
 def series_result(task: RefitTask, model: nn.Module, prepared: Prepared, fit_seconds: float,
-                  summary: dict[str, Any], state: dict[str, torch.Tensor]) -> RefitResult:
-    """The result of ``task`` from the fitted ``model`` (as it reads this series) and the
-    windows ``prepared`` of its past: the block's forecasts, the validation forecasts and the
-    series' own training yardsticks next to the fit's ``summary``."""
+                  summary: dict[str, Any], state: dict[str, torch.Tensor],
+                  calibration: dict[str, Any], residual_band: list[list[float]]
+                  ) -> RefitResult:
+    """The result of ``task`` from the fitted ``model`` (as it reads this series), the windows
+    ``prepared`` of its past, its conformal ``calibration`` and validation ``residual_band``:
+    the block's forecasts and bands, the validation forecasts and the series' own training
+    yardsticks next to the fit's ``summary``."""
     block, config = task.block, task.config
     past, _ = past_of(task)
     origins = np.asarray(block.origins, dtype=np.int64)  # (N,) rows of the whole frame
-    forecasts = forecast_origins(model, prepared.spec, task.prices, origins - block.fit_start,
-                                 task.covariates)
+    forecasts, bands = forecast_origins(model, prepared.spec, task.prices,
+                                        origins - block.fit_start, config.alpha,
+                                        task.covariates)
     val = prepared.val
     val_forecasts = predict_prices(model, prepared.spec, val.x, val.last_price)
     close = past[config.target_column].to_numpy(dtype=np.float64)
     train_end = int(prepared.train.origin[-1]) + config.horizon  # the last training target
     summary = {**summary, "mean_return": mean_log_return(close, train_end),  # the baseline's
                "fit_first": f"{past.index[0]:%Y-%m-%d}", "fit_last": f"{past.index[-1]:%Y-%m-%d}"}
-    return RefitResult(task.key, block.id, config.cell, config.seed, origins, forecasts,
-                       val.origin + block.fit_start, val_forecasts, fit_seconds, summary, state)
+    return RefitResult(task.key, block.id, config.cell, config.seed, origins, forecasts, bands,
+                       np.asarray(residual_band, dtype=np.float64),
+                       val.origin + block.fit_start, val_forecasts, fit_seconds, summary,
+                       calibration, state)
 
 
 def forecast_origins(model: nn.Module, spec: WindowSpec, prices: pd.DataFrame, rows: np.ndarray,
-                     covariates: Mapping[str, pd.DataFrame] | None = None) -> np.ndarray:
-    """``(N, h)`` price forecasts of ``model`` from the windows ending at ``rows`` of ``prices``
-    (each window reads its covariates up to its own last date only)."""
+                     alpha: float, covariates: Mapping[str, pd.DataFrame] | None = None
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """From the windows ending at ``rows`` of ``prices``, in one forward pass: ``model``'s price
+    forecasts ``(N, h)`` and its own central ``1 - alpha`` band ``(N, h, 2)``. Each window reads
+    its covariates up to its own last date only."""
     import torch
 
     from lstmlab.data import windows_for
+    from lstmlab.intervals import base_band, model_outputs, point_prices
 
     windows = windows_for(prices, spec, covariates)
     first = int(windows.origin[0])
     pick = torch.from_numpy(rows - first)  # (N,) positions among the frame's windows
-    x = windows.x.index_select(0, pick)  # (N, L, F)
-    return predict_prices(model, spec, x, windows.last_price[rows - first])
+    outputs = model_outputs(model, windows.x.index_select(0, pick))  # (N, h) or (N, h, P)
+    last = windows.last_price[rows - first]  # (N,)
+    band = np.stack(base_band(model, outputs, spec, last, round(1 - alpha, 10)),
+                    axis=-1)  # (N, h, 2)
+    return point_prices(model, outputs, spec, last), band
 
 
 def stored_path(folder: Path, key: str) -> Path:
@@ -213,10 +238,11 @@ def save_refit(folder: Path, result: RefitResult) -> Path:
 
     tensors = {**{f"model.{k}": v for k, v in result.state.items()},
                **{name: torch.from_numpy(np.ascontiguousarray(getattr(result, name)))
-                  for name in _ARRAYS}}
+                  for name in ARRAYS}}
     meta = {"config": {"cell": result.cell, "seed": result.seed, "format": _FORMAT},
             "manifest": {"key": result.key, "block": result.block,
-                         "fit_seconds": result.fit_seconds, "summary": result.summary}}
+                         "fit_seconds": result.fit_seconds, "summary": result.summary,
+                         "calibration": result.calibration}}
     return persist.save_model(stored_path(folder, result.key), tensors, meta)
 
 
@@ -233,7 +259,7 @@ def load_refit(folder: Path, key: str) -> RefitResult | None:
         return None  # a damaged entry is simply refitted (and overwritten)
     info = meta["manifest"]
     state = {k.removeprefix("model."): v for k, v in tensors.items() if k.startswith("model.")}
-    arrays = {name: tensors[name].numpy() for name in _ARRAYS}
+    arrays = {name: tensors[name].numpy() for name in ARRAYS}
     return RefitResult(key, int(info["block"]), meta["config"]["cell"], int(meta["config"]["seed"]),
                        **arrays, fit_seconds=float(info["fit_seconds"]), summary=info["summary"],
-                       state=state, cached=True)
+                       calibration=info["calibration"], state=state, cached=True)

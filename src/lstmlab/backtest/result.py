@@ -46,7 +46,11 @@ class Backtest:
     (``models``) and the baselines (``baselines``), in price units. ``refits``: one row per
     (block, cell, seed) with its dates, epochs and fit seconds. ``selection``: one row per
     block, the validation RMSE of every candidate and the one ``selected``. ``metrics``: pooled
-    and per-block scores per step (see :func:`lstmlab.backtest.scoring.score_backtest`).
+    and per-block scores per step (see :func:`lstmlab.backtest.scoring.score_backtest`), with
+    the interval scores of each forecast's headline band (adaptive conformal for a model, the
+    volatility band for naive). ``bands``: one row per (origin, step, model, method), every
+    band of every model (:func:`lstmlab.backtest.bands.band_table`), and ``intervals`` their
+    scores (:func:`lstmlab.backtest.scoring.score_bands`).
     """
 
     settings: BacktestSettings
@@ -57,6 +61,8 @@ class Backtest:
     refits: pd.DataFrame
     selection: pd.DataFrame
     metrics: pd.DataFrame
+    bands: pd.DataFrame
+    intervals: pd.DataFrame
 
     @property
     def fit_seconds(self) -> float:
@@ -73,7 +79,8 @@ def assemble(prices: pd.DataFrame, configs: Mapping[str, ForecastConfig],
              settings: BacktestSettings, blocks: Sequence[Block], seeds: Sequence[int],
              results: Sequence[RefitResult]) -> Backtest:
     """The :class:`Backtest` of ``results`` (one per block, cell and seed) on ``prices``."""
-    from lstmlab.backtest.scoring import score_backtest
+    from lstmlab.backtest.bands import band_table, default_bands
+    from lstmlab.backtest.scoring import score_backtest, score_bands
 
     first = next(iter(configs.values()))
     h, column = first.horizon, first.target_column
@@ -99,9 +106,16 @@ def assemble(prices: pd.DataFrame, configs: Mapping[str, ForecastConfig],
         table[name] = values.reshape(-1)
     table = table.sort_values(["step", "origin"], kind="stable").reset_index(drop=True)
     models = list(forecasts)
+    names = {(cell, s): cell if len(seeds) == 1 else seed_column(cell, s)
+             for cell in configs for s in seeds}
+    bands = band_table(prices, blocks, results, configs, names)
+    intervals = score_bands(bands, first.alpha, settings.step)
+    metrics = score_backtest(table, models, list(baselines), settings.step)
+    headline = default_bands(intervals).drop(columns=["method", "n"])
+    metrics = metrics.merge(headline, on=["scope", "refit", "step", "model"], how="left")
     return Backtest(settings, dict(configs), models, list(baselines), table,
-                    _refit_table(results, blocks, prices.index), selection,
-                    score_backtest(table, models, list(baselines), settings.step))
+                    _refit_table(results, blocks, prices.index), selection, metrics, bands,
+                    intervals)
 
 
 def _baselines(series: np.ndarray, blocks: Sequence[Block], mean_return: Mapping[int, float],

@@ -89,11 +89,16 @@ def execute(chains: Sequence[Sequence[Task[R]]], *, store: Path | None, jobs: in
 
 
 def seeds_of(configs: Mapping[str, ForecastConfig], seeds: Sequence[int] | None) -> list[int]:
-    """``seeds``, or the first config's own seed; refuses an empty ``configs``."""
-    if not configs:
-        from lstmlab.errors import ConfigError
+    """``seeds``, or the first config's own seed, once ``configs`` are checked: at least one,
+    all with the same ``alpha`` (their bands are scored at one level)."""
+    from lstmlab.errors import ConfigError
 
+    if not configs:
         raise ConfigError("a backtest needs at least one model config")
+    alphas = {cell: config.alpha for cell, config in configs.items()}
+    if len(set(alphas.values())) > 1:
+        raise ConfigError(f"the configs of one backtest must share alpha (their bands are "
+                          f"scored at one level); got {alphas}")
     return list(seeds) if seeds is not None else [next(iter(configs.values())).seed]
 
 

@@ -18,12 +18,18 @@ import numpy as np
 import pandas as pd
 
 from lstmlab import stats
+from lstmlab.interval_metrics import INTERVAL_METRIC_NAMES, interval_metrics, interval_scores
 
-__all__ = ["METRIC_COLUMNS", "cumulative_difference", "rolling_ratio", "score_backtest"]
+__all__ = ["INTERVAL_COLUMNS", "METRIC_COLUMNS", "cumulative_difference", "rolling_ratio",
+           "score_backtest", "score_bands"]
 
 METRIC_COLUMNS = ("n", "rmse", "mae", "rmse_ratio", "dm_stat", "dm_p_value", "cw_stat",
                   "cw_p_value", "pt_p_value")
+# scores of a band (lstmlab.interval_metrics), then the DM test of its interval scores against
+# the naive volatility band's
+INTERVAL_COLUMNS = (*INTERVAL_METRIC_NAMES, "interval_dm_stat", "interval_dm_p_value")
 _REFERENCE = "naive"
+_REFERENCE_BAND = (_REFERENCE, "volatility")  # (model, method) of the interval baseline
 ALL_STEPS = 0  # the ``step`` of the rows that score all steps together (horizons > 1)
 
 
@@ -54,6 +60,46 @@ def score_backtest(table: pd.DataFrame, models: Sequence[str], baselines: Sequen
                                           ascending=[False, True, True], ignore_index=True)
 
 
+def score_bands(bands: pd.DataFrame, alpha: float, spacing: int = 1) -> pd.DataFrame:
+    """Interval scores of every band of a backtest (:func:`lstmlab.backtest.bands.band_table`),
+    pooled and per refit block, per step: columns ``scope``, ``refit``, ``step``, ``model``,
+    ``method``, ``n``, then :data:`INTERVAL_COLUMNS` (widths in price units and in % of the
+    model's point forecast).
+
+    The Diebold-Mariano test (:func:`lstmlab.stats.diebold_mariano_losses`, two-sided) compares
+    each band's interval scores with the naive volatility band's at the same origins, with the
+    lags of the step as in :func:`score_backtest`.
+    """
+    groups = [("pooled", -1, bands), *(("block", int(refit), part)
+                                       for refit, part in bands.groupby("refit"))]
+    rows = []
+    for scope, refit, part in groups:
+        for step, of_step in part.groupby("step", sort=True):
+            horizon = math.ceil(int(step) / spacing)
+            by_band = dict(list(of_step.groupby(["model", "method"], sort=False)))
+            reference = _band_losses(by_band[_REFERENCE_BAND], alpha)
+            rows.extend({"scope": scope, "refit": refit, "step": int(step), "model": model,
+                         "method": method, "n": len(band),
+                         **_band_scores(band, reference, alpha, horizon, (model, method))}
+                        for (model, method), band in by_band.items())
+    return pd.DataFrame(rows)
+
+
+def _band_losses(band: pd.DataFrame, alpha: float) -> np.ndarray:
+    return interval_scores(band["actual"], band["lower"], band["upper"], alpha)
+
+
+def _band_scores(band: pd.DataFrame, reference: np.ndarray, alpha: float, horizon: int,
+                 name: tuple[str, str]) -> dict[str, float]:
+    scores: dict[str, float] = interval_metrics(band["actual"], band["lower"], band["upper"],
+                                                band["point"], alpha)
+    scores.update(interval_dm_stat=math.nan, interval_dm_p_value=math.nan)
+    if name != _REFERENCE_BAND and len(band) > horizon:
+        dm = stats.diebold_mariano_losses(_band_losses(band, alpha), reference, horizon)
+        scores.update(interval_dm_stat=dm.statistic, interval_dm_p_value=dm.p_value)
+    return scores
+
+
 def _scores(part: pd.DataFrame, name: str, horizon: int) -> dict[str, float]:
     actual, naive = part["actual"].to_numpy(), part[_REFERENCE].to_numpy()
     forecast = part[name].to_numpy()
@@ -70,7 +116,8 @@ def _scores(part: pd.DataFrame, name: str, horizon: int) -> dict[str, float]:
 
 def _all_steps(part: pd.DataFrame, name: str) -> dict[str, float]:
     """Scores over every step; DM on the per-origin mean loss differential."""
-    wide = part.pivot(index="origin", columns="step", values=["actual", name, _REFERENCE])
+    columns = list(dict.fromkeys(["actual", name, _REFERENCE]))  # naive's own row: once
+    wide = part.pivot(index="origin", columns="step", values=columns)
     error = (wide["actual"] - wide[name]).to_numpy()  # (N, h)
     naive_error = (wide["actual"] - wide[_REFERENCE]).to_numpy()  # (N, h)
     scores = _levels(error.reshape(-1), naive_error.reshape(-1))
