@@ -95,8 +95,8 @@ def _versus(better: Backtest, worse: Backtest) -> str:
     error_b = (b.loc[common, "actual"] - b.loc[common, CELL]).to_numpy()
     test = stats.diebold_mariano(error_a, error_b)
     lower = np.mean(error_a**2) < np.mean(error_b**2)
-    verdict = ("no (no significant difference)" if not test.p_value < 0.05
-               else "yes" if lower else "no: significantly worse")
+    verdict = ("no significant difference" if not test.p_value < 0.05
+               else "yes, better" if lower else "no, significantly worse")
     return f"{verdict} (DM p {test.p_value:.3f}, RMSE {'lower' if lower else 'not lower'})"
 
 
