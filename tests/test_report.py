@@ -131,3 +131,17 @@ def test_the_inputs_fact_names_every_covariate_and_its_features():
                   "volume_z) · calendar facts of the forecast days (XNYS)")
     assert inputs_fact({"rnn": ForecastConfig().to_dict()})[1] == (
         "own log_return · no past covariates")
+
+
+def test_an_explain_attribution_is_shown_and_a_damaged_one_ignored(run_dir):
+    (run_dir / "explain.html").write_text("<html></html>")
+    (run_dir / "explain-gru.html").write_text("<html></html>")
+    (run_dir / "explain.json").write_text(json.dumps({
+        "window": "input window a to b", "units": "log return",
+        "by_input": {"log_return": 0.002, "<b>X</b>": -0.001}}))
+    (run_dir / "explain-gru.json").write_text('{"by_input": "not a table"')
+    build_report(run_dir)
+    html = (run_dir / "report.html").read_text()
+    assert ("integrated-gradients attribution (log return) of its forecast, input window a to "
+            "b, per input: log_return +0.002; &lt;b&gt;X&lt;/b&gt; -0.001") in html
+    assert '<a href="explain-gru.html">explain-gru.html</a></li>' in html

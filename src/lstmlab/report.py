@@ -75,6 +75,8 @@ def render_report(run: Run) -> str:
         config_table=_config_table(run),
         manifest=json.dumps(run.manifest.get("reproducibility", {}), indent=2),
         explain_pages=explain_pages,
+        attributions={name: text for name in explain_pages
+                      if (text := _attribution_text(run.path / name)) is not None},
     )
 
 
@@ -209,6 +211,20 @@ def _metric_table(rows: list[dict[str, Any]], columns: list[str], run: Run) -> T
         name = Cell(display_name(model), head=True, badge="selected" if kind == "best" else None)
         table.rows.append(Row([name, *metric_cells(row, columns, best)], css=kind))
     return table
+
+
+def _attribution_text(page: Path) -> str | None:
+    """The attribution per input that ``lstmlab explain`` wrote next to ``page``, as one line;
+    None when there is none or it is not what lstmlab writes (the run folder is untrusted)."""
+    try:
+        saved = json.loads(page.with_suffix(".json").read_text(encoding="utf-8"))
+        by_input = {str(k): float(v) for k, v in saved["by_input"].items()}
+        units, window = str(saved["units"]), str(saved["window"])
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return None
+    shown = "; ".join(f"{name} {value:+.3g}" for name, value in by_input.items())
+    return f"integrated-gradients attribution ({units}) of its forecast, {window}, per input: "\
+           f"{shown}"
 
 
 def inputs_fact(configs: dict[str, dict[str, Any]]) -> tuple[str, str]:
