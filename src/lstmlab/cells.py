@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import torch
 import torch.nn.functional as F
@@ -102,6 +102,11 @@ class _Cell(nn.Module):
         """``W_ih x + b`` for one step ``(B, I)`` or a whole sequence ``(B, T, I)`` at once."""
         return F.linear(x, self.weight_ih, self._input_bias())  # (..., G*H)
 
+    def step(self, gx_t: Tensor, state: Any) -> tuple[tuple[Tensor, ...], Gates]:
+        """One time step from the projected input ``gx_t (B, G*H)`` and the previous state,
+        ``(h,)`` or ``(h, c)`` (typed by each cell): the new state and the gates."""
+        raise NotImplementedError
+
     def fused_weights(self) -> list[Tensor]:
         """The four tensors PyTorch's fused kernel expects: ``w_ih, w_hh, b_ih, b_hh``."""
         raise NotImplementedError
@@ -119,6 +124,8 @@ class _SingleBiasCell(_Cell):
     PyTorch keeps two biases ``b_ih`` and ``b_hh`` that are only ever added together, so
     ``b = b_ih + b_hh``. The fused kernel gets ``b`` as ``b_ih`` and a zero buffer as ``b_hh``.
     """
+
+    _zero_bias: Tensor  # a buffer (registered in __init__), typed for mypy
 
     def __init__(self, input_size: int, hidden_size: int) -> None:
         super().__init__(input_size, hidden_size)
@@ -220,8 +227,10 @@ class LSTMCell(_SingleBiasCell):
         b_i, b_f = self.bias[:hidden], self.bias[hidden : 2 * hidden]  # views, each (H,)
         with torch.no_grad():
             if self.init == "forget_bias":
+                assert self.forget_bias is not None  # check_init made sure it is a number
                 b_f.fill_(self.forget_bias)
             elif self.init == "chrono":
+                assert self.t_max is not None  # check_init made sure it is a number
                 b_f.copy_(chrono_bias(hidden, self.t_max))
                 b_i.copy_(-b_f)
 
@@ -307,6 +316,7 @@ class GRUCell(_Cell):
             if self.init == "forget_bias":
                 b_iz.fill_(self.forget_bias)
             else:
+                assert self.t_max is not None  # check_init made sure it is a number
                 b_iz.copy_(chrono_bias(hidden, self.t_max))
             b_hz.zero_()
 

@@ -140,7 +140,9 @@ def price_chart(
     ax.plot(prices.index, prices.to_numpy(), color="black", lw=1.0,
             label=str(prices.name) if prices.name else "price")
     for split, (first, last) in split_dates.items():
-        ax.axvspan(pd.Timestamp(first), pd.Timestamp(last), alpha=0.15, lw=0,
+        # matplotlib takes dates here (through its units registry); its stubs say float
+        ax.axvspan(pd.Timestamp(first), pd.Timestamp(last),  # type: ignore[arg-type]
+                   alpha=0.15, lw=0,
                    color=_SPLIT_COLOURS.get(split, "grey"),
                    label=f"{_SPLIT_LABELS.get(split, split)} "
                          f"({pd.Timestamp(first):%Y-%m-%d} to {pd.Timestamp(last):%Y-%m-%d})")

@@ -7,7 +7,7 @@ With ``quiet`` each command prints one line, the path it wrote, so scripts can u
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import typer
 
@@ -84,12 +84,13 @@ def print_run(run: Run, quiet: bool) -> None:
     if (run.path / "seeds.csv").is_file():
         spread = at_step(run.table("seeds.csv")).loc["test"]
         for cell, row in spread.iterrows():
-            out.print(f"{display_name(cell)} over {int(row['seeds'])} seeds, test RMSE: mean "
+            out.print(f"{display_name(str(cell))} over {int(row['seeds'])} seeds, test RMSE: mean "
                       f"{row['rmse_mean']:,.3f}, sd {row['rmse_sd']:,.3f}", markup=False)
     step_one = at_step(metrics, 1).loc["test"]
     for cell in run.cells:
         out.print(f"lag check ({display_name(cell)}): " + lag_sentence(
-            float(step_one.loc[cell, "lag_corr"]), float(step_one.loc[cell, "same_day_corr"])),
+            float(cast(float, step_one.loc[cell, "lag_corr"])),
+            float(cast(float, step_one.loc[cell, "same_day_corr"]))),
             markup=False)
     out.print(safe(f"run: {run.path}\nreport: {run.path / 'report.html'}"))
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 import pandas as pd
@@ -84,7 +84,8 @@ class Evaluation:
         line = summary_line(table, self.models(), self.selected(), split)
         step_one = self.at_step("1")
         for model in self.models():
-            row = step_one.loc[(split, model)]
+            # a full (split, model) key selects one row (pandas-stubs types it as a scalar)
+            row = cast("pd.Series[float]", step_one.loc[(split, model)])
             line += f" Lag check ({display_name(model)}): " + lag_sentence(
                 float(row["lag_corr"]), float(row["same_day_corr"]))
         return line

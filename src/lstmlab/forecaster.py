@@ -155,7 +155,8 @@ class Forecaster:
         """Quantiles of the validation log errors ``log(actual / forecast)`` per horizon step."""
         forecast = predict_prices(self.model_, self.spec_, windows.x, windows.last_price)
         log_error = np.log(windows.actual / forecast)  # (N, h)
-        return np.quantile(log_error, BAND_QUANTILES, axis=0).T.tolist()  # h x [low, high]
+        band: list[list[float]] = np.quantile(log_error, BAND_QUANTILES, axis=0).T.tolist()
+        return band  # h x [low, high]
 
     @_threaded
     def forecast(
@@ -218,6 +219,8 @@ class Forecaster:
     def _recalibrated(self, frame: pd.DataFrame, frames: dict[str, pd.DataFrame]
                       ) -> BandCalibration:
         """A copy of the calibration, run on by adaptive conformal over newer known windows."""
+        # forecast() takes the residual band when there is no calibration
+        assert self.calibration_ is not None and self.calibrated_until_ is not None
         calibration = copy.deepcopy(self.calibration_)
         try:
             windows = windows_for(frame, self.spec_, frames)
@@ -326,12 +329,12 @@ class Forecaster:
         from lstmlab import persist  # safetensors is only needed to save and load
 
         self._check_fitted()
-        calibrated = self.calibration_ is not None
+        calibration = self.calibration_
         return persist.save_forecaster(path, persist.SavedForecaster(
             self.config, self.spec_, self.model_, self.band_, self.history_, self.manifest_,
             self.best_epoch_, self.stop_reason_,
-            self.calibration_.to_dict() if calibrated else None,
-            f"{self.calibrated_until_:%Y-%m-%d}" if calibrated else None))
+            calibration.to_dict() if calibration is not None else None,
+            f"{self.calibrated_until_:%Y-%m-%d}" if calibration is not None else None))
 
     def to_onnx(self, path: str | Path) -> Path:
         """Write the model, scalers folded in, as an ONNX graph (see :mod:`lstmlab.export`)."""
@@ -365,7 +368,12 @@ class Forecaster:
 def _chain(callbacks: list[EpochCallback]) -> EpochCallback | None:
     if not callbacks:
         return None
-    return lambda record: [callback(record) for callback in callbacks]
+
+    def chained(record: dict[str, float]) -> None:
+        for callback in callbacks:
+            callback(record)
+
+    return chained
 
 
 def _printer(max_epochs: int) -> EpochCallback:

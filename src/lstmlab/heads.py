@@ -67,7 +67,8 @@ class DistributionHead(nn.Module):
         """The point forecast ``(B, h)`` (mean, or median for the quantile head)."""
         return params[..., 0]
 
-    def quantiles(self, params: torch.Tensor, levels: Sequence[float]) -> np.ndarray:
+    def quantiles(self, params: torch.Tensor, levels: Sequence[float] | np.ndarray
+                  ) -> np.ndarray:
         """Quantiles ``(B, h, len(levels))`` of each step's forecast distribution, float64."""
         raise NotImplementedError
 
@@ -94,13 +95,15 @@ class QuantileHead(DistributionHead):
         return torch.cat([raw[..., :1], raw[..., :1] + steps.cumsum(-1)], dim=-1)  # (B, h, L)
 
     def loss(self, params: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        return pinball(y.unsqueeze(-1), params, self.tau).mean()  # mean over (B, h, L)
+        loss: torch.Tensor = pinball(y.unsqueeze(-1), params, self.tau).mean()  # over (B, h, L)
+        return loss
 
     def point(self, params: torch.Tensor) -> torch.Tensor:
         """The median, interpolated between the nearest levels when 0.5 is not one of them."""
         return torch.from_numpy(self.quantiles(params, [0.5])[..., 0]).to(params)
 
-    def quantiles(self, params: torch.Tensor, levels: Sequence[float]) -> np.ndarray:
+    def quantiles(self, params: torch.Tensor, levels: Sequence[float] | np.ndarray
+                  ) -> np.ndarray:
         """Linear interpolation between the fitted levels, held flat beyond the extreme ones."""
         q = params.detach().cpu().double().numpy()  # (B, h, L)
         tau = np.asarray(self.levels)
@@ -140,7 +143,8 @@ class _LikelihoodHead(DistributionHead):
         u = u.clamp(1e-6, 1 - 1e-6)
         return self._icdf(params, u.numpy()).to(params)  # (n, B, h)
 
-    def quantiles(self, params: torch.Tensor, levels: Sequence[float]) -> np.ndarray:
+    def quantiles(self, params: torch.Tensor, levels: Sequence[float] | np.ndarray
+                  ) -> np.ndarray:
         grid = np.empty((len(levels), *params.shape[:-1]))  # (L, B, h)
         grid[:] = np.asarray(levels, dtype=np.float64).reshape(-1, 1, 1)
         return self._icdf(params, grid).permute(1, 2, 0).numpy()  # (B, h, L)
@@ -163,11 +167,14 @@ class GaussianHead(_LikelihoodHead):
         return torch.distributions.Normal(params[..., 0], params[..., 1])
 
     def cdf(self, params: torch.Tensor, y: torch.Tensor) -> np.ndarray:
-        return self.distribution(params.double()).cdf(y.double()).detach().cpu().numpy()
+        cdf: torch.Tensor = self.distribution(params.double()).cdf(y.double())
+        return cdf.detach().cpu().numpy()
 
     def _icdf(self, params: torch.Tensor, u: np.ndarray) -> torch.Tensor:
         p = params.detach().cpu().double()
-        return torch.distributions.Normal(p[..., 0], p[..., 1]).icdf(torch.from_numpy(u))
+        icdf: torch.Tensor = torch.distributions.Normal(p[..., 0], p[..., 1]).icdf(
+            torch.from_numpy(u))
+        return icdf
 
 
 class StudentTHead(_LikelihoodHead):
@@ -188,7 +195,8 @@ class StudentTHead(_LikelihoodHead):
 
         p = params.detach().cpu().double().numpy()
         z = (y.detach().cpu().double().numpy() - p[..., 0]) / p[..., 1]
-        return stats.t.cdf(z, df=p[..., 2])
+        cdf: np.ndarray = stats.t.cdf(z, df=p[..., 2])  # scipy is not annotated
+        return cdf
 
     def _icdf(self, params: torch.Tensor, u: np.ndarray) -> torch.Tensor:
         from scipy import stats

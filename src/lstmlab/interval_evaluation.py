@@ -19,7 +19,7 @@ from torch import nn
 
 from lstmlab.baselines import volatility_band
 from lstmlab.data import Windows, WindowSpec
-from lstmlab.heads import GaussianHead
+from lstmlab.heads import DistributionHead, GaussianHead
 from lstmlab.interval_metrics import (
     crps_gaussian,
     crps_samples,
@@ -117,7 +117,7 @@ def _distribution_scores(
     return {"pinball": float(np.mean(losses)), "crps": float(np.mean(crps))}
 
 
-def _crps(head: nn.Module, outputs: torch.Tensor, spec: WindowSpec, windows: Windows,
+def _crps(head: DistributionHead, outputs: torch.Tensor, spec: WindowSpec, windows: Windows,
           seed: int) -> np.ndarray:
     """CRPS per window and step ``(N, h)`` in price units: closed form where it applies."""
     if isinstance(head, GaussianHead) and spec.target in _AFFINE_TARGETS:

@@ -66,7 +66,8 @@ def interval_scores(actual: Any, lower: Any, upper: Any, alpha: float) -> np.nda
     y, low, high = _arrays(actual=actual, lower=lower, upper=upper)
     below = np.maximum(low - y, 0.0)
     above = np.maximum(y - high, 0.0)
-    return high - low + (2.0 / alpha) * (below + above)
+    scores: np.ndarray = high - low + (2.0 / alpha) * (below + above)
+    return scores
 
 
 def interval_score(actual: Any, lower: Any, upper: Any, alpha: float) -> float:
@@ -82,8 +83,9 @@ def crps_gaussian(actual: Any, mu: Any, sigma: Any) -> np.ndarray:
     if np.any(sigma <= 0):
         raise ValueError("sigma must be positive everywhere")
     z = (y - mu) / sigma
-    return sigma * (z * (2 * stats.norm.cdf(z) - 1) + 2 * stats.norm.pdf(z)
-                    - 1 / math.sqrt(math.pi))
+    crps: np.ndarray = sigma * (z * (2 * stats.norm.cdf(z) - 1) + 2 * stats.norm.pdf(z)
+                                - 1 / math.sqrt(math.pi))
+    return crps
 
 
 def crps_samples(actual: Any, samples: Any) -> np.ndarray:
@@ -99,7 +101,8 @@ def crps_samples(actual: Any, samples: Any) -> np.ndarray:
     m = x.shape[0]
     weights = (2 * np.arange(1, m + 1) - m - 1).reshape(-1, *([1] * y.ndim))  # (m, 1...)
     spread = 2.0 / m**2 * np.sum(weights * x, axis=0)
-    return np.mean(np.abs(x - y), axis=0) - 0.5 * spread
+    crps: np.ndarray = np.mean(np.abs(x - y), axis=0) - 0.5 * spread
+    return crps
 
 
 def pit_histogram(pit: Any, bins: int = 10) -> np.ndarray:

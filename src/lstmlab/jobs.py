@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from lstmlab.fileio import atomic_write_json
 from lstmlab.report import build_report
@@ -260,10 +260,10 @@ def _draw_interval_charts(folder: Path, prices: pd.DataFrame, fitted: list[Fitte
             "fan": interval_charts.fan_chart(history, fan, (
                 f"{name}: test-period forecasts with adaptive-conformal 50/80/90% bands, "
                 f"last {len(fan)} days"), history_days=60),
-            "coverage": interval_charts.coverage_chart(bands.bands.index, bands.covered,
-                                                       1 - alpha, f"{name}: coverage of the "
-                                                       f"{1 - alpha:.0%} bands over the test "
-                                                       f"period (rolling 63 days)"),
+            "coverage": interval_charts.coverage_chart(
+                cast("pd.DatetimeIndex", bands.bands.index), bands.covered, 1 - alpha,
+                f"{name}: coverage of the {1 - alpha:.0%} bands over the test period "
+                f"(rolling 63 days)"),
         }
         for kind, figure in drawn.items():
             charts.save_figure(figure, chart_stem(folder, kind, item.cell))

@@ -273,7 +273,10 @@ def lag_check(actual: object, predicted: object) -> LagCheck:
     return LagCheck(previous, same, lag_verdict(previous, same))
 
 
-def metrics_table(rows: Mapping[tuple[str, ...], Mapping[str, float]]) -> pd.DataFrame:
+def metrics_table(
+    rows: Mapping[tuple[str, str, str], Mapping[str, float]]
+    | Mapping[tuple[str, str], Mapping[str, float]],
+) -> pd.DataFrame:
     """Stack metric dicts into a DataFrame indexed by ``(split, model, step)``, in given order.
 
     Keys are ``(split, model, step)`` triples, or ``(split, model)`` pairs for step ``"1"``.

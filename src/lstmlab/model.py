@@ -60,7 +60,8 @@ class SequenceRegressor(nn.Module):
         """The head's prediction from the recurrent outputs ``(B, T, H)``."""
         if self.readout == "last":
             output = output[:, -1]  # (B, H)
-        return self.head(self.dropout(output))  # (B, horizon) or (B, T, horizon)
+        prediction: torch.Tensor = self.head(self.dropout(output))  # (B, h) or (B, T, h)
+        return prediction
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         output, _ = self.rnn(x)  # (B, T, H)

@@ -40,10 +40,10 @@ from lstmlab.fileio import atomic_path
 if TYPE_CHECKING:
     import pandas as pd
     import torch
-    from torch import nn
 
     from lstmlab.config import ForecastConfig
     from lstmlab.data import WindowSpec
+    from lstmlab.model import SequenceRegressor
 
 __all__ = ["FORMAT_VERSION", "REQUIRED_META", "SavedForecaster", "load_forecaster", "load_model",
            "save_forecaster", "save_model"]
@@ -113,7 +113,7 @@ class SavedForecaster:
 
     config: ForecastConfig
     spec: WindowSpec
-    model: nn.Module
+    model: SequenceRegressor
     band: list[list[float]]  # per horizon step, [low, high] quantiles of the log errors
     history: pd.DataFrame  # training history, columns of lstmlab.training.HISTORY_COLUMNS
     manifest: dict[str, Any]  # reproducibility manifest (lstmlab.manifest)

@@ -14,7 +14,7 @@ import json
 import math
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from lstmlab.fileio import atomic_write_text
 from lstmlab.pages import Cell, Row, Table, best_values, metric_cells, render
@@ -106,7 +106,8 @@ def summary_text(run: Run, metrics: pd.DataFrame) -> str:
     of each model, and the placebo's percentile when it has been run for the ticker."""
     step_one = at_step(metrics, 1).loc["test"]
     lags = [f"Lag check ({display_name(c)}): " + lag_sentence(
-        float(step_one.loc[c, "lag_corr"]), float(step_one.loc[c, "same_day_corr"]))
+        float(cast(float, step_one.loc[c, "lag_corr"])),
+        float(cast(float, step_one.loc[c, "same_day_corr"])))
         for c in run.cells]
     parts = [run_summary(metrics, run.manifest["selected"]), *lags, _placebo(run)]
     return " ".join(p for p in parts if p)
@@ -174,7 +175,9 @@ def _metric_tables(run: Run, metrics: pd.DataFrame) -> list[tuple[str, Table]]:
     for split in reversed(EVALUATED_SPLITS):
         for step, label in steps.items():
             table = at_step(metrics, step).reset_index()
-            rows = table[table["split"] == split].to_dict(orient="records")
+            # a metrics table's columns are names (pandas-stubs types the keys as Hashable)
+            rows = cast(list[dict[str, Any]],
+                        table[table["split"] == split].to_dict(orient="records"))
             if rows:
                 tables.append((f"{SPLIT_LABELS[split]}, {label}",
                                _metric_table(rows, columns, run)))
@@ -189,7 +192,8 @@ def _interval_table(run: Run, metrics: pd.DataFrame) -> Table | None:
     test = metrics[metrics["split"] == "test"]
     if not columns:
         return None
-    rows = [r for r in test.to_dict(orient="records")
+    records = cast(list[dict[str, Any]], test.to_dict(orient="records"))  # named columns
+    rows = [r for r in records
             if any(isinstance(r[c], float) and math.isfinite(r[c]) for c in columns)]
     return _metric_table(rows, columns, run) if rows else None
 

@@ -252,7 +252,7 @@ class Run:
         if cell not in self.manifest["models"]:
             raise ConfigError(f"run {self.path} has no {cell!r} model; it holds "
                               f"{', '.join(self.cells)}: pick one of those with --cell")
-        path = self.path / self.manifest["models"][cell]
+        path: Path = self.path / self.manifest["models"][cell]
         if not path.is_file():
             raise ModelFileError(f"run {self.path} lists model {cell!r} but {path} is missing; "
                                  f"re-run the training")

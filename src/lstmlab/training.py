@@ -302,7 +302,9 @@ def evaluate_loss(
 def make_optimizer(model: nn.Module, settings: TrainSettings) -> torch.optim.Optimizer:
     """Adam or AdamW over all of ``model``'s parameters, as ``settings`` say."""
     kind = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW}[settings.optimizer]
-    return kind(model.parameters(), lr=settings.learning_rate, weight_decay=settings.weight_decay)
+    optimizer: torch.optim.Optimizer = kind(model.parameters(), lr=settings.learning_rate,
+                                            weight_decay=settings.weight_decay)
+    return optimizer
 
 
 def check_finite(where: str, *losses: float) -> None:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from lstmlab.vocabulary import BASELINES, MEAN_STEP, display_name
 
@@ -88,7 +88,9 @@ def select_forecaster(metrics: pd.DataFrame, split: str = "val") -> str:
 
     On a tie the baseline wins (the simpler forecast). Rows with a missing RMSE are skipped.
     """
-    rows = metrics.loc[split, "rmse"].dropna()
+    # pandas-stubs types .loc[label, column] as a scalar; on the (split, model) index it is the
+    # split's column
+    rows = cast("pd.Series[float]", metrics.loc[split, "rmse"]).dropna()
     if rows.empty:
         raise ValueError(f"no model has an RMSE on the {split!r} split to select by")
     ranked = sorted(rows.items(), key=lambda item: (item[1], item[0] not in BASELINES))
@@ -105,7 +107,9 @@ def selection_sentence(selected: str, trained: Sequence[str]) -> str:
 
 
 def _against_naive(metrics: pd.DataFrame, model: str, split: str) -> str:
-    row, naive = metrics.loc[(split, model)], metrics.loc[(split, NAIVE)]
+    # a full (split, model) key selects one row (pandas-stubs types it as a scalar)
+    row = cast("pd.Series[float]", metrics.loc[(split, model)])
+    naive = cast("pd.Series[float]", metrics.loc[(split, NAIVE)])
     return compare(model, NAIVE, float(row["rmse"]), float(naive["rmse"]),
                    float(row["dm_p_value"]))
 
@@ -121,7 +125,7 @@ def summary_line(metrics: pd.DataFrame, trained: Sequence[str], selected: str,
     if selected != NAIVE:
         parts.append(f"On the {split} period {_against_naive(metrics, selected, split)}.")
     if selected not in trained and trained:
-        best = min(trained, key=lambda m: metrics.loc[("val", m), "rmse"])
+        best = min(trained, key=lambda m: cast(float, metrics.loc[("val", m), "rmse"]))
         parts.append(f"The best trained model on validation, {display_name(best)}: on the "
                      f"{split} period {_against_naive(metrics, best, split)}.")
     return " ".join(parts)

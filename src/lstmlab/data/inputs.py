@@ -15,6 +15,7 @@ leakage guarantee for all of them.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -45,10 +46,11 @@ def input_matrix(
     """``(n, F)`` float64 inputs of ``frame``'s rows, the warm-up row count, and notes."""
     own, warmup = feature_matrix(frame, features, target_column)  # (n, F_own)
     blocks = [own]
-    extra, extra_warmup, notes = covariate_matrix(frame.index, covariates, max_fill=max_fill)
+    dates = cast(pd.DatetimeIndex, frame.index)  # a prices frame (lstmlab.data.load)
+    extra, extra_warmup, notes = covariate_matrix(dates, covariates, max_fill=max_fill)
     blocks.append(extra)  # (n, F_cov)
     if calendar:
-        blocks.append(calendar_matrix(frame.index, _sessions(frame.index, calendar, horizon),
+        blocks.append(calendar_matrix(dates, _sessions(dates, calendar, horizon),
                                       horizon))  # (n, 4h)
     return np.column_stack(blocks), max(warmup, extra_warmup), notes
 

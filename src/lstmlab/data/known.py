@@ -45,7 +45,8 @@ def calendar_matrix(
         )
     facts = _session_facts(sessions)  # (S, 4)
     steps = after[:, None] + np.arange(horizon)[None, :]  # (n, h) session positions
-    return facts[steps].reshape(len(index), horizon * len(CALENDAR_FEATURES))
+    matrix: np.ndarray = facts[steps].reshape(len(index), horizon * len(CALENDAR_FEATURES))
+    return matrix
 
 
 def _session_facts(sessions: pd.DatetimeIndex) -> np.ndarray:

@@ -12,7 +12,7 @@ import csv
 import os
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -63,7 +63,7 @@ def load_prices(
         where = Where(str(resolved))
         raw = read_table(resolved)
     frame, notes = validate_table(parse_table(raw, where), where, fill)
-    notes += _gap_notes(frame.index, calendar)
+    notes += _gap_notes(cast(pd.DatetimeIndex, frame.index), calendar)  # validated: dates
     frame.attrs = {"source": where.name, "notes": list(dict.fromkeys(
         [*_frame_notes(resolved), *notes]))}  # a frame loaded again keeps its notes once
     return frame

@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from lstmlab.errors import DataError
 from lstmlab.fileio import atomic_write_text
@@ -116,7 +116,7 @@ def _yahoo_csv(history: pd.DataFrame) -> str:
     """Yahoo-style CSV text of a yfinance history frame (time zone and extra columns dropped)."""
     keep = [c for c in ("Open", "High", "Low", "Close", "Adj Close", "Volume") if c in history]
     frame = history[keep].copy()
-    index = frame.index
+    index = cast("pd.DatetimeIndex", frame.index)  # yfinance indexes its history by date
     if getattr(index, "tz", None) is not None:
         index = index.tz_localize(None)  # keep the exchange's wall-clock date
     frame.index = index.strftime("%Y-%m-%d")

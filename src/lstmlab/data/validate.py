@@ -8,6 +8,8 @@ stores in ``frame.attrs["notes"]`` for the CLI to show.
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 import pandas as pd
 
@@ -65,7 +67,7 @@ def _handle_missing(
 ) -> pd.DataFrame:
     values = [c for c in COLUMNS if c in table.columns]
     holes = table[values].isna().to_numpy()
-    rows = holes.any(axis=1)
+    rows = cast(np.ndarray, holes.any(axis=1))  # (n,): numpy's stubs allow a scalar too
     if not rows.any():
         return table
     i = int(np.argmax(rows))

@@ -39,7 +39,8 @@ class Attribution:
     @property
     def per_step(self) -> np.ndarray:
         """(T,) attribution of each step, summed over the features."""
-        return self.values.sum(axis=1)
+        per_step: np.ndarray = self.values.sum(axis=1)
+        return per_step
 
     @property
     def completeness_error(self) -> float:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 import torch
@@ -105,7 +105,7 @@ def forecast_walk(forecaster: Forecaster, prices: pd.DataFrame, date: str | None
 
     spec, cell = forecaster.spec_, forecaster.config.cell
     windows = windows_for(prices, spec, covariates)
-    row = _window_row(windows.origin, prices.index, date)
+    row = _window_row(windows.origin, cast("pd.DatetimeIndex", prices.index), date)
     x = windows.x[row : row + 1].contiguous()  # (1, L, F)
     inputs = spec.scaler_x.inverse_transform(x[0].double().numpy())  # (L, F)
     origin = int(windows.origin[row])

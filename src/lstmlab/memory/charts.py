@@ -68,7 +68,9 @@ def span_chart(runs: Sequence[MemoryRun], path: str | os.PathLike[str]) -> Path:
         mine = sorted((r for r in runs if r.config.variant == variant),
                       key=lambda r: r.config.length)
         _span_lines(loss_ax, steps_ax, mine)
-    if task.name == "adding":
+    from lstmlab.memory.tasks import AddingTask  # the runs hold models: torch is loaded
+
+    if isinstance(task, AddingTask):
         loss_ax.axhline(task.solved_below / task.baseline(1), color="grey", linestyle="--",
                         label="solved below (MSE 0.01)")
     loss_ax.axhline(1.0, color="grey", linestyle=":", label="memoryless baseline")
@@ -137,7 +139,7 @@ def _decade_ticks(lowest: float) -> list[float]:
 def gate_heatmaps(gates: Mapping[str, np.ndarray], path: str | os.PathLike[str], *,
                   title: str, marks: Sequence[int] = (), signal: np.ndarray | None = None,
                   signal_label: str = "input", time_labels: Sequence[str] | None = None,
-                  order: Sequence[int] | None = None) -> Path:
+                  order: Sequence[int] | np.ndarray | None = None) -> Path:
     """Forget, input and output gates as units x time heatmaps, then the cell-state trajectory.
 
     ``gates`` holds ``f_t, i_t, o_t, c_t`` of one sequence, each (T, H). Units are sorted by how

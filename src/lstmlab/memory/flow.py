@@ -78,7 +78,8 @@ def memory_correlations(model: SequenceRegressor, length: int, seed: int = 1,
     columns = np.column_stack([c_n[0].numpy(), y[:, 0].numpy()])  # (count, H + 1)
     with np.errstate(invalid="ignore", divide="ignore"):
         corr = np.corrcoef(columns, rowvar=False)[-1, :-1]
-    return np.nan_to_num(corr)
+    filled: np.ndarray = np.nan_to_num(corr)
+    return filled
 
 
 class NextValueTask:

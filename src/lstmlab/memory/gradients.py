@@ -52,7 +52,8 @@ def _run_stepwise(model: SequenceRegressor, x: Tensor) -> tuple[Tensor, list[lis
 def _norm(parts: list[Tensor]) -> float:
     """Mean over the batch of the norm of the gradient reaching (h_t) or (h_t, c_t)."""
     grads = [p.grad[0] for p in parts if p.grad is not None]  # each (B, H)
-    return torch.cat(grads, dim=-1).norm(dim=-1).mean().item()
+    norm: float = torch.cat(grads, dim=-1).norm(dim=-1).mean().item()
+    return norm
 
 
 def hidden_gradient_norms(model: SequenceRegressor, data: TaskBatch, task: Task) -> np.ndarray:

@@ -10,7 +10,7 @@ each: a process pool, not Ray, since each run is one long task and a pool starts
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import replace
 from multiprocessing import get_context
@@ -66,7 +66,7 @@ def _train_one(config: MemoryConfig, progress: bool = False) -> MemoryRun:
     return train_memory(config, on_progress=_print_point if progress else None)
 
 
-def _print_point(label: str, point: dict[str, float]) -> None:
+def _print_point(label: str, point: Mapping[str, float]) -> None:
     print(describe_point(label, point), flush=True)
 
 

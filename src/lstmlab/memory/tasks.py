@@ -24,7 +24,7 @@ from lstmlab.validation import require_int
 if TYPE_CHECKING:
     from torch import Generator, Tensor
 
-__all__ = ["TASKS", "AddingTask", "CopyTask", "Task", "TaskBatch", "get_task"]
+__all__ = ["TASKS", "AddingTask", "CopyTask", "Scores", "Task", "TaskBatch", "get_task"]
 
 COPY_SYMBOLS = 10  # symbols to remember
 COPY_ALPHABET = 8  # symbols are classes 1..8
@@ -36,7 +36,15 @@ COPY_CLASSES = COPY_ALPHABET + 2  # blank, 8 symbols, delimiter
 TaskBatch = TensorSplit  # one batch of a task: inputs x (B, steps, input_size), targets y
 
 
-class Task(Protocol):
+class Scores(Protocol):
+    """What scoring a model needs from a task (:func:`lstmlab.memory.train.evaluate`)."""
+
+    def metrics(self, prediction: Tensor, y: Tensor) -> dict[str, float]:
+        """Test metrics by name."""
+        ...
+
+
+class Task(Scores, Protocol):
     """What a model and its trainer need from a task: sizes, the readout, loss and metrics."""
 
     name: str
@@ -55,10 +63,6 @@ class Task(Protocol):
 
     def loss(self, prediction: Tensor, y: Tensor) -> Tensor:
         """The training loss, a scalar."""
-        ...
-
-    def metrics(self, prediction: Tensor, y: Tensor) -> dict[str, float]:
-        """Test metrics by name."""
         ...
 
 

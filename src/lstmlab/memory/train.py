@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -19,7 +20,7 @@ from torch import Tensor, nn
 
 from lstmlab.errors import ConfigError, TrainingError
 from lstmlab.layers import layer_class
-from lstmlab.memory.tasks import Task, TaskBatch, get_task
+from lstmlab.memory.tasks import AddingTask, CopyTask, Scores, TaskBatch, get_task
 from lstmlab.model import SequenceRegressor
 from lstmlab.training import run_steps
 from lstmlab.validation import require_int
@@ -110,7 +111,7 @@ class MemoryRun:
     # closer than the wall time to what the run takes alone (one thread)
 
     @property
-    def task(self) -> Task:
+    def task(self) -> AddingTask | CopyTask:
         """The task the model was trained on."""
         return get_task(self.config.task)
 
@@ -138,7 +139,7 @@ def learning_rate(step: int, steps: int, peak: float) -> float:
 
 
 @torch.no_grad()
-def evaluate(model: nn.Module, task: Task, data: TaskBatch) -> dict[str, float]:
+def evaluate(model: nn.Module, task: Scores, data: TaskBatch) -> dict[str, float]:
     """The task's metrics of ``model`` on ``data``, in evaluation mode."""
     model.eval()
     return task.metrics(model(data.x), data.y)
@@ -182,7 +183,7 @@ class _LearningCurve:
         return self.stop_reason != "steps"
 
 
-def describe_point(label: str, point: dict[str, float]) -> str:
+def describe_point(label: str, point: Mapping[str, float]) -> str:
     """One learning-curve point as a line: ``adding T=750 lstm step 400: train ..., test ...``."""
     return (f"{label} step {int(point['step'])}: train {point['train_loss']:.4g}, test "
             f"{point['test_loss']:.4g} ({point['seconds']:.0f}s wall, "

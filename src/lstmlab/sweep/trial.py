@@ -19,7 +19,7 @@ import traceback
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from lstmlab.errors import LstmlabError
 from lstmlab.runs import Run, new_run, read_run, source_stem
@@ -28,6 +28,8 @@ from lstmlab.verdicts import at_step
 from lstmlab.vocabulary import BASELINES, BRIEF_METRICS, ProgressCallback
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from lstmlab.config import ForecastConfig
 
 __all__ = ["STATUSES", "Trial", "TrialOptions", "TrialResult", "failed_result", "plan_trials",
@@ -215,11 +217,14 @@ def summarise(run: Run, cell: str) -> dict[str, float]:
     metrics = at_step(run.table("metrics.csv"))  # the whole forecast: mean over its steps
     history = run.table("history.csv")
     history = history[history["model"] == cell]
-    test, naive = metrics.loc[("test", cell)], metrics.loc[("test", "naive")]
+    # a full (split, model) key selects one row, with a column one number (pandas-stubs types
+    # both as any scalar)
+    test = cast("pd.Series[float]", metrics.loc[("test", cell)])
+    naive = cast("pd.Series[float]", metrics.loc[("test", "naive")])
     figures = {"epochs": float(len(history)), "val_loss": float(history["val_loss"].min()),
-               "val_rmse": float(metrics.loc[("val", cell), "rmse"])}
+               "val_rmse": float(cast(float, metrics.loc[("val", cell), "rmse"]))}
     # the baselines' validation RMSEs, so that the leaderboard can select among them too
-    figures.update({f"val_rmse_{name}": float(metrics.loc[("val", name), "rmse"])
+    figures.update({f"val_rmse_{name}": float(cast(float, metrics.loc[("val", name), "rmse"]))
                     for name in BASELINES if ("val", name) in metrics.index})
     figures.update({f"test_{name}": float(test[name]) for name in BRIEF_METRICS
                     if name in test.index})
