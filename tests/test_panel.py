@@ -128,3 +128,14 @@ def test_cli_train_global_writes_per_series_scores(price_dir, tmp_path):
     assert model.specs_["TSLA"].inputs == ("log_return", f"{msft}:log_return")
     itself = CliRunner().invoke(app, [*args, "--global", "--covariate", args[1]])
     assert itself.exit_code == 1 and "is the series TSLA itself" in itself.output
+
+
+def test_a_distribution_head_is_trained_on_its_loss_and_read_through_the_series_id(series):
+    from lstmlab.heads import DistributionHead
+    from lstmlab.intervals import head_of
+
+    model = GlobalForecaster(SMALL.replace(max_epochs=1, loss="gaussian"), series_id=True)
+    model.fit({t: series[t] for t in ("TSLA", "AAPL")})
+    assert isinstance(head_of(model.model_for("AAPL")), DistributionHead)
+    assert model.calibrations_["AAPL"].levels  # calibrated on the head's own band
+    assert np.isfinite(model.history_["train_loss"]).all()
