@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from lstmlab import persist
 from lstmlab.backtest.plan import BacktestSettings
 from lstmlab.backtest.run import run_backtest
 from lstmlab.data.covariates import market_proxy
@@ -50,6 +51,12 @@ def test_each_series_is_scored_against_its_own_baselines(pair, tmp_path):
     again = GlobalForecaster(TINY, series_id=True).backtest(
         pair, start=settings.start, refit_every=40, jobs=1, store=tmp_path)
     assert again.refits["stored"].all()
+    stored = sorted(tmp_path.glob("*.safetensors"))[0]
+    tensors, meta = persist.load_model(stored)
+    persist.save_model(stored, tensors, {**meta, "manifest": {"parts": "forged"}})
+    again = GlobalForecaster(TINY, series_id=True).backtest(  # the forged entry is refitted
+        pair, start=settings.start, refit_every=40, jobs=1, store=tmp_path)
+    assert again.refits["stored"].sum() == len(again.refits) - 1
     for name in pair:
         np.testing.assert_array_equal(again.per_series[name].predictions["lstm"],
                                       result.per_series[name].predictions["lstm"])

@@ -151,20 +151,24 @@ def _load(folder: Path, key: str, series: list[str]) -> GlobalRefitResult | None
         tensors, meta = persist.load_model(path)
     except ModelFileError:
         return None  # a damaged entry is simply refitted (and overwritten)
-    info, config = meta["manifest"], meta["config"]
-    cell, seed = config["cell"], int(config["seed"])
-    parts = {}
-    for i, part in enumerate(info["parts"]):
-        arrays = {name: tensors[f"part{i}.{name}"].numpy() for name in ARRAYS}
-        parts[part["series"]] = RefitResult(
-            part["key"], int(part["block"]), cell, seed, **arrays,
-            fit_seconds=float(info["fit_seconds"]), summary=part["summary"],
-            calibration=part["calibration"], state={}, cached=True)
+    try:
+        info, config = meta["manifest"], meta["config"]
+        cell, seed = str(config["cell"]), int(config["seed"])
+        parts = {}
+        for i, part in enumerate(info["parts"]):
+            arrays = {name: tensors[f"part{i}.{name}"].numpy() for name in ARRAYS}
+            parts[str(part["series"])] = RefitResult(
+                str(part["key"]), int(part["block"]), cell, seed, **arrays,
+                fit_seconds=float(info["fit_seconds"]), summary=dict(part["summary"]),
+                calibration=dict(part["calibration"]), state={}, cached=True)
+        block, seconds, summary = int(info["block"]), float(info["fit_seconds"]), dict(
+            info["summary"])
+    except (KeyError, TypeError, ValueError):
+        return None  # not what lstmlab writes: refitted (and overwritten)
     if list(parts) != series:
         return None  # not this task's series (a hash collision): refit
     state = {k.removeprefix("model."): v for k, v in tensors.items() if k.startswith("model.")}
-    return GlobalRefitResult(key, int(info["block"]), cell, seed, parts,
-                             float(info["fit_seconds"]), info["summary"], state, cached=True)
+    return GlobalRefitResult(key, block, cell, seed, parts, seconds, summary, state, cached=True)
 
 
 def plan_global(series: Mapping[str, pd.DataFrame], configs: Mapping[str, ForecastConfig],
