@@ -187,3 +187,28 @@ def test_public_names_are_exported_lazily():
 
     assert lstmlab.save_model is persist.save_model and lstmlab.load_model is persist.load_model
     assert lstmlab.read_run is runs.read_run and lstmlab.build_report is report.build_report
+
+
+def test_a_global_file_with_inconsistent_parts_is_refused(tmp_path):
+    """A global model file is checked like a forecaster's: its series, specs and shapes."""
+    import pandas as pd
+
+    from lstmlab.config import ForecastConfig
+    from lstmlab.data import load_prices
+    from lstmlab.panel import GlobalForecaster
+    from lstmlab.persist import load_global
+
+    dates = pd.bdate_range("2020-01-01", periods=200)
+    walk = {name: load_prices(pd.DataFrame(
+        {"close": 10 + torch.arange(200, dtype=torch.float64).numpy() * step}, index=dates))
+        for name, step in (("A", 0.01), ("B", 0.02))}
+    config = ForecastConfig(hidden_size=4, lookback=5, max_epochs=1)
+    path = GlobalForecaster(config).fit(walk).save(tmp_path / "global.safetensors")
+    state, meta = load_model(path)
+    assert load_global(path).specs.keys() == {"A", "B"}
+    for change, message in ((dict(series=["A", "A"]), "not two or more distinct series"),
+                            (dict(series=["A"], specs=meta["specs"][:1]), "not two or more"),
+                            (dict(series_id=True), "tensor 'rnn.cells.0.weight_ih' has shape")):
+        bad = save_model(tmp_path / "bad.safetensors", state, {**meta, **change})
+        with pytest.raises(ModelFileError, match=message):
+            load_global(bad)

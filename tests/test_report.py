@@ -117,3 +117,31 @@ def test_browser_screenshot_shows_the_charts(run_dir, tmp_path):
     # the charts' blue lines (matplotlib's C0) are drawn somewhere on the page
     blue = (abs(pixels[..., 0] - 0.12) < 0.06) & (abs(pixels[..., 2] - 0.71) < 0.06)
     assert blue.sum() > 500
+
+
+def test_the_inputs_fact_names_every_covariate_and_its_features():
+    from lstmlab.config import ForecastConfig
+    from lstmlab.report import inputs_fact
+
+    config = ForecastConfig(covariates={"AAPL+MSFT": ["log_return"], "SPY": ["log_return",
+                                                                             "volume_z"]},
+                            calendar_features=True)
+    assert inputs_fact({"lstm": config.to_dict()}) == (
+        "Inputs", "own log_return · past covariates AAPL+MSFT (log_return); SPY (log_return, "
+                  "volume_z) · calendar facts of the forecast days (XNYS)")
+    assert inputs_fact({"rnn": ForecastConfig().to_dict()})[1] == (
+        "own log_return · no past covariates")
+
+
+def test_an_explain_attribution_is_shown_and_a_damaged_one_ignored(run_dir):
+    (run_dir / "explain.html").write_text("<html></html>")
+    (run_dir / "explain-gru.html").write_text("<html></html>")
+    (run_dir / "explain.json").write_text(json.dumps({
+        "window": "input window a to b", "units": "log return",
+        "by_input": {"log_return": 0.002, "<b>X</b>": -0.001}}))
+    (run_dir / "explain-gru.json").write_text('{"by_input": "not a table"')
+    build_report(run_dir)
+    html = (run_dir / "report.html").read_text()
+    assert ("integrated-gradients attribution (log return) of its forecast, input window a to "
+            "b, per input: log_return +0.002; &lt;b&gt;X&lt;/b&gt; -0.001") in html
+    assert '<a href="explain-gru.html">explain-gru.html</a></li>' in html

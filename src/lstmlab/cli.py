@@ -235,26 +235,31 @@ def train(source: Annotated[list[str], typer.Argument(
 def _global_job(sources: list[str], config: ForecastConfig, series_id: bool, *,
                 data_dir: Path | None, fill: str | None, calendar: str | None, out: Path,
                 name: str | None, quiet: bool) -> None:
-    """Fit one global model on every source, score it per series, write the tables."""
+    """Fit one global model on every source, score it per series, write the tables and the
+    model (``model.safetensors``, :meth:`GlobalForecaster.load`)."""
     from lstmlab import runs
     from lstmlab.cli_output import print_global
     from lstmlab.cli_shell import progress
+    from lstmlab.data.covariates import load_covariates
     from lstmlab.fileio import atomic_write_json
     from lstmlab.panel import GlobalForecaster
 
     series = {runs.source_stem(s).upper(): _load(s, data_dir, fill, calendar) for s in sources}
+    covariates = load_covariates([n for n, _ in config.covariates], data_dir=data_dir)
     target = runs.run_path(out, name or runs.default_run_name("+".join(series), "global"),
                            unique=name is None)
     with runs.new_run(target) as folder:
         with progress(["global"], config.max_epochs, "epochs", quiet) as on_epoch:
             report = (lambda record: on_epoch("global", record)) if on_epoch else None
-            model = GlobalForecaster(config, series_id=series_id).fit(series, on_epoch=report)
-        evaluation = model.evaluate(series)
+            model = GlobalForecaster(config, series_id=series_id).fit(
+                series, on_epoch=report, covariates=covariates)
+        evaluation = model.evaluate(series, covariates=covariates)
+        model.save(folder / "model.safetensors")
         runs.write_table(folder, "metrics.csv", evaluation.metrics.reset_index())
         runs.write_table(folder, "pooled.csv", evaluation.pooled, index=True)
         atomic_write_json(folder / "config.json", {
             "command": "train --global", "sources": sources, "series_id": series_id,
-            "config": config.to_dict()})
+            "covariates": [name for name, _ in config.covariates], "config": config.to_dict()})
     print_global(evaluation.pooled, target, quiet)
 
 

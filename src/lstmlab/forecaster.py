@@ -47,9 +47,12 @@ from lstmlab.training import train
 from lstmlab.validation import require_int
 
 if TYPE_CHECKING:
-    from lstmlab.backtest import Backtest
+    from torch import nn
 
-__all__ = ["BAND_QUANTILES", "Forecaster", "prepare_for"]
+    from lstmlab.backtest import Backtest
+    from lstmlab.data import WindowSpec
+
+__all__ = ["BAND_QUANTILES", "Forecaster", "prepare_for", "residual_band"]
 
 BAND_QUANTILES = (0.05, 0.95)  # the uncertainty band of `forecast`: a 90% interval
 
@@ -121,7 +124,7 @@ class Forecaster:
         self.history_ = result.history
         self.best_epoch_: int | None = result.best_epoch
         self.stop_reason_: str | None = result.stop_reason
-        self.band_ = self._residual_band(prepared.val)
+        self.band_ = residual_band(model, prepared.spec, prepared.val)
         self.manifest_ = build_manifest(cfg.seed, frame, prepared.split_dates, str(device))
         return self
 
@@ -150,13 +153,6 @@ class Forecaster:
         columns = ["prediction"] if h == 1 else [f"prediction_{k}" for k in range(1, h + 1)]
         values = predict_prices(self.model_, self.spec_, windows.x, windows.last_price)
         return pd.DataFrame(values, index=windows.dates, columns=columns)
-
-    def _residual_band(self, windows: Windows) -> list[list[float]]:
-        """Quantiles of the validation log errors ``log(actual / forecast)`` per horizon step."""
-        forecast = predict_prices(self.model_, self.spec_, windows.x, windows.last_price)
-        log_error = np.log(windows.actual / forecast)  # (N, h)
-        band: list[list[float]] = np.quantile(log_error, BAND_QUANTILES, axis=0).T.tolist()
-        return band  # h x [low, high]
 
     @_threaded
     def forecast(
@@ -309,20 +305,22 @@ class Forecaster:
     def backtest(self, prices: Any, *, start: str, end: str | None = None,
                  refit_every: int = 63, window: str = "expanding", train_size: int | None = None,
                  refit: str = "full", step: int = 1, jobs: int = 0, address: str | None = None,
-                 store: str | Path | None = None) -> Backtest:
+                 store: str | Path | None = None, covariates: Covariates = None) -> Backtest:
         """Rolling-origin backtest of this forecaster's config on ``prices``.
 
         From ``start`` on, a fresh copy is fitted every ``refit_every`` trading days on the days
         before only (``window="rolling"``: the last ``train_size`` of them; ``refit="finetune"``
         continues the previous copy) and forecasts every ``step``-th origin up to the next
-        refit; see :mod:`lstmlab.backtest` for ``jobs``, ``address`` and ``store``. This
-        forecaster itself is neither needed fitted nor changed.
+        refit; see :mod:`lstmlab.backtest` for ``jobs``, ``address`` and ``store``. Each refit
+        reads the ``covariates`` (as in ``fit``) up to its refit date only. This forecaster
+        itself is neither needed fitted nor changed.
         """
         from lstmlab.backtest import BacktestSettings, run_backtest
 
         settings = BacktestSettings(start, end, refit_every, window, train_size, refit, step)
         return run_backtest(as_prices(prices), {self.config.cell: self.config}, settings,
-                            jobs=jobs, address=address, store=Path(store) if store else None)
+                            jobs=jobs, address=address, store=Path(store) if store else None,
+                            covariates=covariates)
 
     def save(self, path: str | Path) -> Path:
         """Write the model as one safetensors file (weights + JSON metadata), atomically."""
@@ -363,6 +361,15 @@ class Forecaster:
         self.calibrated_until_ = (None if saved.calibrated_until is None
                                   else pd.Timestamp(saved.calibrated_until))
         return self
+
+
+def residual_band(model: nn.Module, spec: WindowSpec, windows: Windows) -> list[list[float]]:
+    """Quantiles (:data:`BAND_QUANTILES`) of the log errors ``log(actual / forecast)`` of
+    ``model`` on ``windows`` (validation), per horizon step: ``h x [low, high]``."""
+    forecast = predict_prices(model, spec, windows.x, windows.last_price)
+    log_error = np.log(windows.actual / forecast)  # (N, h)
+    band: list[list[float]] = np.quantile(log_error, BAND_QUANTILES, axis=0).T.tolist()
+    return band
 
 
 def _chain(callbacks: list[EpochCallback]) -> EpochCallback | None:

@@ -8,6 +8,11 @@ A model file is a plain `safetensors <https://github.com/huggingface/safetensors
   parts plus ``format_version`` and ``lstmlab_version``, which this module adds. ``config`` and
   ``manifest`` are required; a forecaster (:func:`save_forecaster`) adds ``spec`` (features,
   fitted scalers, window settings), its uncertainty band, its history and how training ended;
+  a global model (:func:`save_global`) has ``kind`` ``"global"``, one spec per series it was
+  trained on (in training order: the order of its one-hot series columns), ``series_id``, its
+  history and how training ended. A file without ``kind`` is a forecaster (every file written
+  before global models existed), so adding the kind changed no existing file and
+  :data:`FORMAT_VERSION` stays;
 - ``lstmlab.sha256`` is a SHA-256 over every tensor (name, dtype, shape, bytes, in name order)
   and every metadata part, so a corrupted file (a bad disk, a cut-short copy, a stray edit) is
   refused. It detects corruption, not tampering: anyone can write a file with a valid checksum,
@@ -45,8 +50,8 @@ if TYPE_CHECKING:
     from lstmlab.data import WindowSpec
     from lstmlab.model import SequenceRegressor
 
-__all__ = ["FORMAT_VERSION", "REQUIRED_META", "SavedForecaster", "load_forecaster", "load_model",
-           "save_forecaster", "save_model"]
+__all__ = ["FORMAT_VERSION", "REQUIRED_META", "SavedForecaster", "SavedGlobal", "load_forecaster",
+           "load_global", "load_model", "save_forecaster", "save_global", "save_model"]
 
 FORMAT_VERSION = 1
 REQUIRED_META = ("config", "manifest")
@@ -55,6 +60,8 @@ _PREFIX = "lstmlab."
 _DIGEST_KEY = "lstmlab.sha256"
 _MAX_HEADER = 100 * 1024 * 1024  # safetensors' own limit on the JSON header
 _RETRAIN = "retrain it with `lstmlab train` or `lstmlab compare`"
+FORECASTER, GLOBAL = "forecaster", "global"  # the kinds of model file
+_LOADERS = {FORECASTER: "Forecaster.load", GLOBAL: "GlobalForecaster.load"}
 
 
 def save_model(path: str | os.PathLike[str], state_dict: dict[str, torch.Tensor],
@@ -143,6 +150,7 @@ def load_forecaster(path: str | os.PathLike[str], device: str = "cpu") -> SavedF
     from lstmlab.training import HISTORY_COLUMNS
 
     state, meta = load_model(path)
+    _check_kind(path, meta, FORECASTER)
     try:
         config = ForecastConfig.from_dict({**meta["config"], "device": device})  # sizes bounded
         spec = WindowSpec.from_dict(meta["spec"])
@@ -160,6 +168,73 @@ def load_forecaster(path: str | os.PathLike[str], device: str = "cpu") -> SavedF
     return SavedForecaster(config, spec, model.to(resolve_device(device)).eval(), band, history,
                            meta["manifest"], meta.get("best_epoch"), meta.get("stop_reason"),
                            meta.get("calibration"), meta.get("calibrated_until"))
+
+
+@dataclass(frozen=True)
+class SavedGlobal:
+    """What a fitted :class:`~lstmlab.panel.GlobalForecaster` saves and gets back on load."""
+
+    config: ForecastConfig
+    series_id: bool  # one-hot series columns after the inputs
+    specs: dict[str, WindowSpec]  # per training series, in training order
+    model: SequenceRegressor
+    history: pd.DataFrame
+    manifest: dict[str, Any]  # per series, its reproducibility manifest
+    best_epoch: int | None = None
+    stop_reason: str | None = None
+
+
+def save_global(path: str | os.PathLike[str], saved: SavedGlobal) -> Path:
+    """Write a global model's weights and parts as one model file, atomically."""
+    meta = {"kind": GLOBAL, "config": saved.config.to_dict(), "series_id": saved.series_id,
+            "series": list(saved.specs),
+            "specs": [spec.to_dict() for spec in saved.specs.values()],
+            "manifest": saved.manifest, "best_epoch": saved.best_epoch,
+            "stop_reason": saved.stop_reason, "history": saved.history.to_dict(orient="list")}
+    return save_model(path, saved.model.state_dict(), meta)
+
+
+def load_global(path: str | os.PathLike[str], device: str = "cpu") -> SavedGlobal:
+    """Read a file written by :func:`save_global`, checking every part, onto ``device``."""
+    import pandas as pd
+
+    from lstmlab.config import ForecastConfig
+    from lstmlab.data import WindowSpec
+    from lstmlab.pipeline import build_model
+    from lstmlab.runtime import resolve_device
+    from lstmlab.training import HISTORY_COLUMNS
+
+    state, meta = load_model(path)
+    _check_kind(path, meta, GLOBAL)
+    try:
+        config = ForecastConfig.from_dict({**meta["config"], "device": device})
+        names = [str(name) for name in meta["series"]]
+        specs = dict(zip(names, (WindowSpec.from_dict(s) for s in meta["specs"]), strict=True))
+        inputs = {spec.inputs for spec in specs.values()}
+        if len(names) < 2 or len(set(names)) != len(names) or len(inputs) != 1:
+            raise ValueError(f"its series {names[:5]} are not two or more distinct series "
+                             "with the same inputs")
+        series_id = bool(meta["series_id"])
+        size = len(next(iter(inputs))) + (len(names) if series_id else 0)
+        _check_shapes(state, build_model, config, size)
+        model = build_model(config, size)
+        model.load_state_dict(state, strict=True)
+        history = pd.DataFrame(meta["history"], columns=HISTORY_COLUMNS)
+    except (KeyError, TypeError, ValueError, RuntimeError) as exc:
+        raise ModelFileError(f"model file {path} is inconsistent ({exc}); it may have been "
+                             "edited or written by another program") from None
+    return SavedGlobal(config, series_id, specs, model.to(resolve_device(device)).eval(),
+                       history, meta["manifest"], meta.get("best_epoch"), meta.get("stop_reason"))
+
+
+def _check_kind(path: str | os.PathLike[str], meta: dict[str, Any], wanted: str) -> None:
+    """Refuse a model file of another kind, naming the loader that reads it."""
+    kind = meta.get("kind", FORECASTER)
+    if kind != wanted:
+        hint = (f"load it with {_LOADERS[kind]}" if kind in _LOADERS
+                else "it was written by another lstmlab version or program")
+        raise ModelFileError(f"model file {path} holds a {kind!s:.40} model, not a {wanted} "
+                             f"model; {hint}")
 
 
 def _check_shapes(state: dict[str, torch.Tensor], build: Any, config: ForecastConfig,

@@ -34,7 +34,7 @@ from lstmlab.vocabulary import (
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["build_report", "display_name", "render_report", "summary_text"]
+__all__ = ["build_report", "display_name", "inputs_fact", "render_report", "summary_text"]
 
 _NAV = {"summary": "Summary", "prices": "Prices", "losses": "Losses",
         "predictions": "Predictions", "metrics": "Metrics", "intervals": "Bands",
@@ -75,6 +75,8 @@ def render_report(run: Run) -> str:
         config_table=_config_table(run),
         manifest=json.dumps(run.manifest.get("reproducibility", {}), indent=2),
         explain_pages=explain_pages,
+        attributions={name: text for name in explain_pages
+                      if (text := _attribution_text(run.path / name)) is not None},
     )
 
 
@@ -85,6 +87,7 @@ def _facts(run: Run) -> list[tuple[str, str]]:
     facts += [(SPLIT_LABELS[part], f"{split[part]['first']} to {split[part]['last']} · "
                                    f"{split[part]['windows']:,} windows") for part in SPLITS]
     facts.append(("Models", ", ".join(display_name(c) for c in run.cells)))
+    facts.append(inputs_fact(run.config["configs"]))
     best = display_name(run.manifest["best_model"])
     facts.append(("Best trained model", f"{best} (lowest validation RMSE)"))
     facts.append(("Selected", f"{display_name(run.manifest['selected'])} (lowest validation "
@@ -208,6 +211,34 @@ def _metric_table(rows: list[dict[str, Any]], columns: list[str], run: Run) -> T
         name = Cell(display_name(model), head=True, badge="selected" if kind == "best" else None)
         table.rows.append(Row([name, *metric_cells(row, columns, best)], css=kind))
     return table
+
+
+def _attribution_text(page: Path) -> str | None:
+    """The attribution per input that ``lstmlab explain`` wrote next to ``page``, as one line;
+    None when there is none or it is not what lstmlab writes (the run folder is untrusted)."""
+    try:
+        saved = json.loads(page.with_suffix(".json").read_text(encoding="utf-8"))
+        by_input = {str(k): float(v) for k, v in saved["by_input"].items()}
+        units, window = str(saved["units"]), str(saved["window"])
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return None
+    shown = "; ".join(f"{name} {value:+.3g}" for name, value in by_input.items())
+    return f"integrated-gradients attribution ({units}) of its forecast, {window}, per input: "\
+           f"{shown}"
+
+
+def inputs_fact(configs: dict[str, dict[str, Any]]) -> tuple[str, str]:
+    """``("Inputs", text)``: what the models read (the first config's inputs, which every cell of
+    a run shares): own features, each past covariate with its features, calendar facts."""
+    config = next(iter(configs.values()))
+    parts = [f"own {', '.join(config['features'])}"] if config.get("features") else []
+    covariates: dict[str, list[str]] = config.get("covariates") or {}
+    parts.append("past covariates " + "; ".join(
+        f"{name} ({', '.join(features)})" for name, features in covariates.items())
+        if covariates else "no past covariates")
+    if config.get("calendar_features"):
+        parts.append(f"calendar facts of the forecast days ({config['calendar']})")
+    return "Inputs", " · ".join(parts)
 
 
 def _config_table(run: Run) -> Table:

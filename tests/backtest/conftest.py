@@ -18,3 +18,10 @@ def short_prices(tmp_path_factory):
     """400 business days of a synthetic random walk, loaded."""
     folder = tmp_path_factory.mktemp("backtest")
     return load_prices(synthetic_price_csv(folder / "SHORT.csv", n=400, seed=7))
+
+
+@pytest.fixture(scope="session")
+def short_covariate(tmp_path_factory):
+    """Another 400 business days on the same dates: a past covariate of ``short_prices``."""
+    folder = tmp_path_factory.mktemp("covariate")
+    return load_prices(synthetic_price_csv(folder / "OTHER.csv", n=400, seed=8))

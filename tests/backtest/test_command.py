@@ -57,6 +57,41 @@ def test_a_bad_setting_is_one_error_line_before_any_training(tmp_path):
     assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())
 
 
+def test_a_covariate_backtest_names_its_covariates_in_the_report(tmp_path):
+    csv = synthetic_price_csv(tmp_path / "ABC.csv", n=400, seed=2)
+    other = synthetic_price_csv(tmp_path / "XYZ.csv", n=400, seed=3)
+    out = tmp_path / "runs"
+    result = invoke("backtest", csv, "--start", "2014-06-02", *FAST, "--covariate",
+                    f"{other}:log_return,range", "--out", out, "--name", "cov", "--no-charts")
+    assert result.exit_code == 0, result.output
+    config = json.loads((out / "cov" / "config.json").read_text())
+    assert config["covariates"] == [str(other)]
+    report = (out / "cov" / "report.html").read_text()
+    assert f"past covariates {other} (log_return, range)" in report
+
+
+def test_a_global_backtest_writes_one_backtest_per_series(tmp_path):
+    first = synthetic_price_csv(tmp_path / "ABC.csv", n=400, seed=2)
+    second = synthetic_price_csv(tmp_path / "XYZ.csv", n=400, seed=3)
+    out = tmp_path / "runs"
+    refused = invoke("backtest", first, second, "--start", "2014-06-02", *FAST, "--out", out)
+    assert refused.exit_code == 2 and "give one source, or --global" in refused.output
+    result = invoke("backtest", first, second, "--global", "--series-id", "--start",
+                    "2014-06-02", *FAST, "--out", out, "--name", "both", "--no-charts")
+    assert result.exit_code == 0, result.output
+    assert "ABC:" in result.stdout and "XYZ:" in result.stdout
+    run = out / "both"
+    pooled = pd.read_csv(run / "pooled.csv")
+    assert set(pooled["series"]) == {"ABC", "XYZ"} and set(pooled["model"]) == {"lstm",
+                                                                                 "selected"}
+    refits = pd.read_csv(run / "ABC" / "refits.csv")["refit"]
+    assert len(pd.read_csv(run / "refits.csv")) == refits.nunique()  # one fit per refit date
+    for name in ("ABC", "XYZ"):
+        config = json.loads((run / name / "config.json").read_text())
+        assert config["global"] and config["series_id"] and config["source"] == name
+        assert (run / name / "report.html").is_file()
+
+
 def test_a_distribution_head_backtest_scores_its_own_band_too(tmp_path):
     csv = synthetic_price_csv(tmp_path / "ABC.csv", n=400, seed=2)
     result = invoke("backtest", csv, "--start", "2014-01-02", "--loss", "gaussian", "--alpha",

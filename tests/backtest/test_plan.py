@@ -68,10 +68,20 @@ def test_bad_settings_are_refused_before_any_training(short_prices, settings, me
         plan_blocks(short_prices, TINY, BacktestSettings(**settings))
 
 
-def test_covariates_are_refused_with_a_clear_message(short_prices):
-    config = TINY.replace(covariates={"SPY": ("log_return",)})
-    with pytest.raises(ConfigError, match="backtests take the price series alone for now"):
-        plan_blocks(short_prices, config, BacktestSettings("2013-12-02"))
+def test_covariates_are_aligned_and_checked_before_any_training(short_prices, short_covariate):
+    config = TINY.replace(covariates={"OTHER": ("log_return",)})
+    settings = BacktestSettings(str(short_prices.index[250].date()))
+    with pytest.raises(DataError, match="pass their prices too"):
+        plan_blocks(short_prices, config, settings)
+    assert plan_blocks(short_prices, config, settings, covariates={"OTHER": short_covariate})
+    holed = short_covariate.drop(short_covariate.index[100:105])  # 5 days > max_fill 3
+    with pytest.raises(DataError, match="covariate OTHER has no rows from"):
+        plan_blocks(short_prices, config, settings, covariates={"OTHER": holed})
+    # a covariate starting 240 rows late leaves too little history before row 250
+    late = {"OTHER": short_covariate.iloc[240:]}
+    plan_blocks(short_prices, TINY, settings)  # enough without it
+    with pytest.raises(ConfigError, match="rows of past before it but one fit needs"):
+        plan_blocks(short_prices, config, settings, covariates=late)
 
 
 def test_a_gap_longer_than_ten_trading_days_is_named(short_prices):

@@ -36,6 +36,29 @@ def test_perturbing_prices_from_the_refit_date_on_leaves_the_fit_unchanged(short
     assert not np.array_equal(original.forecasts[1:], perturbed.forecasts[1:])
 
 
+def test_perturbing_covariates_from_the_refit_date_on_leaves_the_fit_unchanged(
+        short_prices, short_covariate):
+    config = TINY.replace(covariates={"OTHER": ("log_return", "volume_z")})
+    settings = BacktestSettings(str(short_prices.index[250].date()), refit_every=40)
+
+    def second_refit(covariate):
+        _, chains = plan_tasks(short_prices, {"lstm": config}, settings, [config.seed],
+                               covariates={"OTHER": covariate})
+        return chains[1][0]
+
+    task = second_refit(short_covariate)
+    assert task.covariates["OTHER"].index[-1] == short_prices.index[task.block.last_row]
+    changed = second_refit(_perturbed_after(short_covariate, task.block.refit))
+    assert changed.key != task.key  # the key hashes the covariate rows too
+    original, perturbed = run_refit(task), run_refit(changed)
+    assert original.state["rnn.cells.0.weight_ih"].shape[1] == 3  # own + 2 covariate inputs
+    for name, weights in original.state.items():
+        assert torch.equal(weights, perturbed.state[name]), name  # bit for bit
+    np.testing.assert_array_equal(original.val_forecasts, perturbed.val_forecasts)
+    assert original.forecasts[0, 0] == perturbed.forecasts[0, 0]  # the origin before the refit
+    assert not np.array_equal(original.forecasts[1:], perturbed.forecasts[1:])
+
+
 def test_a_stored_refit_reads_back_whole(short_prices, tmp_path):
     settings = BacktestSettings(str(short_prices.index[350].date()), refit_every=100)
     _, chains = plan_tasks(short_prices, {"lstm": TINY}, settings, [TINY.seed])

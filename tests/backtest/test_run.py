@@ -35,6 +35,26 @@ def test_no_forecast_reads_a_price_after_its_origin(short_prices):
     assert not np.allclose(original.loc[later, "lstm"], changed.loc[later, "lstm"])
 
 
+def test_no_forecast_reads_a_covariate_value_after_its_origin(short_prices, short_covariate):
+    config = TINY.replace(horizon=2, covariates={"OTHER": ("log_return",)})
+    settings = BacktestSettings(str(short_prices.index[250].date()), refit_every=40)
+
+    def predictions(covariate):
+        return run_backtest(short_prices, {"lstm": config}, settings, jobs=1,
+                            covariates={"OTHER": covariate}).predictions
+
+    original = predictions(short_covariate)
+    cut = 310  # an origin inside the second block (refit at row 290)
+    changed = predictions(_perturbed_after(short_covariate, cut + 1))
+    known = original["origin"] <= short_prices.index[cut]
+    pd.testing.assert_frame_equal(original.loc[known, FORECASTS], changed.loc[known, FORECASTS],
+                                  check_exact=True)  # bit for bit, both steps
+    later = ~known & (original["step"] == 1)
+    assert not np.allclose(original.loc[later, "lstm"], changed.loc[later, "lstm"])
+    # the baselines read the series alone
+    pd.testing.assert_frame_equal(original[FORECASTS[2:]], changed[FORECASTS[2:]])
+
+
 def test_one_block_reproduces_the_compare_test_forecasts(short_prices):
     compare_config = TINY.replace(split=(str(short_prices.index[280].date()),
                                          str(short_prices.index[340].date())))

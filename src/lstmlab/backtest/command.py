@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -17,18 +18,23 @@ import typer
 from lstmlab.cli_shell import (
     Alpha,
     Calendar,
+    Covariate,
     DataDir,
     Fill,
     Loss,
     Quiet,
     Verbose,
     check_cells,
+    parse_covariates,
     user_errors,
 )
 from lstmlab.vocabulary import parse_cells
 
 if TYPE_CHECKING:
-    from lstmlab.backtest import Backtest, RefitResult
+    import pandas as pd
+
+    from lstmlab.backtest import Backtest
+    from lstmlab.backtest.plan import BacktestSettings
     from lstmlab.config import ForecastConfig
 
 __all__ = ["backtest_command"]
@@ -36,8 +42,9 @@ __all__ = ["backtest_command"]
 
 @user_errors
 def backtest_command(
-    source: Annotated[str, typer.Argument(help="Ticker (e.g. TSLA) or path of a price CSV.",
-                                          show_default=False)],
+    source: Annotated[list[str], typer.Argument(
+        help="Ticker (e.g. TSLA) or path of a price CSV; several with --global.",
+        show_default=False)],
     start: Annotated[str | None, typer.Option(
         help="First refit date, the first forecast target (default: where the config's test "
              "split would start).")] = None,
@@ -77,6 +84,12 @@ def backtest_command(
                     "exact; the curve is not used to stop, so refits need no exact one).")
                                  ] = 256,
     charts: Annotated[bool, typer.Option(help="Draw the two charts.")] = True,
+    covariate: Covariate = None,
+    global_model: Annotated[bool, typer.Option(
+        "--global", help="At each refit, one model fitted on every SOURCE's past; each series "
+                         "scored against its own baselines.")] = False,
+    series_id: Annotated[bool, typer.Option(
+        "--series-id", help="With --global: a one-hot input per series.")] = False,
     data_dir: DataDir = None, fill: Fill = None, calendar: Calendar = None,
     out: Annotated[Path, typer.Option(help="Folder that receives the run directory.")
                    ] = Path("runs"),
@@ -84,38 +97,102 @@ def backtest_command(
     quiet: Quiet = False, verbose: Verbose = False,
 ) -> None:
     """Backtest over many forecast origins: refit every REFIT_EVERY days on the past only,
-    forecast each origin, and score the pooled forecasts against the baselines."""
+    forecast each origin, and score the pooled forecasts against the baselines. Each refit
+    reads the --covariate series up to its refit date only, like the series itself. With
+    --global, one model per refit over every SOURCE; the run holds one backtest per series."""
     from lstmlab import runs
-    from lstmlab.backtest.output import write_backtest_run
-    from lstmlab.backtest.plan import BacktestSettings, plan_blocks
-    from lstmlab.backtest.run import run_backtest
+    from lstmlab.backtest.plan import BacktestSettings
     from lstmlab.data import load_prices
+    from lstmlab.data.covariates import load_covariates
     from lstmlab.trading_days import DEFAULT_CALENDAR
 
+    if len(source) > 1 and not global_model:
+        raise typer.BadParameter(f"give one source, or --global to backtest one model on all "
+                                 f"{len(source)}", param_hint="SOURCE")
     calendar = calendar or DEFAULT_CALENDAR
     began = time.perf_counter()
     configs = _configs(cells, max_epochs=epochs, hidden_size=hidden_size, lookback=lookback,
                        horizon=horizon, target=target, split=split, seed=seed,
-                       train_loss_sample=train_loss_sample, loss=loss, alpha=alpha)
-    prices = load_prices(source, data_dir=data_dir, fill=fill, calendar=calendar)
+                       train_loss_sample=train_loss_sample, loss=loss, alpha=alpha,
+                       covariates=parse_covariates(covariate) or None)
     first = next(iter(configs.values()))
-    settings = BacktestSettings(start or _test_start(prices, first), end, refit_every, window,
-                                train_size, refit, step)
-    plan_blocks(prices, first, settings, calendar)  # every setting checked before any work
-    target_dir = runs.run_path(out, name or runs.default_run_name(source, "backtest"),
+    series = {runs.source_stem(s).upper() if global_model else s:
+              load_prices(s, data_dir=data_dir, fill=fill, calendar=calendar) for s in source}
+    reference = next(iter(series.values()))
+    covariates = load_covariates([name for name, _ in first.covariates], data_dir=data_dir)
+    settings = BacktestSettings(start or _test_start(reference, first, covariates), end,
+                                refit_every, window, train_size, refit, step)
+    run = _Run(configs, settings, {
+        "seeds": [first.seed + i for i in range(seeds)], "jobs": jobs, "address": address,
+        "store": store or out / ".refits", "calendar": calendar, "covariates": covariates})
+    shown = "+".join(series) if global_model else source[0]
+    target_dir = runs.run_path(out, name or runs.default_run_name(shown, "backtest"),
                                unique=name is None)
-    with _progress(quiet) as (on_start, on_refit):
-        result = run_backtest(prices, configs, settings,
-                              seeds=[first.seed + i for i in range(seeds)], jobs=jobs,
-                              address=address, store=store or out / ".refits",
-                              calendar=calendar, on_start=on_start, on_refit=on_refit)
-    asked = {"command": "backtest", "name": target_dir.name, "source": source,
+    asked = {"command": "backtest", "name": target_dir.name, "source": shown,
              "data_dir": str(data_dir) if data_dir else None, "fill": fill, "calendar": calendar,
-             "cells": list(configs), "seeds": seeds, "jobs": jobs, "address": address}
-    with runs.new_run(target_dir) as folder:
-        write_backtest_run(folder, prices, result, asked,
-                           wall_seconds=time.perf_counter() - began, charts=charts)
-    _print(result, target_dir, quiet)
+             "cells": list(configs), "seeds": seeds, "jobs": jobs, "address": address,
+             "covariates": list(covariates)}
+    if global_model:
+        run.global_backtest(series, series_id, target_dir, asked, began, charts, quiet)
+    else:
+        run.backtest(reference, target_dir, asked, began, charts, quiet)
+
+
+@dataclass(frozen=True)
+class _Run:
+    """What both kinds of backtest share: the configs, the settings, the engine's options."""
+
+    configs: dict[str, ForecastConfig]
+    settings: BacktestSettings
+    options: dict[str, Any]  # seeds, jobs, address, store, calendar, covariates
+
+    def backtest(self, prices: pd.DataFrame, target: Path, asked: dict[str, Any],
+                 began: float, charts: bool, quiet: bool) -> None:
+        """One series: check, run, write the run directory, print the verdicts."""
+        from lstmlab import runs
+        from lstmlab.backtest.output import write_backtest_run
+        from lstmlab.backtest.plan import plan_blocks
+        from lstmlab.backtest.run import run_backtest
+
+        first = next(iter(self.configs.values()))
+        plan_blocks(prices, first, self.settings, self.options["calendar"],
+                    covariates=self.options["covariates"])  # every check before any work
+        with _progress(quiet) as (on_start, on_refit):
+            result = run_backtest(prices, self.configs, self.settings, **self.options,
+                                  on_start=on_start, on_refit=on_refit)
+        with runs.new_run(target) as folder:
+            write_backtest_run(folder, prices, result, asked,
+                               wall_seconds=time.perf_counter() - began, charts=charts)
+        _print(result, target, quiet)
+
+    def global_backtest(self, series: dict[str, pd.DataFrame], series_id: bool, target: Path,
+                        asked: dict[str, Any], began: float, charts: bool,
+                        quiet: bool) -> None:
+        """Several series, one model per refit: ``pooled.csv`` and ``refits.csv`` at the top,
+        a backtest run directory per series inside."""
+        from lstmlab import runs
+        from lstmlab.backtest.output import write_backtest_run
+        from lstmlab.backtest.panel import plan_global, run_global_backtest
+
+        plan_global(series, self.configs, self.settings, self.options["seeds"],
+                    calendar=self.options["calendar"], covariates=self.options["covariates"])
+        with _progress(quiet) as (on_start, on_refit):
+            result = run_global_backtest(series, self.configs, self.settings,
+                                         series_id=series_id, **self.options,
+                                         on_start=on_start, on_refit=on_refit)
+        with runs.new_run(target) as folder:
+            runs.write_table(folder, "pooled.csv", result.pooled(), index=True)
+            runs.write_table(folder, "refits.csv", result.refits)
+            for name, backtest in result.per_series.items():
+                (folder / runs.check_run_name(name)).mkdir()
+                write_backtest_run(folder / name, series[name], backtest,
+                                   {**asked, "name": name, "source": name, "global": True,
+                                    "series_id": series_id},
+                                   wall_seconds=time.perf_counter() - began, charts=charts)
+        for name, backtest in result.per_series.items():
+            if not quiet:
+                typer.echo(f"{name}:")
+            _print(backtest, target / name, quiet)
 
 
 def _configs(cells: str, **options: Any) -> dict[str, ForecastConfig]:
@@ -133,14 +210,14 @@ def _configs(cells: str, **options: Any) -> dict[str, ForecastConfig]:
     return {cell: ForecastConfig(cell=cell, **given) for cell in parse_cells(cells)}
 
 
-def _test_start(prices: Any, config: ForecastConfig) -> str:
+def _test_start(prices: Any, config: ForecastConfig, covariates: dict[str, Any]) -> str:
     """The first target date of the config's test split on ``prices``."""
     from lstmlab.pipeline import prepare_for
 
-    return prepare_for(config, prices).split_dates["test"]["first"]
+    return prepare_for(config, prices, covariates=covariates).split_dates["test"]["first"]
 
 
-Callbacks = tuple[Callable[[int, int], None] | None, Callable[["RefitResult"], None] | None]
+Callbacks = tuple[Callable[[int, int], None] | None, Callable[[object], None] | None]
 
 
 @contextmanager
@@ -160,7 +237,7 @@ def _progress(quiet: bool) -> Iterator[Callbacks]:
                                            f"already")
             state["total"] = total
 
-        def on_refit(result: RefitResult) -> None:
+        def on_refit(result: object) -> None:  # a RefitResult or a GlobalRefitResult
             state["done"] += 1
             on_progress("refits", {**state})
 

@@ -14,6 +14,7 @@ import math
 from typing import TYPE_CHECKING, Any, cast
 
 from lstmlab.pages import Cell, Row, Table
+from lstmlab.report import inputs_fact
 from lstmlab.runs import Run, chart_stem
 from lstmlab.vocabulary import display_name
 
@@ -149,6 +150,7 @@ def _facts(run: Run) -> list[tuple[str, str]]:
                    f" · {period['origins']:,} origins, every {s['step']} day(s)"),
         ("Refits", f"{m['refits']} ({s['refit']}), every {s['refit_every']} trading days, "
                    f"{window}; each fitted only on the days before its refit date"),
+        inputs_fact(run.config["configs"]),
         ("Time", f"{m['seconds']['wall']:,.1f} s wall, {m['seconds']['fits']:,.1f} s in fits"),
     ]
 

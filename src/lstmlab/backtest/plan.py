@@ -13,6 +13,7 @@ rows before it. Every setting is checked here, before any training starts.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from lstmlab.config import ForecastConfig
+from lstmlab.data.covariates import covariate_matrix, with_frames
 from lstmlab.data.features import feature_matrix
 from lstmlab.data.split import plan_split
 from lstmlab.errors import ConfigError, DataError
@@ -102,25 +104,24 @@ def inner_split(config: ForecastConfig) -> tuple[float, float, float]:
 
 
 def plan_blocks(prices: pd.DataFrame, config: ForecastConfig, settings: BacktestSettings,
-                calendar: str = DEFAULT_CALENDAR) -> list[Block]:
+                calendar: str = DEFAULT_CALENDAR, *,
+                covariates: Mapping[str, pd.DataFrame] | None = None) -> list[Block]:
     """The refit blocks of a backtest of ``config`` on ``prices``, checked before any training.
+
+    ``covariates`` maps the config's covariate sources to their loaded frames: they are aligned
+    on ``prices`` here once, so a hole longer than ``max_fill`` fails before any fit, and a
+    covariate that starts late lengthens the warm-up every fit needs.
 
     Raises :class:`ConfigError` for settings the data cannot satisfy (a start with too little
     history, a rolling window shorter than what one fit needs, an empty period) and
     :class:`DataError` for a gap of more than :data:`MAX_GAP` trading days (sessions of
     ``calendar``, see :mod:`lstmlab.trading_days`) in the period.
     """
-    if config.covariates:
-        raise ConfigError("backtests take the price series alone for now; drop the config's "
-                          f"covariates ({', '.join(name for name, _ in config.covariates)}) "
-                          "or score them with `lstmlab compare`")
     index, h = prices.index, config.horizon
     first_target, last_target = _period(index, settings, h)
     _check_gaps(index[max(first_target - 1, 0) : last_target + 1], calendar,
                 prices.attrs.get("source", "the prices"))
-    _, warmup = feature_matrix(prices.iloc[:1 + config.lookback], config.features,
-                               config.target_column)
-    needed = _rows_needed(index, config, warmup)
+    needed = _rows_needed(index, config, _warmup(prices, config, covariates))
     _check_history(index, settings, first_target, needed)
     origins = range(first_target - 1, last_target - h + 1, settings.step)
     refits = range(first_target, origins[-1] + 2, settings.refit_every)
@@ -133,6 +134,19 @@ def plan_blocks(prices: pd.DataFrame, config: ForecastConfig, settings: Backtest
         start = 0 if settings.window == "expanding" else refit - int(settings.train_size or 0)
         blocks.append(Block(len(blocks), start, refit, mine, h))
     return blocks
+
+
+def _warmup(prices: pd.DataFrame, config: ForecastConfig,
+            covariates: Mapping[str, pd.DataFrame] | None) -> int:
+    """Leading rows without every input: the own features' warm-up, or the covariates' (their
+    own warm-up, or the rows before a covariate starts), whichever is longer."""
+    _, warmup = feature_matrix(prices.iloc[:1 + config.lookback], config.features,
+                               config.target_column)
+    if not config.covariates:
+        return warmup
+    _, extra, _ = covariate_matrix(prices.index, with_frames(config.covariates, covariates),
+                                   max_fill=config.max_fill)
+    return max(warmup, extra)
 
 
 def _date(name: str, value: Any) -> pd.Timestamp | None:

@@ -3,6 +3,10 @@
 A forecasting run gets ``explain.html`` for its best model and ``explain-<cell>.html`` for any
 other cell asked for, so that explaining a second model never overwrites the first page. The
 adding problem gets the same names inside its own folder (``explain.html`` for the LSTM).
+
+Next to a forecasting run's page, ``explain.json`` (``explain-<cell>.json``) holds the walk's
+attribution summed per input (:func:`attribution_by_input`): how much each own feature, each
+past covariate and the calendar facts moved that forecast; the run's report shows it.
 """
 
 from __future__ import annotations
@@ -11,10 +15,18 @@ import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lstmlab.explain.page import PAGE_NAME, write_page
+from lstmlab.fileio import atomic_write_json
 
-__all__ = ["Made", "explain_adding", "explain_run", "page_name"]
+if TYPE_CHECKING:
+    from lstmlab.data import WindowSpec
+    from lstmlab.explain.walk import Walk
+
+__all__ = ["Made", "attribution_by_input", "explain_adding", "explain_run", "page_name"]
+
+CALENDAR_GROUP = "calendar facts"  # the calendar columns' group in attribution_by_input
 
 
 @dataclass(frozen=True)
@@ -59,8 +71,24 @@ def explain_run(run_dir: str | os.PathLike[str], cell: str | None = None,
         walk = forecast_walk(forecaster, prices, window, source=str(run.manifest["source"]),
                              covariates=covariates)
     path = write_page(walk, run.path, page_name(cell, best))
+    atomic_write_json(path.with_suffix(".json"), {
+        "window": walk.subtitle, "units": walk.attribution.units,
+        "by_input": attribution_by_input(walk, forecaster.spec_)})
     build_report(run.path)  # its "Inside the model" section links the page
     return Made(path, path.stat().st_size, time.perf_counter() - start, walk.subtitle)
+
+
+def attribution_by_input(walk: Walk, spec: WindowSpec) -> dict[str, float]:
+    """The walk's attribution summed over the window's steps, per input, in ``spec.inputs``
+    order: each own feature, each past covariate (all its features together), then the
+    calendar facts (all of them together)."""
+    totals = walk.attribution.values.sum(axis=0)  # (F,)
+    groups = [*spec.features, *(name for name, wanted in spec.covariates for _ in wanted)]
+    groups += [CALENDAR_GROUP] * (len(spec.inputs) - len(groups))
+    out: dict[str, float] = {}
+    for group, value in zip(groups, totals, strict=True):
+        out[group] = out.get(group, 0.0) + float(value)
+    return out
 
 
 def explain_adding(folder: str | os.PathLike[str], cell: str = "lstm", length: int = 100,
