@@ -16,7 +16,7 @@ Refit dates are faint vertical lines. All use the drawing helpers and colours of
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from lstmlab.charts import _colour, _date_axis, _new_figure  # the package's one chart style
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 __all__ = ["coverage_over_time_chart", "cumulative_difference_chart", "rolling_ratio_chart"]
 
 
-def rolling_ratio_chart(ratios: pd.DataFrame, refit_dates: Sequence[pd.Timestamp],
+def rolling_ratio_chart(ratios: pd.DataFrame, refit_dates: Iterable[pd.Timestamp],
                         window: int, title: str | None = None) -> Figure:
     """One line per model (``ratios`` columns, indexed by target date) and a line at 1."""
     ax, fig = _axes(ratios, refit_dates)
@@ -44,7 +44,7 @@ def rolling_ratio_chart(ratios: pd.DataFrame, refit_dates: Sequence[pd.Timestamp
 
 
 def cumulative_difference_chart(differences: pd.DataFrame,
-                                refit_dates: Sequence[pd.Timestamp],
+                                refit_dates: Iterable[pd.Timestamp],
                                 title: str | None = None) -> Figure:
     """One line per model (``differences`` columns, indexed by target date) and a zero line."""
     ax, fig = _axes(differences, refit_dates)
@@ -57,7 +57,7 @@ def cumulative_difference_chart(differences: pd.DataFrame,
 
 
 def coverage_over_time_chart(dates: pd.DatetimeIndex, covered: dict[str, np.ndarray],
-                             refit_dates: Sequence[pd.Timestamp], nominal: float,
+                             refit_dates: Iterable[pd.Timestamp], nominal: float,
                              window: int) -> Figure:
     """:func:`lstmlab.interval_charts.coverage_chart` of the bands' hits (``covered``: label ->
     booleans over the target ``dates``), with the refit dates."""
@@ -66,17 +66,18 @@ def coverage_over_time_chart(dates: pd.DatetimeIndex, covered: dict[str, np.ndar
     fig = coverage_chart(dates, covered, nominal, f"Rolling {window}-day coverage of the "
                          f"{nominal:.0%} bands, one step ahead (dashed: nominal)", window=window)
     for date in refit_dates:
-        fig.axes[0].axvline(date, color="#cccccc", lw=0.7, zorder=0)
+        # matplotlib takes dates here (through its units registry); its stubs say float
+        fig.axes[0].axvline(date, color="#cccccc", lw=0.7, zorder=0)  # type: ignore[arg-type]
     return fig
 
 
-def _axes(lines: pd.DataFrame, refit_dates: Sequence[pd.Timestamp]) -> tuple[Axes, Figure]:
+def _axes(lines: pd.DataFrame, refit_dates: Iterable[pd.Timestamp]) -> tuple[Axes, Figure]:
     if lines.shape[1] == 0 or len(lines) == 0:
         raise DataError("a backtest chart needs at least one model and one forecast date")
     fig = _new_figure(11.0, 5.0)
     ax = fig.subplots()
     for date in refit_dates:
-        ax.axvline(date, color="#cccccc", lw=0.7, zorder=0)
+        ax.axvline(date, color="#cccccc", lw=0.7, zorder=0)  # type: ignore[arg-type]  # as above
     for position, name in enumerate(lines.columns):
         ax.plot(lines.index, lines[name].to_numpy(), color=_colour(position), lw=1.2,
                 label=name)

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from lstmlab.fileio import atomic_write_json
 from lstmlab.runs import chart_stem, write_manifest, write_table
@@ -44,7 +44,8 @@ def headline(backtest: Backtest) -> dict[str, dict[str, float]]:
     further test columns the metrics hold)."""
     pooled = backtest.metrics.query("scope == 'pooled' and step == 1").set_index("model")
     keep = [c for c in pooled.columns if c not in ("scope", "refit", "step")]
-    return {model: {c: float(pooled.loc[model, c]) for c in keep} for model in backtest.models}
+    return {model: {c: float(cast(float, pooled.loc[model, c])) for c in keep}
+            for model in backtest.models}
 
 
 def write_backtest_run(folder: Path, prices: pd.DataFrame, backtest: Backtest,
@@ -120,7 +121,8 @@ def _coverage_chart(backtest: Backtest, refit_dates: pd.DatetimeIndex) -> Figure
     bands = default_bands(backtest.bands)
     bands = bands[bands["step"] == 1]
     covered = {}
-    for (model, method), rows in bands.groupby(["model", "method"], sort=False):
+    for key, rows in bands.groupby(["model", "method"], sort=False):
+        model, method = cast(tuple[str, str], key)  # two text columns
         hits = (rows["lower"] <= rows["actual"]) & (rows["actual"] <= rows["upper"])
         covered[f"{display_name(model)}, {METHOD_LABELS[method]}"] = hits.to_numpy()
     dates = pd.DatetimeIndex(bands.loc[bands["model"] == "naive", "target_date"])

@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import json
 import math
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from lstmlab.pages import Cell, Row, Table
 from lstmlab.report import inputs_fact
@@ -111,10 +111,13 @@ def band_sentences(metrics: pd.DataFrame, models: list[str], nominal: float) -> 
     if "interval_score" not in metrics.columns:
         return []
     pooled = metrics.query("scope == 'pooled' and step == 1").set_index("model")
-    naive = float(pooled.loc["naive", "interval_score"])
-    return [band_sentence(model, pooled.loc[model].to_dict(), naive, nominal)
+    # one row per model of named scores (pandas-stubs types a cell as any scalar)
+    naive = float(cast(float, pooled.loc["naive", "interval_score"]))
+    return [band_sentence(model, cast(dict[str, float], pooled.loc[model].to_dict()), naive,
+                          nominal)
             for model in models
-            if model in pooled.index and math.isfinite(pooled.loc[model, "interval_score"])]
+            if model in pooled.index
+            and math.isfinite(cast(float, pooled.loc[model, "interval_score"]))]
 
 
 def _nominal(config: dict[str, Any]) -> float:
@@ -158,7 +161,8 @@ def _blocks(run: Run, metrics: pd.DataFrame) -> pd.DataFrame:
     rows = metrics[(metrics["scope"] == "block") & (metrics["step"] == 1)]
     wide = rows.pivot(index="refit", columns="model")
     refits = run.table("refits.csv").drop_duplicates("refit").set_index("refit")
-    table = refits[["refit_date"]].join(wide["n"].iloc[:, :1].set_axis(["origins"], axis=1))
+    origins = cast("pd.DataFrame", wide["n"])  # one column per model (stubs: a Series)
+    table = refits[["refit_date"]].join(origins.iloc[:, :1].set_axis(["origins"], axis=1))
     table["selected on validation"] = run.table("selection.csv").set_index("refit")["selected"]
     for model in run.manifest["forecast_columns"]:
         name = display_name(model)

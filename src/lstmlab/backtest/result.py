@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 import pandas as pd
@@ -114,8 +114,8 @@ def assemble(prices: pd.DataFrame, configs: Mapping[str, ForecastConfig],
     headline = default_bands(intervals).drop(columns=["method", "n"])
     metrics = metrics.merge(headline, on=["scope", "refit", "step", "model"], how="left")
     return Backtest(settings, dict(configs), models, list(baselines), table,
-                    _refit_table(results, blocks, prices.index), selection, metrics, bands,
-                    intervals)
+                    _refit_table(results, blocks, cast(pd.DatetimeIndex, prices.index)),
+                    selection, metrics, bands, intervals)
 
 
 def _baselines(series: np.ndarray, blocks: Sequence[Block], mean_return: Mapping[int, float],

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -44,14 +45,16 @@ def score_backtest(table: pd.DataFrame, models: Sequence[str], baselines: Sequen
     loss averaged over the steps of each origin (:func:`lstmlab.stats.diebold_mariano_mean`).
     """
     names = [*models, *baselines]
-    groups = [("pooled", -1, table), *(("block", int(refit), part)
+    # refit and step are integer columns (pandas-stubs types group keys as any scalar)
+    groups = [("pooled", -1, table), *(("block", int(cast(int, refit)), part)
                                        for refit, part in table.groupby("refit"))]
-    rows = []
+    rows: list[dict[str, Any]] = []
     for scope, refit, part in groups:
         for step, rows_of_step in part.groupby("step", sort=True):
             # step-k errors of origins spaced `spacing` apart overlap like a ceil(k/s)-step forecast
-            horizon = math.ceil(int(step) / spacing)
-            rows.extend({"scope": scope, "refit": refit, "step": int(step), "model": name,
+            horizon = math.ceil(int(cast(int, step)) / spacing)
+            rows.extend({"scope": scope, "refit": refit, "step": int(cast(int, step)),
+                         "model": name,
                          **_scores(rows_of_step, name, horizon)} for name in names)
         if part["step"].max() > 1:
             rows.extend({"scope": scope, "refit": refit, "step": ALL_STEPS, "model": name,
@@ -70,16 +73,17 @@ def score_bands(bands: pd.DataFrame, alpha: float, spacing: int = 1) -> pd.DataF
     each band's interval scores with the naive volatility band's at the same origins, with the
     lags of the step as in :func:`score_backtest`.
     """
-    groups = [("pooled", -1, bands), *(("block", int(refit), part)
+    groups = [("pooled", -1, bands), *(("block", int(cast(int, refit)), part)
                                        for refit, part in bands.groupby("refit"))]
-    rows = []
+    rows: list[dict[str, Any]] = []
     for scope, refit, part in groups:
         for step, of_step in part.groupby("step", sort=True):
-            horizon = math.ceil(int(step) / spacing)
-            by_band = dict(list(of_step.groupby(["model", "method"], sort=False)))
+            horizon = math.ceil(int(cast(int, step)) / spacing)
+            by_band = cast(dict[tuple[str, str], pd.DataFrame],  # keyed by two text columns
+                           dict(list(of_step.groupby(["model", "method"], sort=False))))
             reference = _band_losses(by_band[_REFERENCE_BAND], alpha)
-            rows.extend({"scope": scope, "refit": refit, "step": int(step), "model": model,
-                         "method": method, "n": len(band),
+            rows.extend({"scope": scope, "refit": refit, "step": int(cast(int, step)),
+                         "model": model, "method": method, "n": len(band),
                          **_band_scores(band, reference, alpha, horizon, (model, method))}
                         for (model, method), band in by_band.items())
     return pd.DataFrame(rows)
@@ -118,8 +122,9 @@ def _all_steps(part: pd.DataFrame, name: str) -> dict[str, float]:
     """Scores over every step; DM on the per-origin mean loss differential."""
     columns = list(dict.fromkeys(["actual", name, _REFERENCE]))  # naive's own row: once
     wide = part.pivot(index="origin", columns="step", values=columns)
-    error = (wide["actual"] - wide[name]).to_numpy()  # (N, h)
-    naive_error = (wide["actual"] - wide[_REFERENCE]).to_numpy()  # (N, h)
+    # each of wide's top-level columns is a frame (pandas-stubs says Series): 2-D arrays
+    error: np.ndarray = (wide["actual"] - wide[name]).to_numpy()  # (N, h)
+    naive_error: np.ndarray = (wide["actual"] - wide[_REFERENCE]).to_numpy()  # (N, h)
     scores = _levels(error.reshape(-1), naive_error.reshape(-1))
     if name != _REFERENCE and len(error) > error.shape[1]:
         dm = stats.diebold_mariano_mean(error, naive_error)
