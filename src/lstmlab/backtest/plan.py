@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast, overload
 
 import numpy as np
 import pandas as pd
@@ -117,7 +117,7 @@ def plan_blocks(prices: pd.DataFrame, config: ForecastConfig, settings: Backtest
     :class:`DataError` for a gap of more than :data:`MAX_GAP` trading days (sessions of
     ``calendar``, see :mod:`lstmlab.trading_days`) in the period.
     """
-    index, h = prices.index, config.horizon
+    index, h = cast(pd.DatetimeIndex, prices.index), config.horizon  # a prices frame: dates
     first_target, last_target = _period(index, settings, h)
     _check_gaps(index[max(first_target - 1, 0) : last_target + 1], calendar,
                 prices.attrs.get("source", "the prices"))
@@ -125,7 +125,7 @@ def plan_blocks(prices: pd.DataFrame, config: ForecastConfig, settings: Backtest
     _check_history(index, settings, first_target, needed)
     origins = range(first_target - 1, last_target - h + 1, settings.step)
     refits = range(first_target, origins[-1] + 2, settings.refit_every)
-    blocks = []
+    blocks: list[Block] = []
     for number, refit in enumerate(refits):
         stop = refits[number + 1] - 1 if number + 1 < len(refits) else origins.stop
         mine = origins[_first_at_or_after(origins, refit - 1):_first_at_or_after(origins, stop)]
@@ -144,11 +144,16 @@ def _warmup(prices: pd.DataFrame, config: ForecastConfig,
                                config.target_column)
     if not config.covariates:
         return warmup
-    _, extra, _ = covariate_matrix(prices.index, with_frames(config.covariates, covariates),
+    dates = cast(pd.DatetimeIndex, prices.index)  # a prices frame: dates
+    _, extra, _ = covariate_matrix(dates, with_frames(config.covariates, covariates),
                                    max_fill=config.max_fill)
     return max(warmup, extra)
 
 
+@overload  # a date string (``start`` is required) gives a date, None gives None
+def _date(name: str, value: str) -> pd.Timestamp: ...
+@overload
+def _date(name: str, value: str | None) -> pd.Timestamp | None: ...
 def _date(name: str, value: Any) -> pd.Timestamp | None:
     if value is None:
         return None
