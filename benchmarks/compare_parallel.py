@@ -39,7 +39,7 @@ def timed_compare(prices, configs, workers: int) -> tuple[float, list[jobs.Fitte
         fitted = jobs.fit_models(prices, configs, jobs=workers)
         with new_run(Path(out) / "run") as folder:
             jobs.write_run(folder, prices, fitted, {"command": "compare", "name": "run",
-                                                    "source": "bench"})
+                                                    "source": "bench"}, jobs=workers)
         return time.perf_counter() - start, fitted
 
 

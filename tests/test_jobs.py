@@ -43,3 +43,21 @@ def test_cells_trained_in_parallel_match_one_after_another(tmp_path):
         np.testing.assert_allclose(a.evaluation.predictions[a.cell],
                                    b.evaluation.predictions[b.cell], rtol=1e-6)
         assert a.forecaster.history_["epoch"].tolist() == [1, 2]
+
+
+def test_charts_drawn_in_worker_processes_are_the_same_files(tmp_path):
+    prices = load_prices(synthetic_price_csv(tmp_path / "P.csv", n=300, seed=5))
+    configs = {cell: ForecastConfig(cell=cell, hidden_size=4, lookback=10, max_epochs=1)
+               for cell in ("rnn", "lstm")}
+    fitted = jobs.fit_models(prices, configs)
+    asked = {"command": "compare", "name": "x", "source": "P.csv"}
+    charts = {}
+    for workers in (1, 2):
+        with new_run(tmp_path / f"jobs{workers}") as folder:
+            jobs.write_run(folder, prices, fitted, asked, jobs=workers)
+        drawn = tmp_path / f"jobs{workers}" / "charts"
+        charts[workers] = sorted(p.name for p in drawn.iterdir())
+    assert charts[2] == charts[1]
+    assert {"prices.png", "predictions.png", "loss-lstm.png", "fan-lstm.png"} <= set(charts[2])
+    svg = {w: (tmp_path / f"jobs{w}" / "charts" / "loss.svg").read_bytes() for w in (1, 2)}
+    assert svg[2] == svg[1]  # same figure, same bytes (fixed ids, no timestamp), wherever drawn

@@ -177,7 +177,7 @@ def _train_job(command: str, source: str, configs: dict[str, ForecastConfig], *,
             fitted = jobs.fit_models(prices, configs, on_epoch, covariates, seeds=seeds,
                                      jobs=workers)
         with status("writing models, charts and the report", quiet):
-            jobs.write_run(folder, prices, fitted, asked)
+            jobs.write_run(folder, prices, fitted, asked, jobs=workers)
     print_run(runs.read_run(target), quiet)
     stopped = jobs.interrupted(fitted)
     if stopped:  # Ctrl-C during training: the run holds the best weights so far

@@ -23,6 +23,7 @@ from lstmlab.vocabulary import SPLITS, ProgressCallback, display_name
 
 if TYPE_CHECKING:
     import pandas as pd
+    from matplotlib.figure import Figure
 
     from lstmlab.config import ForecastConfig
     from lstmlab.data import Prepared
@@ -127,12 +128,13 @@ def _fit_one(config: ForecastConfig, prices: pd.DataFrame, prepared: Prepared,
 
 
 def write_run(folder: Path, prices: pd.DataFrame, fitted: list[Fitted],
-              asked: dict[str, Any], *, charts: bool = True) -> dict[str, Any]:
+              asked: dict[str, Any], *, charts: bool = True, jobs: int = 1) -> dict[str, Any]:
     """Fill a new run folder: models, tables, charts, config, manifest, then the report.
 
     ``asked`` is what the user asked for (``command``, ``name``, ``source``...), saved in
     ``config.json``. ``charts=False`` skips the charts (most of the writing time; sweeps of many
-    trials use it), and the report then shows tables only. Returns the manifest.
+    trials use it), and the report then shows tables only. ``jobs`` other than 1 draws the charts
+    in that many worker processes (0: one per core). Returns the manifest.
     """
     models = {}
     for item in fitted:
@@ -149,8 +151,8 @@ def write_run(folder: Path, prices: pd.DataFrame, fitted: list[Fitted],
 
         write_table(folder, "seeds.csv", pd.concat(spreads, ignore_index=True))
     if charts:
-        _draw_training_charts(folder, prices, fitted, predictions)
-        _draw_interval_charts(folder, prices, fitted)
+        _draw_charts(_training_charts(folder, prices, fitted, predictions)
+                     + _interval_charts(folder, prices, fitted), jobs)
     configs = {item.cell: item.forecaster.config.to_dict() for item in fitted}
     atomic_write_json(folder / "config.json", {**asked, "configs": configs})
     prepared = fitted[0].prepared
@@ -218,34 +220,58 @@ def _best_model(metrics: pd.DataFrame, cells: list[str]) -> str:
     return str(val.loc[val.index.isin(cells), "rmse"].idxmin())
 
 
-def _draw_training_charts(folder: Path, prices: pd.DataFrame, fitted: list[Fitted],
-                          predictions: pd.DataFrame) -> None:
+# One chart to draw: the stem it is saved under, the function that draws it, and its arguments.
+# The functions live at module level in lstmlab.charts / lstmlab.interval_charts, so a piece
+# pickles by reference and a worker process can draw it.
+ChartPiece = tuple[Path, Callable[..., "Figure"], tuple[Any, ...], dict[str, Any]]
+
+
+def _draw_charts(pieces: list[ChartPiece], jobs: int) -> None:
+    """Draw and save every chart; they are independent, so with ``jobs`` other than 1 they are
+    drawn in worker processes (rendering is most of a run's writing time)."""
+    from lstmlab.parallel import run_parallel
+
+    run_parallel(_draw_chart, pieces, jobs=jobs)
+
+
+def _draw_chart(piece: ChartPiece) -> None:
+    from lstmlab import charts
+
+    stem, draw, args, kwargs = piece
+    charts.save_figure(draw(*args, **kwargs), stem)
+
+
+def _training_charts(folder: Path, prices: pd.DataFrame, fitted: list[Fitted],
+                     predictions: pd.DataFrame) -> list[ChartPiece]:
     from lstmlab import charts
 
     prepared = fitted[0].prepared
     spans = {name: (span["first"], span["last"]) for name, span in prepared.split_dates.items()}
     series = prices[prepared.spec.target_column].rename(prepared.spec.target_column)
-    charts.save_figure(charts.price_chart(series, spans), chart_stem(folder, "prices"))
     histories = {display_name(item.cell): item.forecaster.history_ for item in fitted}
     named = predictions.rename(columns={item.cell: display_name(item.cell) for item in fitted})
     models = list(histories)
-    drawn = {chart_stem(folder, "loss"): charts.loss_chart(histories),
-             chart_stem(folder, "predictions"): charts.prediction_chart(named, models),
-             chart_stem(folder, "residuals"): charts.residual_chart(named, models)}
+    pieces: list[ChartPiece] = [
+        (chart_stem(folder, "prices"), charts.price_chart, (series, spans), {}),
+        (chart_stem(folder, "predictions"), charts.prediction_chart, (named, models), {}),
+        (chart_stem(folder, "residuals"), charts.residual_chart, (named, models), {}),
+        (chart_stem(folder, "loss"), charts.loss_chart, (histories,), {}),
+    ]
     if len(fitted) > 1:  # one loss chart per model too: the overlay gets crowded
-        drawn.update({chart_stem(folder, "loss", item.cell): charts.loss_chart({name: history})
-                      for item, (name, history) in zip(fitted, histories.items(), strict=True)})
-    for stem, figure in drawn.items():
-        charts.save_figure(figure, stem)
+        pieces += [(chart_stem(folder, "loss", item.cell), charts.loss_chart,
+                    ({name: history},), {})
+                   for item, (name, history) in zip(fitted, histories.items(), strict=True)]
+    return pieces
 
 
-def _draw_interval_charts(folder: Path, prices: pd.DataFrame, fitted: list[Fitted],
-                          days: int = 120) -> None:
+def _interval_charts(folder: Path, prices: pd.DataFrame, fitted: list[Fitted],
+                     days: int = 120) -> list[ChartPiece]:
     """Per model: a fan chart of the last ``days`` test days and coverage over the test period;
     one PIT histogram of the models with a distribution head."""
-    from lstmlab import charts, interval_charts
+    from lstmlab import interval_charts
     from lstmlab.interval_metrics import pit_histogram
 
+    pieces: list[ChartPiece] = []
     pits = {}
     for item in fitted:
         bands = item.evaluation.bands
@@ -256,23 +282,21 @@ def _draw_interval_charts(folder: Path, prices: pd.DataFrame, fitted: list[Fitte
         fan = bands.bands.iloc[-days:].assign(prediction=predicted.loc[bands.bands.index[-days:]])
         history = prices[item.forecaster.config.target_column]
         alpha = item.forecaster.config.alpha
-        drawn = {
-            "fan": interval_charts.fan_chart(history, fan, (
+        pieces += [
+            (chart_stem(folder, "fan", item.cell), interval_charts.fan_chart, (history, fan, (
                 f"{name}: test-period forecasts with adaptive-conformal 50/80/90% bands, "
-                f"last {len(fan)} days"), history_days=60),
-            "coverage": interval_charts.coverage_chart(
+                f"last {len(fan)} days")), {"history_days": 60}),
+            (chart_stem(folder, "coverage", item.cell), interval_charts.coverage_chart, (
                 cast("pd.DatetimeIndex", bands.bands.index), bands.covered, 1 - alpha,
                 f"{name}: coverage of the {1 - alpha:.0%} bands over the test period "
-                f"(rolling 63 days)"),
-        }
-        for kind, figure in drawn.items():
-            charts.save_figure(figure, chart_stem(folder, kind, item.cell))
+                f"(rolling 63 days)"), {}),
+        ]
         if bands.pit is not None:
             pits[f"{name} ({item.forecaster.config.loss})"] = pit_histogram(bands.pit)
     if pits:
-        charts.save_figure(interval_charts.pit_chart(pits, "PIT histograms on the test period: "
-                                                           "flat is calibrated"),
-                           chart_stem(folder, "pit"))
+        pieces.append((chart_stem(folder, "pit"), interval_charts.pit_chart,
+                       (pits, "PIT histograms on the test period: flat is calibrated"), {}))
+    return pieces
 
 
 @dataclass(frozen=True)
