@@ -128,7 +128,7 @@ def read_known(source: Any, name: str | None = None) -> pd.DataFrame:
     """A known table as a frame indexed by normalised, sorted, unique dates.
 
     ``source`` is a CSV path (its date column is the first one named like ``date``, or else its
-    first column) or a frame (a ``DatetimeIndex``, or a date column as in a CSV).
+    first column) or a frame (indexed by dates, or with a date column as in a CSV).
     """
     name = name or str(source)
     if isinstance(source, pd.DataFrame):
@@ -142,7 +142,7 @@ def read_known(source: Any, name: str | None = None) -> pd.DataFrame:
             raw = pd.read_csv(path, encoding="utf-8-sig")
         except (UnicodeDecodeError, pd.errors.ParserError, ValueError) as exc:
             raise DataError(f"known table {name}: {path} is not a readable CSV ({exc})") from None
-    if not isinstance(raw.index, pd.DatetimeIndex):
+    if isinstance(raw.index, pd.RangeIndex):  # no index of dates given: a date column
         raw = raw.set_index(_date_column(raw, name))
     try:
         dates = pd.DatetimeIndex(pd.to_datetime(raw.index, format="ISO8601"))
