@@ -105,3 +105,13 @@ def test_cli_train_and_forecast_with_an_earnings_flag(files, tmp_path):
     assert (tmp_path / "earn" / "forecast-lstm.csv").is_file()
     refused = runner.invoke(app, ["train", str(prices_csv), "--known", str(earnings)])
     assert refused.exit_code != 0 and "names no source or no column" in refused.output
+
+
+def test_sampled_paths_past_the_horizon_read_the_known_table(files):
+    prices_csv, earnings = files
+    prices = load_prices(prices_csv)
+    config = ForecastConfig(known={str(earnings): ["earnings"]}, loss="gaussian", **SMALL)
+    model = Forecaster(config).fit(prices)
+    table = model.forecast(prices, steps=5, paths=50)
+    assert len(table) == 5 and np.isfinite(table.to_numpy()).all()
+    assert (table["lower"] <= table["upper"]).all()

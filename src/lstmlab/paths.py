@@ -85,7 +85,7 @@ def sample_paths(
 
 
 def _path_windows(tail: pd.DataFrame, paths: np.ndarray, spec: WindowSpec,
-                  dates: pd.DatetimeIndex, known: Mapping[str, pd.DataFrame] | None
+                  dates: pd.DatetimeIndex, known: Mapping[str, pd.DataFrame] | None = None,
                   ) -> torch.Tensor:
     """Windows ``(n, L, F)`` ending after each path, as if each were appended on ``dates`` with
     :func:`extend_frame` and read by :func:`lstmlab.data.latest_window`, in one pass.
