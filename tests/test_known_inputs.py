@@ -115,3 +115,8 @@ def test_sampled_paths_past_the_horizon_read_the_known_table(files):
     table = model.forecast(prices, steps=5, paths=50)
     assert len(table) == 5 and np.isfinite(table.to_numpy()).all()
     assert (table["lower"] <= table["upper"]).all()
+
+
+def test_configs_without_known_tables_keep_their_dict_and_stored_keys():
+    assert "known" not in ForecastConfig().to_dict()
+    assert ForecastConfig.from_dict(ForecastConfig().to_dict()) == ForecastConfig()

@@ -147,11 +147,15 @@ class ForecastConfig:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict of JSON types (tuples become lists; covariates and known tables a
-        source -> columns dict)."""
+        source -> columns dict; ``known`` only when set)."""
         data = {k: list(v) if isinstance(v, tuple) else v for k, v in
                 dataclasses.asdict(self).items()}
         data["covariates"] = {name: list(wanted) for name, wanted in self.covariates}
-        data["known"] = {name: list(wanted) for name, wanted in self.known}
+        # only when set: the keys of stored refits and sweep trials hash this dict, and configs
+        # without known tables keep the keys they had before the field existed
+        known = data.pop("known")
+        if known:
+            data["known"] = {name: list(wanted) for name, wanted in self.known}
         return data
 
     @classmethod
