@@ -120,3 +120,22 @@ def test_sampled_paths_past_the_horizon_read_the_known_table(files):
 def test_configs_without_known_tables_keep_their_dict_and_stored_keys():
     assert "known" not in ForecastConfig().to_dict()
     assert ForecastConfig.from_dict(ForecastConfig().to_dict()) == ForecastConfig()
+
+
+def test_export_and_attribution_know_the_known_columns(fitted, files):
+    from types import SimpleNamespace
+
+    from lstmlab.data import latest_window
+    from lstmlab.data.known import load_known
+    from lstmlab.explain.make import attribution_by_input
+    from lstmlab.export import onnx_inputs
+
+    prices, earnings = load_prices(files[0]), str(files[1])
+    spec, tables = fitted.spec_, load_known([str(files[1])])
+    raw = onnx_inputs(prices, spec, tables).window[-1]  # (L, F) the window ending on the last row
+    np.testing.assert_allclose(spec.scaler_x.transform(raw),
+                               latest_window(prices, spec, tables)[0].numpy(),
+                               rtol=1e-5, atol=1e-5)
+    walk = SimpleNamespace(attribution=SimpleNamespace(values=np.ones((spec.lookback, 3))))
+    assert attribution_by_input(walk, spec) == {  # type: ignore[arg-type]
+        "log_return": spec.lookback, earnings: 2.0 * spec.lookback}

@@ -79,11 +79,14 @@ def explain_run(run_dir: str | os.PathLike[str], cell: str | None = None,
 
 def attribution_by_input(walk: Walk, spec: WindowSpec) -> dict[str, float]:
     """The walk's attribution summed over the window's steps, per input, in ``spec.inputs``
-    order: each own feature, each past covariate (all its features together), then the
-    calendar facts (all of them together)."""
+    order: each own feature, each past covariate (all its features together), the calendar
+    facts (all of them together), then each known table (all its columns and steps together)."""
+    from lstmlab.data.known import CALENDAR_FEATURES
+
     totals = walk.attribution.values.sum(axis=0)  # (F,)
     groups = [*spec.features, *(name for name, wanted in spec.covariates for _ in wanted)]
-    groups += [CALENDAR_GROUP] * (len(spec.inputs) - len(groups))
+    groups += [CALENDAR_GROUP] * (len(CALENDAR_FEATURES) * spec.horizon if spec.calendar else 0)
+    groups += [name for _ in range(spec.horizon) for name, wanted in spec.known for _ in wanted]
     out: dict[str, float] = {}
     for group, value in zip(groups, totals, strict=True):
         out[group] = out.get(group, 0.0) + float(value)
