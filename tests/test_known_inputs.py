@@ -139,3 +139,10 @@ def test_export_and_attribution_know_the_known_columns(fitted, files):
     walk = SimpleNamespace(attribution=SimpleNamespace(values=np.ones((spec.lookback, 3))))
     assert attribution_by_input(walk, spec) == {  # type: ignore[arg-type]
         "log_return": spec.lookback, earnings: 2.0 * spec.lookback}
+
+
+def test_a_global_model_refuses_known_tables_for_now():
+    from lstmlab.panel import GlobalForecaster
+
+    with pytest.raises(ConfigError, match=r"global model does not read known tables"):
+        GlobalForecaster(ForecastConfig(known={"earn.csv": ["earnings"]}))
