@@ -129,6 +129,9 @@ def test_the_inputs_fact_names_every_covariate_and_its_features():
     assert inputs_fact({"lstm": config.to_dict()}) == (
         "Inputs", "own log_return · past covariates AAPL+MSFT (log_return); SPY (log_return, "
                   "volume_z) · calendar facts of the forecast days (XNYS)")
+    earnings = ForecastConfig(known={"earn.csv": ["earnings"]}).to_dict()
+    assert inputs_fact({"lstm": earnings})[1].endswith(
+        "known on the forecast days earn.csv (earnings)")
     assert inputs_fact({"rnn": ForecastConfig().to_dict()})[1] == (
         "own log_return · no past covariates")
 

@@ -24,6 +24,7 @@ from lstmlab.cli_shell import (
     Covariate,
     DataDir,
     Fill,
+    Known,
     Loss,
     Quiet,
     Verbose,
@@ -109,11 +110,12 @@ def _config(cell: str, **options: Any) -> ForecastConfig:
 
 
 def _inputs(covariate: list[str] | None, calendar_features: bool,
-            calendar: str | None) -> dict[str, Any]:
-    """Config fields of the extra inputs: past covariates and calendar facts."""
-    fields: dict[str, Any] = {"covariates": parse_covariates(covariate) or None}
-    if calendar_features:
-        fields.update(calendar_features=True, calendar=calendar or "XNYS")
+            calendar: str | None, known: list[str] | None = None) -> dict[str, Any]:
+    """Config fields of the extra inputs: past covariates, calendar facts and known tables."""
+    fields: dict[str, Any] = {"covariates": parse_covariates(covariate) or None,
+                              "known": parse_covariates(known, "--known", ()) or None}
+    if calendar_features or known:
+        fields.update(calendar_features=calendar_features, calendar=calendar or "XNYS")
     return fields
 
 
@@ -156,11 +158,11 @@ def _train_job(command: str, source: str, configs: dict[str, ForecastConfig], *,
     from lstmlab import jobs, runs
     from lstmlab.cli_output import print_data_line, print_run
     from lstmlab.cli_shell import progress, status
-    from lstmlab.data.covariates import load_covariates
+    from lstmlab.pipeline import load_inputs
 
     prices = _load(source, data_dir, fill, calendar)
     first = next(iter(configs.values()))
-    covariates = load_covariates([n for n, _ in first.covariates], data_dir=data_dir)
+    covariates = load_inputs(first, data_dir=data_dir)
     summary = jobs.describe_data(prices, first, covariates)  # bad settings fail here
     wanted = out / runs.check_run_name(name or runs.default_run_name(source, command))
     with runs.new_run(wanted, unique=name is None) as folder:  # the name is reserved here
@@ -204,7 +206,7 @@ def train(source: Annotated[list[str], typer.Argument(
           seed: Seed = None, seeds: Seeds = 1, device: Device = None, loss: Loss = None,
           alpha: Alpha = None, data_dir: DataDir = None, fill: Fill = None,
           calendar: Calendar = None, covariate: Covariate = None,
-          calendar_features: CalendarFeatures = False,
+          calendar_features: CalendarFeatures = False, known: Known = None,
           global_model: Annotated[bool, typer.Option(
               "--global", help="One model on the windows of every SOURCE, each scaled on its "
                                "own training part; scored per series.")] = False,
@@ -220,7 +222,7 @@ def train(source: Annotated[list[str], typer.Argument(
                      dropout=dropout, lookback=lookback, horizon=horizon, target=target,
                      features=features, split=split, batch_size=batch_size, learning_rate=lr,
                      patience=patience, seed=seed, device=device, loss=loss, alpha=alpha,
-                     **_inputs(covariate, calendar_features, calendar))
+                     **_inputs(covariate, calendar_features, calendar, known))
     if global_model:
         _global_job(source, config, series_id, data_dir=data_dir, fill=fill, calendar=calendar,
                     out=out, name=name, quiet=quiet)
@@ -277,7 +279,7 @@ def compare(source: Source,
                             "core; 1: one after another in this process).")] = 0,
             data_dir: DataDir = None, fill: Fill = None, calendar: Calendar = None,
             covariate: Covariate = None, calendar_features: CalendarFeatures = False,
-            out: Out = Path("runs"), name: Name = None, quiet: Quiet = False,
+            known: Known = None, out: Out = Path("runs"), name: Name = None, quiet: Quiet = False,
             verbose: Verbose = False) -> None:
     """Train each cell on the same data and seed (at once, one process each), score them
     against the baselines.
@@ -288,7 +290,7 @@ def compare(source: Source,
                              num_layers=layers, lookback=lookback, horizon=horizon,
                              target=target, split=split, seed=seed, device=device,
                              loss=loss, alpha=alpha,
-                             **_inputs(covariate, calendar_features, calendar))
+                             **_inputs(covariate, calendar_features, calendar, known))
                for cell in cells.split(",")}
     _train_job("compare", source, configs, data_dir=data_dir, fill=fill, calendar=calendar,
                out=out, name=name, quiet=quiet, seeds=seeds, workers=jobs)

@@ -30,10 +30,9 @@ from lstmlab.vocabulary import CELLS, ProgressCallback, display_name, parse_cell
 if TYPE_CHECKING:
     from rich.console import Console
 
-__all__ = ["Alpha", "Calendar", "CalendarFeatures", "Covariate", "DataDir", "Fill", "Loss", "Out",
-           "Quiet",
-           "Verbose", "check_cells", "check_one_cell", "console", "parse_covariates", "progress",
-           "safe", "status", "user_errors"]
+__all__ = ["Alpha", "Calendar", "CalendarFeatures", "Covariate", "DataDir", "Fill", "Known",
+           "Loss", "Out", "Quiet", "Verbose", "check_cells", "check_one_cell", "console",
+           "parse_covariates", "progress", "safe", "status", "user_errors"]
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 _WIDTH = 110  # when not writing to a terminal, wide enough for the metrics table
@@ -56,6 +55,10 @@ Calendar = Annotated[str | None, typer.Option(
 Covariate = Annotated[list[str] | None, typer.Option(
     "--covariate", help="A past covariate, SOURCE[:feature,...] (ticker, CSV, or A+B+C for their "
                         "equal-weight index); default feature log_return. Repeatable.")]
+Known = Annotated[list[str] | None, typer.Option(
+    "--known", help="A table of future-known columns, SOURCE:column,... (a CSV with a date "
+                    "column, e.g. earnings.csv:earnings); the model reads their values on the "
+                    "days it forecasts. Repeatable.")]
 CalendarFeatures = Annotated[bool, typer.Option(
     "--calendar-features", help="Give the model the calendar facts of the days it forecasts "
                                 "(day of week and month, month, days to the next holiday).")]
@@ -90,21 +93,24 @@ def safe(text: object) -> str:
     return escape(str(text))
 
 
-def parse_covariates(values: list[str] | None) -> dict[str, tuple[str, ...]]:
+def parse_covariates(values: list[str] | None, option: str = "--covariate",
+                     default: tuple[str, ...] = ("log_return",)) -> dict[str, tuple[str, ...]]:
     """``["AAPL", "market.csv:log_return,volume_z"]`` as ``{source: features}``.
 
     The features follow the last ``:`` (a Windows path keeps its drive letter); without them a
-    covariate feeds its ``log_return``.
+    covariate feeds its ``log_return``. ``option="--known", default=()`` parses the known
+    tables' ``SOURCE:column,...`` the same way, where the columns must be named.
     """
     parsed: dict[str, tuple[str, ...]] = {}
     for value in values or []:
         head, colon, tail = value.rpartition(":")
         drive = len(head) == 1 and tail.startswith(("\\", "/"))  # C:\prices\spy.csv
         source, features = (head, tail) if colon and not drive else (value, "")
-        names = tuple(f.strip() for f in features.split(",") if f.strip()) or ("log_return",)
-        if not source.strip():
-            raise typer.BadParameter(f"--covariate {value!r} names no source; use "
-                                     "SOURCE[:feature,...], e.g. AAPL:log_return")
+        names = tuple(f.strip() for f in features.split(",") if f.strip()) or default
+        if not source.strip() or not names:
+            raise typer.BadParameter(f"{option} {value!r} names no source or no column; use "
+                                     "SOURCE:column,..., e.g. AAPL:log_return or "
+                                     "earnings.csv:earnings")
         parsed[source.strip()] = names
     return parsed
 

@@ -78,14 +78,19 @@ class ForecastConfig:
     covariates: tuple[tuple[str, tuple[str, ...]], ...] = ()
     max_fill: int = 3  # trading days a covariate may be forward-filled in a row
     calendar_features: bool = False  # calendar facts of the forecast days as inputs
-    calendar: str = "XNYS"  # exchange calendar of those facts (exchange_calendars code)
+    calendar: str = "XNYS"  # exchange calendar of those facts and of the known tables' days
+    # future-known columns: (source, columns) pairs; a source is a date-indexed table (a CSV
+    # path) whose columns are known in advance (a scheduled earnings-date flag); the model reads
+    # their values on the horizon's trading days; a {source: columns} mapping is accepted
+    known: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     def __post_init__(self) -> None:
         # JSON gives lists; store tuples so the config stays hashable and immutable.
         object.__setattr__(self, "features", tuple(self.features))
         object.__setattr__(self, "split", tuple(self.split))
         object.__setattr__(self, "quantiles", tuple(self.quantiles))
-        object.__setattr__(self, "covariates", _covariate_pairs(self.covariates))
+        object.__setattr__(self, "covariates", _source_pairs("covariates", self.covariates))
+        object.__setattr__(self, "known", _source_pairs("known", self.known))
         self._validate()
 
     def _validate(self) -> None:
@@ -116,7 +121,11 @@ class ForecastConfig:
         if not 0.0 < self.lr_factor <= 1.0:
             raise ConfigError(f"lr_factor must be in (0, 1], got {self.lr_factor!r}")
         self._validate_intervals()
-        if self.calendar_features:
+        both = sorted({n for n, _ in self.covariates} & {n for n, _ in self.known})
+        if both:
+            raise ConfigError(f"{both} named both as covariates and as known tables; a source "
+                              "is either a past covariate (prices) or a table of known columns")
+        if self.calendar_features or self.known:
             from lstmlab.trading_days import check_calendar
 
             object.__setattr__(self, "calendar", check_calendar(self.calendar))
@@ -137,10 +146,16 @@ class ForecastConfig:
                               f"validation windows, e.g. 0.5; got {self.calibration_fraction!r}")
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain dict of JSON types (tuples become lists, covariates a source -> features dict)."""
+        """Plain dict of JSON types (tuples become lists; covariates and known tables a
+        source -> columns dict; ``known`` only when set)."""
         data = {k: list(v) if isinstance(v, tuple) else v for k, v in
                 dataclasses.asdict(self).items()}
         data["covariates"] = {name: list(wanted) for name, wanted in self.covariates}
+        # only when set: the keys of stored refits and sweep trials hash this dict, and configs
+        # without known tables keep the keys they had before the field existed
+        known = data.pop("known")
+        if known:
+            data["known"] = {name: list(wanted) for name, wanted in self.known}
         return data
 
     @classmethod
@@ -202,28 +217,37 @@ def check_alpha(alpha: Any, name: str = "alpha") -> float:
     return float(alpha)
 
 
-def _covariate_pairs(value: Any) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    """``{"AAPL": ["log_return"]}`` (or its pairs) as ``(("AAPL", ("log_return",)),)``."""
+_EXAMPLES = {"covariates": "{'AAPL': ['log_return']}", "known": "{'earnings.csv': ['earnings']}"}
+
+
+def _source_pairs(field: str, value: Any) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """``{"AAPL": ["log_return"]}`` (or its pairs) as ``(("AAPL", ("log_return",)),)``, for the
+    ``field`` ``covariates`` (features) or ``known`` (columns): every name non-empty, none
+    twice."""
     items = value.items() if isinstance(value, Mapping) else value
     try:
-        pairs = tuple((str(name), _feature_names(name, wanted)) for name, wanted in items)
+        pairs = tuple((str(name), _column_names(field, name, wanted)) for name, wanted in items)
     except ConfigError:
         raise
     except (TypeError, ValueError):
-        raise ConfigError(f"covariates must map each source to its features, e.g. "
-                          f"{{'AAPL': ['log_return']}}; got {value!r}") from None
+        raise ConfigError(f"{field} must map each source to its columns, e.g. "
+                          f"{_EXAMPLES[field]}; got {value!r}") from None
     names = [name for name, _ in pairs]
     if len(set(names)) != len(names):
-        raise ConfigError(f"covariates names a source twice: {names}; list each once")
+        raise ConfigError(f"{field} names a source twice: {names}; list each once")
     return pairs
 
 
-def _feature_names(name: str, wanted: Any) -> tuple[str, ...]:
-    features = (wanted,) if isinstance(wanted, str) else tuple(str(f) for f in wanted)
-    if not features or not str(name):
-        raise ConfigError(f"covariate {name!r} needs a source name and at least one feature, "
-                          "e.g. {'AAPL': ['log_return']}")
-    return features
+def _column_names(field: str, name: Any, wanted: Any) -> tuple[str, ...]:
+    columns = (wanted,) if isinstance(wanted, str) else tuple(str(f) for f in wanted)
+    if not columns or not str(name).strip() or not all(c.strip() for c in columns):
+        raise ConfigError(f"{field} source {name!r} with {wanted!r}: each source needs a "
+                          f"non-empty name and at least one non-empty column, e.g. "
+                          f"{_EXAMPLES[field]}")
+    if len(set(columns)) != len(columns):
+        raise ConfigError(f"{field} source {name!r} lists a column twice: {list(columns)}; "
+                          "list each once")
+    return columns
 
 
 def parse_variants(text: str) -> list[tuple[str, str | None]]:

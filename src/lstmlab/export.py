@@ -89,8 +89,8 @@ def onnx_inputs(prices: Any, spec: WindowSpec,
 
     The columns are those the model was trained on (:attr:`WindowSpec.inputs`), built by
     :func:`lstmlab.data.inputs.input_matrix` as for training; ``covariates`` maps the spec's
-    covariate sources to their prices. The last window ends on the last row, so its prediction
-    is the forecast beyond the data.
+    covariate sources to their prices and its known sources to their tables. The last window
+    ends on the last row, so its prediction is the forecast beyond the data.
     """
     import pandas as pd
 
@@ -102,7 +102,9 @@ def onnx_inputs(prices: Any, spec: WindowSpec,
     matrix, warmup, _ = input_matrix(
         frame, spec.features, spec.target_column,
         covariates=with_frames(spec.covariates, covariates), calendar=spec.calendar,
-        horizon=spec.horizon, max_fill=spec.max_fill)  # (n, F)
+        horizon=spec.horizon, max_fill=spec.max_fill,
+        known=with_frames(spec.known, covariates, "known table"),
+        known_calendar=spec.known_calendar)  # (n, F)
     first = warmup + spec.lookback - 1  # the first row that ends a complete window
     if first >= len(frame):
         raise LstmlabError(f"{frame.attrs.get('source', 'the prices')} has {len(frame)} rows; a "

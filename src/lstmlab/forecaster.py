@@ -23,7 +23,6 @@ import torch
 
 from lstmlab.config import ForecastConfig
 from lstmlab.data import Prepared, Windows, latest_window, windows_for
-from lstmlab.data.covariates import load_covariates
 from lstmlab.data.load import as_prices
 from lstmlab.errors import ConfigError, DataError, ModelFileError, NotFittedError
 from lstmlab.evaluation import Evaluation, check_unseen_test, evaluate_model, predict_prices
@@ -40,7 +39,7 @@ from lstmlab.intervals import (
 )
 from lstmlab.manifest import build_manifest
 from lstmlab.paths import point_path, sample_paths
-from lstmlab.pipeline import build_model, prepare_for, tensors, train_settings
+from lstmlab.pipeline import build_model, load_inputs, prepare_for, tensors, train_settings
 from lstmlab.runtime import resolve_device, torch_threads
 from lstmlab.trading_days import DEFAULT_CALENDAR, sessions_after
 from lstmlab.training import train
@@ -57,7 +56,8 @@ __all__ = ["BAND_QUANTILES", "Forecaster", "prepare_for", "residual_band"]
 BAND_QUANTILES = (0.05, 0.95)  # the uncertainty band of `forecast`: a 90% interval
 
 EpochCallback = Callable[[dict[str, float]], None]
-Covariates = Mapping[str, Any] | None  # covariate source -> its prices (a frame, a path, ...)
+# covariate source -> its prices, known source -> its table (a frame, a path, ...)
+Covariates = Mapping[str, Any] | None
 
 
 def _threaded(method: Callable[..., Any]) -> Callable[..., Any]:
@@ -93,9 +93,10 @@ class Forecaster:
         as is). ``prepared``: the windows of ``prices`` already made by
         ``prepare_for(config, prices)``, to share them with the caller. The library prints
         nothing unless ``verbose`` (one line per epoch); ``on_epoch`` receives each epoch's
-        history record. ``covariates`` maps the config's covariate sources to their prices;
-        sources left out are loaded (:func:`lstmlab.data.covariates.load_covariates`). Pass the
-        same covariates to ``predict``, ``forecast`` and ``evaluate``.
+        history record. ``covariates`` maps the config's covariate sources to their prices, and
+        its known sources (``config.known``) to their tables; sources left out are loaded
+        (:func:`lstmlab.pipeline.load_inputs`). Pass the same covariates to ``predict``,
+        ``forecast`` and ``evaluate``.
         ``start_state`` (a ``state_dict`` of the same model) starts training from those weights
         instead of a fresh initialisation: fine-tuning, as a backtest's ``refit="finetune"``
         does.
@@ -129,8 +130,9 @@ class Forecaster:
         return self
 
     def _covariates(self, covariates: Covariates) -> dict[str, pd.DataFrame]:
-        """The frames of the config's covariate sources, from ``covariates`` or loaded."""
-        return load_covariates([name for name, _ in self.config.covariates], covariates)
+        """The frames of the config's covariate and known sources, from ``covariates`` or
+        loaded."""
+        return load_inputs(self.config, covariates)
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "model_"):
@@ -172,7 +174,9 @@ class Forecaster:
         says how the band was made and its measured coverage. A model saved before calibration
         existed keeps its residual-quantile band. The dates are the sessions of the exchange
         ``calendar`` (:mod:`lstmlab.trading_days`; ``"none"``: business days). A model with
-        past covariates forecasts at most ``horizon`` steps: their future is unknown.
+        past covariates forecasts at most ``horizon`` steps: their future is unknown. A model
+        with known tables needs their values on the ``horizon`` sessions after the last price
+        date (and after every forecast step, past the horizon).
         """
         self._check_fitted()
         require_int("steps", steps)
@@ -194,7 +198,7 @@ class Forecaster:
         sampled = None
         if head_of(self.model_) is not None and steps > self.config.horizon:
             sampled = sample_paths(self.model_, self.spec_, frame, dates[:steps], paths,
-                                   self.config.seed)
+                                   self.config.seed, frames)
         table: dict[str, np.ndarray] = {"prediction": point}
         inner: tuple[np.ndarray, np.ndarray] | None = None
         for level in sorted(calibration.levels):

@@ -52,7 +52,8 @@ def describe_data(prices: pd.DataFrame, config: ForecastConfig,
                   covariates: Mapping[str, pd.DataFrame] | None = None) -> dict[str, Any]:
     """Rows, date range, notes on what loading did, and each split's dates and window count.
 
-    ``covariates``: the frames of the config's covariate sources (``load_covariates``).
+    ``covariates``: the frames of the config's covariate and known sources
+    (:func:`lstmlab.pipeline.load_inputs`).
     """
     from lstmlab.pipeline import prepare_for
 
@@ -316,7 +317,7 @@ def forecast_run(run: Run, prices: pd.DataFrame, steps: int, cell: str | None = 
     The days are the sessions of the exchange ``calendar`` (default: XNYS, see
     :mod:`lstmlab.trading_days`); ``method`` calibrates the band (see ``Forecaster.forecast``).
     A model with past covariates loads their latest prices (``data_dir``: where tickers are
-    looked up).
+    looked up), and one with known tables reads them again from their paths.
 
     Writes ``forecast-<cell>.csv`` and ``charts/forecast-<cell>.*`` (a fan chart when the model
     has calibrated bands) into the run, then rebuilds its report. The model is loaded on the
@@ -329,9 +330,9 @@ def forecast_run(run: Run, prices: pd.DataFrame, steps: int, cell: str | None = 
 
     cell = cell or run.manifest["best_model"]
     forecaster = Forecaster.load(run.model_path(cell), device="cpu")
-    from lstmlab.data.covariates import load_covariates
+    from lstmlab.pipeline import load_inputs
 
-    covariates = load_covariates([n for n, _ in forecaster.config.covariates], data_dir=data_dir)
+    covariates = load_inputs(forecaster.config, data_dir=data_dir)
     table = forecaster.forecast(prices, steps, method=method,
                                 calendar=calendar or DEFAULT_CALENDAR, covariates=covariates)
     write_table(run.path, f"forecast-{cell}.csv", table, index=True)

@@ -90,6 +90,10 @@ class GlobalForecaster:
         if config is not None and not isinstance(config, ForecastConfig):
             raise ConfigError(f"config must be a ForecastConfig, got {type(config).__name__}")
         self.config = config or ForecastConfig()
+        if self.config.known:
+            raise ConfigError(f"a global model does not read known tables yet; drop "
+                              f"{[name for name, _ in self.config.known]} or fit one Forecaster "
+                              "per series")
         self.series_id = series_id
 
     def fit(self, series: Mapping[str, Any], *,

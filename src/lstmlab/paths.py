@@ -59,11 +59,11 @@ def point_path(model: nn.Module, spec: WindowSpec, frame: pd.DataFrame,
 
 def sample_paths(
     model: nn.Module, spec: WindowSpec, frame: pd.DataFrame, dates: pd.DatetimeIndex, n: int,
-    seed: int,
+    seed: int, known: Mapping[str, pd.DataFrame] | None = None,
 ) -> np.ndarray:
     """``(n, len(dates))`` price paths on the future ``dates``, each step drawn from the model's
     one-step distribution. Needs a distribution head and no past covariates (their future is
-    unknown); the same ``seed`` gives the same paths.
+    unknown); ``known`` holds the spec's known tables. The same ``seed`` gives the same paths.
     """
     head = head_of(model)
     if head is None:
@@ -76,7 +76,7 @@ def sample_paths(
     paths = np.empty((n, len(dates)))
     last = np.full(n, float(tail[spec.target_column].iloc[-1]))  # (n,)
     for k in range(len(dates)):
-        x = _path_windows(tail, paths[:, :k], spec, dates[:k])  # (n, L, F)
+        x = _path_windows(tail, paths[:, :k], spec, dates[:k], known)  # (n, L, F)
         params = model_outputs(model, x)[:, :1]  # (n, 1, P): the one-step distribution
         draw = head.sample(params, 1, generator)[0].double().numpy()  # (n, 1) scaled
         paths[:, k] = targets_to_prices(spec.target, draw * scale + offset, last)[:, 0]
@@ -85,13 +85,15 @@ def sample_paths(
 
 
 def _path_windows(tail: pd.DataFrame, paths: np.ndarray, spec: WindowSpec,
-                  dates: pd.DatetimeIndex) -> torch.Tensor:
+                  dates: pd.DatetimeIndex, known: Mapping[str, pd.DataFrame] | None = None,
+                  ) -> torch.Tensor:
     """Windows ``(n, L, F)`` ending after each path, as if each were appended on ``dates`` with
     :func:`extend_frame` and read by :func:`lstmlab.data.latest_window`, in one pass.
 
     The ``n`` extended tails are stacked into one frame: a tail's first rows then see the row
     before them, another path's last one, but only within the warm-up that :data:`_TAIL` keeps
-    out of every window. Calendar facts depend on the dates alone, so they are read once.
+    out of every window. Calendar facts and known tables depend on the dates alone, so they are
+    read once.
     """
     n, k = paths.shape
     base = tail.to_numpy(dtype=np.float64)  # (R, C)
@@ -105,8 +107,9 @@ def _path_windows(tail: pd.DataFrame, paths: np.ndarray, spec: WindowSpec,
     width = own.shape[1]
     scaled = (own - spec.scaler_x.offset[:width]) / spec.scaler_x.scale[:width]
     windows = scaled.reshape(n, rows, width)[:, -spec.lookback:]  # (n, L, F_own)
-    if spec.calendar:  # the same future days for every path: take them from the first
-        first = latest_window(extend_frame(tail, paths[0], dates), spec)[0].numpy()  # (L, F)
-        known = np.broadcast_to(first[:, width:], (n, *first[:, width:].shape))
-        windows = np.concatenate([windows, known], axis=-1)
+    if spec.calendar or spec.known:  # the same future days for every path: take the first's
+        first = latest_window(extend_frame(tail, paths[0], dates), spec,
+                              known)[0].numpy()  # (L, F)
+        ahead = np.broadcast_to(first[:, width:], (n, *first[:, width:].shape))
+        windows = np.concatenate([windows, ahead], axis=-1)
     return torch.from_numpy(np.ascontiguousarray(windows, dtype=np.float32))

@@ -9,6 +9,7 @@ config field is translated in one place.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from typing import Any
 
@@ -21,7 +22,7 @@ from lstmlab.data.covariates import with_frames
 from lstmlab.model import SequenceRegressor
 from lstmlab.training import TensorSplit, TrainSettings
 
-__all__ = ["build_model", "prepare_for", "tensors", "train_settings"]
+__all__ = ["build_model", "load_inputs", "prepare_for", "tensors", "train_settings"]
 
 # the ForecastConfig fields that the training loop reads, under the same names
 _TRAINING_FIELDS = ("max_epochs", "batch_size", "optimizer", "learning_rate", "weight_decay",
@@ -36,7 +37,7 @@ def prepare_for(
     """:func:`lstmlab.data.prepare` with the data settings of ``config`` (``fitted``: scalers).
 
     ``prices`` is a frame from :func:`lstmlab.load_prices`; ``covariates`` maps each covariate
-    source of the config to its frame (:func:`lstmlab.data.covariates.load_covariates`).
+    source and each known source of the config to its frame (:func:`load_inputs`).
     """
     return prepare(
         prices, target_column=config.target_column, target=config.target,
@@ -44,8 +45,28 @@ def prepare_for(
         split=config.split, scaler=config.scaler, fitted=fitted,
         covariates=with_frames(config.covariates, covariates),
         calendar=config.calendar if config.calendar_features else None,
-        max_fill=config.max_fill,
+        max_fill=config.max_fill, known=with_frames(config.known, covariates, "known table"),
+        known_calendar=config.calendar,
     )
+
+
+def load_inputs(
+    config: ForecastConfig, frames: Mapping[str, Any] | None = None, *,
+    data_dir: str | os.PathLike[str] | None = None,
+) -> dict[str, pd.DataFrame]:
+    """The frame of every covariate source and known source of ``config``, by source name.
+
+    ``frames`` may already hold some by name (price frames for covariates, tables for known
+    sources, or what loads them: :func:`lstmlab.data.covariates.load_covariates`,
+    :func:`lstmlab.data.known.load_known`); the others are loaded (``data_dir``: where
+    covariate tickers are looked up).
+    """
+    from lstmlab.data.covariates import load_covariates
+    from lstmlab.data.known import load_known
+
+    covariates = load_covariates([name for name, _ in config.covariates], frames,
+                                 data_dir=data_dir)
+    return {**covariates, **load_known([name for name, _ in config.known], frames)}
 
 
 def build_model(config: ForecastConfig, input_size: int) -> SequenceRegressor:

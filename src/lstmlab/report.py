@@ -229,7 +229,8 @@ def _attribution_text(page: Path) -> str | None:
 
 def inputs_fact(configs: dict[str, dict[str, Any]]) -> tuple[str, str]:
     """``("Inputs", text)``: what the models read (the first config's inputs, which every cell of
-    a run shares): own features, each past covariate with its features, calendar facts."""
+    a run shares): own features, each past covariate with its features, calendar facts, each
+    known table with its columns."""
     config = next(iter(configs.values()))
     parts = [f"own {', '.join(config['features'])}"] if config.get("features") else []
     covariates: dict[str, list[str]] = config.get("covariates") or {}
@@ -238,6 +239,10 @@ def inputs_fact(configs: dict[str, dict[str, Any]]) -> tuple[str, str]:
         if covariates else "no past covariates")
     if config.get("calendar_features"):
         parts.append(f"calendar facts of the forecast days ({config['calendar']})")
+    known: dict[str, list[str]] = config.get("known") or {}
+    if known:
+        parts.append("known on the forecast days " + "; ".join(
+            f"{name} ({', '.join(columns)})" for name, columns in known.items()))
     return "Inputs", " · ".join(parts)
 
 

@@ -102,3 +102,21 @@ def test_a_distribution_head_backtest_scores_its_own_band_too(tmp_path):
     assert "model" in set(intervals.query("model == 'lstm'")["method"])
     report = (tmp_path / "runs" / "head" / "report.html").read_text()
     assert "own quantiles" in report
+
+
+def test_backtest_with_a_known_earnings_flag(tmp_path):
+    csv = synthetic_price_csv(tmp_path / "ABC.csv", n=400, seed=2)
+    days = pd.bdate_range("2013-01-02", periods=420)
+    flags = tmp_path / "earnings.csv"
+    pd.DataFrame({"date": days.strftime("%Y-%m-%d"),
+                  "earnings": [int(i % 63 == 5) for i in range(len(days))]}).to_csv(flags,
+                                                                                    index=False)
+    result = invoke("backtest", csv, "--start", "2014-01-02", *FAST, "--horizon", "2",
+                    "--known", f"{flags}:earnings", "--out", tmp_path / "runs", "--name", "k")
+    assert result.exit_code == 0, result.output
+    assert "lstm" in pd.read_csv(tmp_path / "runs" / "k" / "predictions.csv").columns
+    short = tmp_path / "short.csv"
+    pd.read_csv(flags).iloc[:300].to_csv(short, index=False)
+    refused = invoke("backtest", csv, "--start", "2014-01-02", *FAST,
+                     "--known", f"{short}:earnings", "--out", tmp_path / "runs")
+    assert refused.exit_code == 1 and "lacks" in refused.stderr

@@ -137,3 +137,26 @@ def test_forecaster_backtest_is_the_same_backtest(short_prices):
 def test_no_config_is_an_error(short_prices):
     with pytest.raises(ConfigError, match="at least one model config"):
         run_backtest(short_prices, {}, BacktestSettings("2013-12-02"))
+
+
+def test_a_known_table_is_read_whole_but_no_forecast_reads_past_its_horizon(short_prices):
+    days = pd.bdate_range(short_prices.index[0], periods=len(short_prices) + 10)
+    table = pd.DataFrame({"earnings": (np.arange(len(days)) % 21 == 0).astype(float)},
+                         index=days)
+    config = TINY.replace(horizon=2, known={"earn.csv": ["earnings"]}, calendar="none")
+    settings = BacktestSettings(str(short_prices.index[250].date()), refit_every=40)
+
+    def predictions(known):
+        return run_backtest(short_prices, {"lstm": config}, settings, jobs=1,
+                            covariates={"earn.csv": known}).predictions
+
+    original = predictions(table)
+    cut = 310  # an origin inside the second block (refit at row 290)
+    changed = table.copy()
+    changed.iloc[cut + 3 :, 0] += 5.0  # read first by the origin after the cut (t + 2)
+    again = predictions(changed)
+    known = original["origin"] <= short_prices.index[cut]
+    pd.testing.assert_frame_equal(original.loc[known, FORECASTS], again.loc[known, FORECASTS],
+                                  check_exact=True)
+    later = ~known & (original["step"] == 1)
+    assert not np.allclose(original.loc[later, "lstm"], again.loc[later, "lstm"])

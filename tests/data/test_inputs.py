@@ -76,3 +76,59 @@ def test_the_spec_round_trips_and_old_specs_still_load(frames, covariates):
         del plain[key]
     old = WindowSpec.from_dict(plain)
     assert old.covariates == () and old.calendar is None and old.inputs == ("log_return",)
+
+
+# --- known tables: a user's columns of the forecast days, e.g. a scheduled earnings flag -----
+
+@pytest.fixture(scope="module")
+def short(synthetic) -> pd.DataFrame:
+    return synthetic.iloc[:300]
+
+
+def _numbered(prices: pd.DataFrame, extra: int = 10) -> pd.DataFrame:
+    """A known table whose value on each business day is that day's position (row number)."""
+    days = pd.bdate_range(prices.index[0], periods=len(prices) + extra)
+    return pd.DataFrame({"v": np.arange(len(days), dtype=np.float64)}, index=days)
+
+
+def _known_prepare(prices: pd.DataFrame, table: pd.DataFrame, scaler: str = "standard"):
+    return prepare(prices, lookback=10, horizon=2, scaler=scaler, split=(0.6, 0.2, 0.2),
+                   known=[Covariate("k", table, ("v",))], known_calendar="none")
+
+
+def test_a_window_at_t_sees_the_known_values_of_t_plus_1_to_t_plus_h(short):
+    prepared = _known_prepare(short, _numbered(short), scaler="none")
+    assert prepared.spec.inputs == ("log_return", "step1:k:v", "step2:k:v")
+    for windows in (prepared.train, prepared.val, prepared.test):
+        last = windows.x[:, -1, 1:].double().numpy()  # (N, 2) at the window's last row
+        expected = np.stack([windows.origin + 1, windows.origin + 2], axis=1)
+        assert np.array_equal(last, expected)
+
+
+def test_the_known_scaler_is_fitted_on_the_training_rows_only(short):
+    table = _numbered(short)
+    prepared = _known_prepare(short, table)
+    needed = int(prepared.train.origin[-1]) + 2  # the last training window reads t+1, t+2
+    later = table.copy()
+    later.iloc[needed + 1 :, 0] += 1000.0  # every value no training window reads
+    again = _known_prepare(short, later)
+    assert again.spec.scaler_x == prepared.spec.scaler_x
+    assert torch.equal(again.train.x, prepared.train.x)
+    touched = table.copy()
+    touched.iloc[needed, 0] += 1000.0  # the last value training reads: the scaler moves
+    assert _known_prepare(short, touched).spec.scaler_x != prepared.spec.scaler_x
+
+
+def test_forecasting_needs_the_known_values_of_the_days_after_the_data(short):
+    prepared = _known_prepare(short, _numbered(short))
+    last = short.index[-1]
+    cut = _numbered(short).loc[: last + pd.offsets.BDay(1)]  # one future day of the two
+    missing = f"{last + pd.offsets.BDay(2):%Y-%m-%d}"
+    with pytest.raises(DataError, match=f"lacks 1 trading day.*first {missing}"):
+        latest_window(short, prepared.spec, {"k": cut})
+    with pytest.raises(DataError, match=r"known table\(s\) \['k'\]; pass their tables"):
+        latest_window(short, prepared.spec)
+    window = latest_window(short, prepared.spec, {"k": _numbered(short)})
+    spec = WindowSpec.from_dict(prepared.spec.to_dict())
+    assert spec.known == (("k", ("v",)),) and spec.known_calendar == "none"
+    assert torch.equal(latest_window(short, spec, {"k": _numbered(short)}), window)

@@ -21,6 +21,7 @@ from lstmlab.cli_shell import (
     Covariate,
     DataDir,
     Fill,
+    Known,
     Loss,
     Quiet,
     Verbose,
@@ -84,7 +85,7 @@ def backtest_command(
                     "exact; the curve is not used to stop, so refits need no exact one).")
                                  ] = 256,
     charts: Annotated[bool, typer.Option(help="Draw the two charts.")] = True,
-    covariate: Covariate = None,
+    covariate: Covariate = None, known: Known = None,
     global_model: Annotated[bool, typer.Option(
         "--global", help="At each refit, one model fitted on every SOURCE's past; each series "
                          "scored against its own baselines.")] = False,
@@ -98,12 +99,13 @@ def backtest_command(
 ) -> None:
     """Backtest over many forecast origins: refit every REFIT_EVERY days on the past only,
     forecast each origin, and score the pooled forecasts against the baselines. Each refit
-    reads the --covariate series up to its refit date only, like the series itself. With
+    reads the --covariate series up to its refit date only, like the series itself; a --known
+    table is read whole (known in advance), its scaler fitted on the refit's past. With
     --global, one model per refit over every SOURCE; the run holds one backtest per series."""
     from lstmlab import runs
     from lstmlab.backtest.plan import BacktestSettings
     from lstmlab.data import load_prices
-    from lstmlab.data.covariates import load_covariates
+    from lstmlab.pipeline import load_inputs
     from lstmlab.trading_days import DEFAULT_CALENDAR
 
     if len(source) > 1 and not global_model:
@@ -114,12 +116,14 @@ def backtest_command(
     configs = _configs(cells, max_epochs=epochs, hidden_size=hidden_size, lookback=lookback,
                        horizon=horizon, target=target, split=split, seed=seed,
                        train_loss_sample=train_loss_sample, loss=loss, alpha=alpha,
-                       covariates=parse_covariates(covariate) or None)
+                       covariates=parse_covariates(covariate) or None,
+                       known=parse_covariates(known, "--known", ()) or None,
+                       calendar=calendar if known else None)
     first = next(iter(configs.values()))
     series = {runs.source_stem(s).upper() if global_model else s:
               load_prices(s, data_dir=data_dir, fill=fill, calendar=calendar) for s in source}
     reference = next(iter(series.values()))
-    covariates = load_covariates([name for name, _ in first.covariates], data_dir=data_dir)
+    covariates = load_inputs(first, data_dir=data_dir)
     settings = BacktestSettings(start or _test_start(reference, first, covariates), end,
                                 refit_every, window, train_size, refit, step)
     run = _Run(configs, settings, {

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -91,16 +91,20 @@ def digest_key(identity: dict[str, Any]) -> str:
 
 
 def cut_dates(frames: Mapping[str, pd.DataFrame], first: pd.Timestamp | None,
-              last: pd.Timestamp) -> dict[str, pd.DataFrame]:
-    """Each frame's rows dated from ``first`` (None: its start) through ``last``."""
-    return {name: frame.loc[first:last] for name, frame in frames.items()}
+              last: pd.Timestamp, keep: Collection[str] = ()) -> dict[str, pd.DataFrame]:
+    """Each frame's rows dated from ``first`` (None: its start) through ``last``; the frames
+    named in ``keep`` (known tables, known in advance) are not cut at ``last``."""
+    return {name: frame.loc[first:None if name in keep else last]
+            for name, frame in frames.items()}
 
 
 def past_of(task: RefitTask) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
-    """What the task's fit may read: its price rows before the refit date, and its covariate
-    rows up to the same last date (none on or after the refit date)."""
+    """What the task's fit may read: its price rows before the refit date, its covariate
+    rows up to the same last date (none on or after the refit date), and its known tables
+    whole (the last training windows read the days ahead of them)."""
     past = task.prices.iloc[: task.block.refit - task.block.fit_start]
-    return past, cut_dates(task.covariates, None, past.index[-1])
+    known = {name for name, _ in task.config.known}
+    return past, cut_dates(task.covariates, None, past.index[-1], keep=known)
 
 
 @dataclass

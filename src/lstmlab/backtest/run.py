@@ -45,10 +45,12 @@ def chain_tasks(configs: Mapping[str, ForecastConfig], seeds: Sequence[int], cou
 def block_task(config: ForecastConfig, block: Block, prices: pd.DataFrame,
                covariates: Mapping[str, pd.DataFrame], previous: RefitTask | None = None
                ) -> RefitTask:
-    """The task of ``block``: the price rows it reads and the same dates of each covariate."""
+    """The task of ``block``: the price rows it reads, the same dates of each covariate, and
+    each known table from the same first date on (its later rows are known in advance)."""
     rows = prices.iloc[block.fit_start : block.last_row + 1]
+    known = {name for name, _ in config.known}
     return RefitTask(config, block, rows, previous,
-                     cut_dates(covariates, rows.index[0], rows.index[-1]))
+                     cut_dates(covariates, rows.index[0], rows.index[-1], keep=known))
 
 
 def plan_tasks(prices: pd.DataFrame, configs: Mapping[str, ForecastConfig],
@@ -68,12 +70,14 @@ def plan_tasks(prices: pd.DataFrame, configs: Mapping[str, ForecastConfig],
 
 def covariate_frames(configs: Mapping[str, ForecastConfig],
                      covariates: Mapping[str, Any] | None) -> dict[str, pd.DataFrame]:
-    """The loaded frame of every covariate source of ``configs``: from ``covariates`` (source
-    -> prices) or loaded (:func:`lstmlab.data.covariates.load_covariates`)."""
-    from lstmlab.data.covariates import load_covariates
+    """The loaded frame of every covariate and known source of ``configs``: from ``covariates``
+    (source -> prices or table) or loaded (:func:`lstmlab.pipeline.load_inputs`)."""
+    from lstmlab.pipeline import load_inputs
 
-    sources = dict.fromkeys(name for c in configs.values() for name, _ in c.covariates)
-    return load_covariates(list(sources), covariates)
+    frames: dict[str, pd.DataFrame] = {}
+    for config in configs.values():
+        frames.update(load_inputs(config, {**(covariates or {}), **frames}))
+    return frames
 
 
 def execute(chains: Sequence[Sequence[Task[R]]], *, store: Path | None, jobs: int,
@@ -114,10 +118,11 @@ def run_backtest(prices: pd.DataFrame, configs: Mapping[str, ForecastConfig],
     processes (0: one per core, 1: all in this process); ``address`` runs the refits on that Ray
     cluster instead; ``store`` keeps each finished refit so that a rerun only fits the missing
     ones; ``calendar`` names the trading days that the gap check counts. ``covariates`` maps the
-    configs' covariate sources to their prices (the others are loaded); each refit sees them cut
-    at its refit date like the series. ``on_start(refits, stored)`` is told the counts before
-    any fit, ``on_refit`` sees each refit as it finishes. Every setting is checked before the
-    first fit.
+    configs' covariate sources to their prices and their known sources to their tables (the
+    others are loaded); each refit sees the covariates cut at its refit date like the series,
+    and the known tables whole (known in advance; scaled on the refit's training part only).
+    ``on_start(refits, stored)`` is told the counts before any fit, ``on_refit`` sees each
+    refit as it finishes. Every setting is checked before the first fit.
     """
     from lstmlab.backtest.result import assemble
 

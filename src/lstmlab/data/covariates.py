@@ -79,17 +79,20 @@ def load_covariates(
 
 
 def with_frames(
-    wanted: Sequence[tuple[str, Sequence[str]]], frames: Mapping[str, pd.DataFrame] | None
+    wanted: Sequence[tuple[str, Sequence[str]]], frames: Mapping[str, pd.DataFrame] | None,
+    kind: str = "covariate",
 ) -> list[Covariate]:
-    """The covariates a model was fitted with (``(name, features)`` pairs), given their frames.
+    """The covariates a model was fitted with (``(name, features)`` pairs), given their frames
+    (``kind="known table"``: its known tables, ``(name, columns)``, the same way).
 
-    A name missing from ``frames`` is a :class:`DataError` saying which prices to pass.
+    A name missing from ``frames`` is a :class:`DataError` saying which data to pass.
     """
     frames = frames or {}
     missing = [name for name, _ in wanted if name not in frames]
     if missing:
-        raise DataError(f"this model was fitted with the covariate(s) {missing}; pass their "
-                        "prices too (covariates={name: frame}) covering the same dates")
+        data = "prices" if kind == "covariate" else "tables"
+        raise DataError(f"this model was fitted with the {kind}(s) {missing}; pass their {data} "
+                        "too (covariates={name: frame}) covering the dates needed")
     return [Covariate(name, frames[name], tuple(features)) for name, features in wanted]
 
 

@@ -16,11 +16,11 @@ import pandas as pd
 
 from lstmlab.errors import DataError
 
-__all__ = ["COLUMNS", "PRICE_COLUMNS", "Where", "needed_columns", "parse_table"]
+__all__ = ["COLUMNS", "DATE_NAMES", "PRICE_COLUMNS", "Where", "needed_columns", "parse_table"]
 
 PRICE_COLUMNS = ("open", "high", "low", "close", "adj_close")
 COLUMNS = ("open", "high", "low", "close", "volume", "adj_close")  # output order
-_DATE_NAMES = ("date", "datetime", "timestamp", "time", "day")
+DATE_NAMES = ("date", "datetime", "timestamp", "time", "day")
 # other spellings -> canonical name; used only when the canonical name itself is absent
 _ALIASES = {
     "close_last": "close", "last": "close", "price": "close", "adjclose": "adj_close",
@@ -108,7 +108,7 @@ def _canonical_names(columns: pd.Index, where: Where) -> dict[object, str]:
 
 def _date_column(columns: pd.Index, names: dict[object, str], where: Where) -> object:
     for column in columns:
-        if normalize_header(column) in _DATE_NAMES:
+        if normalize_header(column) in DATE_NAMES:
             return column
     first = normalize_header(columns[0]) if len(columns) else "missing"
     if first == "" or first.startswith("unnamed"):  # a DataFrame index written without a name

@@ -39,7 +39,9 @@ class WindowSpec:
     from new prices with the training scalers and to turn its outputs into prices.
     ``covariates`` are the ``(name, features)`` of its past covariates (their prices are passed
     with the data), ``calendar`` the exchange whose calendar facts of the forecast days it reads
-    (None: none); :attr:`inputs` names every input column.
+    (None: none), ``known`` the ``(source, columns)`` of its known tables (passed with the
+    data like the covariates' prices) and ``known_calendar`` the exchange whose sessions date
+    their values (None without known tables); :attr:`inputs` names every input column.
     """
 
     features: tuple[str, ...]
@@ -56,11 +58,15 @@ class WindowSpec:
     # baseline's growth rate) and the in-sample naive MAE (the MASE scale); NaN when unknown
     mean_return: float = math.nan
     naive_scale: float = math.nan
+    known: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    known_calendar: str | None = None
 
     @property
     def inputs(self) -> tuple[str, ...]:
-        """Names of the input columns: own features, covariate features, calendar facts."""
-        return input_names(self.features, self.covariates, self.calendar, self.horizon)
+        """Names of the input columns: own features, covariate features, calendar facts, known
+        columns."""
+        return input_names(self.features, self.covariates, self.calendar, self.horizon,
+                           self.known)
 
     def to_prices(self, y_scaled: np.ndarray, last_price: np.ndarray) -> np.ndarray:
         """``(N, h)`` prices from scaled model outputs ``(N, h)`` and last known prices ``(N,)``."""
@@ -82,6 +88,8 @@ class WindowSpec:
             "covariates": [[name, list(wanted)] for name, wanted in self.covariates],
             "calendar": self.calendar, "max_fill": self.max_fill,
             "mean_return": self.mean_return, "naive_scale": self.naive_scale,
+            "known": [[name, list(wanted)] for name, wanted in self.known],
+            "known_calendar": self.known_calendar,
         }
 
     @classmethod
@@ -94,13 +102,15 @@ class WindowSpec:
                 target_column=str(data["target_column"]),
                 scaler_x=Scaler.from_dict(data["scaler_x"]),
                 scaler_y=Scaler.from_dict(data["scaler_y"]),
-                covariates=tuple((str(name), tuple(map(str, wanted)))
-                                 for name, wanted in data.get("covariates", [])),
+                covariates=_pairs(data.get("covariates", [])),
                 calendar=None if data.get("calendar") is None else str(data["calendar"]),
                 max_fill=int(data.get("max_fill", MAX_FILL)),
                 # files from lstmlab 0.1 lack them
                 mean_return=float(data.get("mean_return", math.nan)),
                 naive_scale=float(data.get("naive_scale", math.nan)),
+                known=_pairs(data.get("known", [])),
+                known_calendar=(None if data.get("known_calendar") is None
+                                else str(data["known_calendar"])),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise DataError(f"malformed window spec: {exc!r}; expected the keys written by "
@@ -111,6 +121,11 @@ class WindowSpec:
             raise DataError("malformed window spec: scaler sizes do not match the inputs "
                             f"({len(spec.inputs)}) and horizon ({spec.horizon})")
         return spec
+
+
+def _pairs(data: Any) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """``[[name, [column, ...]], ...]`` from JSON as tuples of strings."""
+    return tuple((str(name), tuple(map(str, wanted))) for name, wanted in data)
 
 
 @dataclass(frozen=True, eq=False)
@@ -157,7 +172,8 @@ def prepare(
     horizon: int = 1, lookback: int = 60, features: Sequence[str] = ("log_return",),
     split: Sequence[Any] = (0.7, 0.15, 0.15), scaler: str = "standard",
     fitted: WindowSpec | None = None, covariates: Sequence[Covariate] = (),
-    calendar: str | None = None, max_fill: int = MAX_FILL,
+    calendar: str | None = None, max_fill: int = MAX_FILL, known: Sequence[Covariate] = (),
+    known_calendar: str | None = None,
 ) -> Prepared:
     """Build leak-free scaled windows from ``prices``, a frame from :func:`load_prices`.
 
@@ -170,13 +186,15 @@ def prepare(
     new ones, so that a trained model sees new data scaled exactly as its training data.
     ``covariates`` (past covariates, aligned on the frame's days with at most ``max_fill``
     forward-filled days in a row) and ``calendar`` (an exchange whose calendar facts of the
-    forecast days are inputs) add columns; see :mod:`lstmlab.data.inputs`.
+    forecast days are inputs) add columns, and so do ``known`` (known tables: their columns
+    on the forecast days, the sessions of ``known_calendar``); see :mod:`lstmlab.data.inputs`.
     """
     frame = as_prices(prices, caller="prepare")
     _check_settings(frame, target_column, target, horizon, lookback, scaler)
     matrix, warmup, input_notes = input_matrix(
         frame, _names(features), target_column, covariates=covariates, calendar=calendar,
-        horizon=horizon, max_fill=max_fill)  # (n, F)
+        horizon=horizon, max_fill=max_fill, known=known,
+        known_calendar=known_calendar)  # (n, F)
     context = (f"lookback {lookback}, horizon {horizon} and {warmup} warm-up row(s) in "
                f"{frame.attrs['source']}")
     origins = plan_split(_dates(frame), split, first_target=warmup + lookback, horizon=horizon,
@@ -193,8 +211,9 @@ def prepare(
         yardsticks = (fitted.mean_return, fitted.naive_scale)
     spec = WindowSpec(tuple(_names(features)), int(lookback), int(horizon), target,
                       target_column, scaler_x, scaler_y,
-                      tuple((c.name, tuple(c.features)) for c in covariates), calendar, max_fill,
-                      *yardsticks)
+                      _pairs((c.name, c.features) for c in covariates), calendar, max_fill,
+                      *yardsticks, _pairs((k.name, k.features) for k in known),
+                      known_calendar if known else None)
     scaled_x = scaler_x.transform(matrix)  # (n, F), row by row: no mixing across time
     windows = {
         name: _windows(_dates(frame), price, scaled_x, scaler_y.transform(raw_y[name]),
@@ -227,7 +246,9 @@ def _scaled_features(
     matrix, warmup, _ = input_matrix(
         frame, spec.features, spec.target_column, covariates=with_frames(spec.covariates,
                                                                          covariates),
-        calendar=spec.calendar, horizon=spec.horizon, max_fill=spec.max_fill)
+        calendar=spec.calendar, horizon=spec.horizon, max_fill=spec.max_fill,
+        known=with_frames(spec.known, covariates, "known table"),
+        known_calendar=spec.known_calendar)
     if len(frame) - warmup < spec.lookback:
         raise DataError(
             f"{frame.attrs['source']} has {len(frame)} rows; a window needs {spec.lookback} "

@@ -50,9 +50,9 @@ def explain_run(run_dir: str | os.PathLike[str], cell: str | None = None,
     """Walk a run's model (default: its best) through the window ending on ``window``."""
     start = time.perf_counter()
     from lstmlab.data import load_prices
-    from lstmlab.data.covariates import load_covariates
     from lstmlab.explain.walk import forecast_walk
     from lstmlab.forecaster import Forecaster
+    from lstmlab.pipeline import load_inputs
     from lstmlab.report import build_report
     from lstmlab.runs import read_run
     from lstmlab.runtime import torch_threads
@@ -65,8 +65,7 @@ def explain_run(run_dir: str | os.PathLike[str], cell: str | None = None,
     saved_dir = run.config.get("data_dir")
     folder = data_dir or saved_dir
     prices = load_prices(source, data_dir=folder, fill=run.config.get("fill"))
-    covariates = load_covariates([name for name, _ in forecaster.config.covariates],
-                                 data_dir=folder)
+    covariates = load_inputs(forecaster.config, data_dir=folder)
     with torch_threads(forecaster.config.num_threads):
         walk = forecast_walk(forecaster, prices, window, source=str(run.manifest["source"]),
                              covariates=covariates)
@@ -80,11 +79,14 @@ def explain_run(run_dir: str | os.PathLike[str], cell: str | None = None,
 
 def attribution_by_input(walk: Walk, spec: WindowSpec) -> dict[str, float]:
     """The walk's attribution summed over the window's steps, per input, in ``spec.inputs``
-    order: each own feature, each past covariate (all its features together), then the
-    calendar facts (all of them together)."""
+    order: each own feature, each past covariate (all its features together), the calendar
+    facts (all of them together), then each known table (all its columns and steps together)."""
+    from lstmlab.data.known import CALENDAR_FEATURES
+
     totals = walk.attribution.values.sum(axis=0)  # (F,)
     groups = [*spec.features, *(name for name, wanted in spec.covariates for _ in wanted)]
-    groups += [CALENDAR_GROUP] * (len(spec.inputs) - len(groups))
+    groups += [CALENDAR_GROUP] * (len(CALENDAR_FEATURES) * spec.horizon if spec.calendar else 0)
+    groups += [name for _ in range(spec.horizon) for name, wanted in spec.known for _ in wanted]
     out: dict[str, float] = {}
     for group, value in zip(groups, totals, strict=True):
         out[group] = out.get(group, 0.0) + float(value)
