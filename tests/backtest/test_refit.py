@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from lstmlab import persist
 from lstmlab.backtest.plan import BacktestSettings
 from lstmlab.backtest.refit import load_refit, run_refit, save_refit
 from lstmlab.backtest.run import plan_tasks
@@ -72,7 +73,11 @@ def test_a_stored_refit_reads_back_whole(short_prices, tmp_path):
     assert np.array_equal(back.residual_band, result.residual_band)
     assert back.summary == result.summary and back.calibration == result.calibration
     assert all(torch.equal(back.state[k], v) for k, v in result.state.items())
-    (tmp_path / f"{result.key}.safetensors").write_bytes(b"damaged")
+    stored = tmp_path / f"{result.key}.safetensors"
+    tensors, meta = persist.load_model(stored)
+    persist.save_model(stored, tensors, {**meta, "manifest": {"block": "forged"}})
+    assert load_refit(tmp_path, result.key) is None  # valid file, not what lstmlab writes
+    stored.write_bytes(b"damaged")
     assert load_refit(tmp_path, result.key) is None  # refitted, not trusted
     assert load_refit(tmp_path, "0" * 16) is None
 

@@ -33,14 +33,16 @@ from lstmlab.backtest.refit import (
     RefitResult,
     RefitTask,
     digest_key,
+    model_state,
     past_of,
+    read_stored,
     series_result,
     stored_path,
     training_summary,
 )
 from lstmlab.backtest.result import Backtest, assemble
 from lstmlab.backtest.run import block_task, chain_tasks, covariate_frames, execute, seeds_of
-from lstmlab.errors import ConfigError, DataError, ModelFileError
+from lstmlab.errors import ConfigError, DataError
 from lstmlab.trading_days import DEFAULT_CALENDAR
 
 if TYPE_CHECKING:
@@ -142,15 +144,10 @@ def _fit(task: GlobalRefitTask, start_state: dict[str, torch.Tensor] | None
 
 
 def _load(folder: Path, key: str, series: list[str]) -> GlobalRefitResult | None:
-    from lstmlab import persist
-
-    path = stored_path(folder, key)
-    if not path.is_file():
+    stored = read_stored(folder, key)
+    if stored is None:
         return None
-    try:
-        tensors, meta = persist.load_model(path)
-    except ModelFileError:
-        return None  # a damaged entry is simply refitted (and overwritten)
+    tensors, meta = stored
     try:
         info, config = meta["manifest"], meta["config"]
         cell, seed = str(config["cell"]), int(config["seed"])
@@ -167,8 +164,8 @@ def _load(folder: Path, key: str, series: list[str]) -> GlobalRefitResult | None
         return None  # not what lstmlab writes: refitted (and overwritten)
     if list(parts) != series:
         return None  # not this task's series (a hash collision): refit
-    state = {k.removeprefix("model."): v for k, v in tensors.items() if k.startswith("model.")}
-    return GlobalRefitResult(key, block, cell, seed, parts, seconds, summary, state, cached=True)
+    return GlobalRefitResult(key, block, cell, seed, parts, seconds, summary, model_state(tensors),
+                             cached=True)
 
 
 def plan_global(series: Mapping[str, pd.DataFrame], configs: Mapping[str, ForecastConfig],

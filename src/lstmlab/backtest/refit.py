@@ -38,7 +38,8 @@ if TYPE_CHECKING:
     from lstmlab.data import Prepared, WindowSpec
 
 __all__ = ["ARRAYS", "RefitResult", "RefitTask", "cut_dates", "forecast_origins", "load_refit",
-           "past_of", "run_refit", "save_refit", "series_result", "stored_path"]
+           "model_state", "past_of", "read_stored", "run_refit", "save_refit", "series_result",
+           "stored_path"]
 
 _FORMAT = "lstmlab.backtest.refit/4"
 ARRAYS = ("origins", "forecasts", "bands", "residual_band", "val_origins",
@@ -250,20 +251,38 @@ def save_refit(folder: Path, result: RefitResult) -> Path:
     return persist.save_model(stored_path(folder, result.key), tensors, meta)
 
 
-def load_refit(folder: Path, key: str) -> RefitResult | None:
-    """The stored result of task ``key``, or None when there is none (or it is unreadable)."""
+def read_stored(folder: Path, key: str) -> tuple[dict[str, torch.Tensor], dict[str, Any]] | None:
+    """The tensors and metadata stored for task ``key``, or None when there are none or the file
+    is damaged (the task is then simply refitted, and the file overwritten)."""
     from lstmlab import persist
 
     path = stored_path(folder, key)
     if not path.is_file():
         return None
     try:
-        tensors, meta = persist.load_model(path)
+        return persist.load_model(path)
     except ModelFileError:
-        return None  # a damaged entry is simply refitted (and overwritten)
-    info = meta["manifest"]
-    state = {k.removeprefix("model."): v for k, v in tensors.items() if k.startswith("model.")}
-    arrays = {name: tensors[name].numpy() for name in ARRAYS}
-    return RefitResult(key, int(info["block"]), meta["config"]["cell"], int(meta["config"]["seed"]),
-                       **arrays, fit_seconds=float(info["fit_seconds"]), summary=info["summary"],
-                       calibration=info["calibration"], state=state, cached=True)
+        return None
+
+
+def model_state(tensors: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """The fitted model's weights among a stored refit's tensors."""
+    return {k.removeprefix("model."): v for k, v in tensors.items() if k.startswith("model.")}
+
+
+def load_refit(folder: Path, key: str) -> RefitResult | None:
+    """The stored result of task ``key``, or None when there is none (or it is unreadable)."""
+    stored = read_stored(folder, key)
+    if stored is None:
+        return None
+    tensors, meta = stored
+    try:
+        info = meta["manifest"]
+        arrays = {name: tensors[name].numpy() for name in ARRAYS}
+        return RefitResult(key, int(info["block"]), meta["config"]["cell"],
+                           int(meta["config"]["seed"]), **arrays,
+                           fit_seconds=float(info["fit_seconds"]), summary=info["summary"],
+                           calibration=info["calibration"], state=model_state(tensors),
+                           cached=True)
+    except (KeyError, TypeError, ValueError):
+        return None  # not what lstmlab writes: refitted (and overwritten)
