@@ -45,9 +45,7 @@ def score_backtest(table: pd.DataFrame, models: Sequence[str], baselines: Sequen
     loss averaged over the steps of each origin (:func:`lstmlab.stats.diebold_mariano_mean`).
     """
     names = [*models, *baselines]
-    # refit and step are integer columns (pandas-stubs types group keys as any scalar)
-    groups = [("pooled", -1, table), *(("block", int(cast(int, refit)), part)
-                                       for refit, part in table.groupby("refit"))]
+    groups = _scopes(table)
     rows: list[dict[str, Any]] = []
     for scope, refit, part in groups:
         for step, rows_of_step in part.groupby("step", sort=True):
@@ -63,6 +61,13 @@ def score_backtest(table: pd.DataFrame, models: Sequence[str], baselines: Sequen
                                           ascending=[False, True, True], ignore_index=True)
 
 
+def _scopes(table: pd.DataFrame) -> list[tuple[str, int, pd.DataFrame]]:
+    """``(scope, refit, rows)``: all rows pooled (refit -1), then each refit block's rows."""
+    # refit is an integer column (pandas-stubs types group keys as any scalar)
+    return [("pooled", -1, table), *(("block", int(cast(int, refit)), part)
+                                     for refit, part in table.groupby("refit"))]
+
+
 def score_bands(bands: pd.DataFrame, alpha: float, spacing: int = 1) -> pd.DataFrame:
     """Interval scores of every band of a backtest (:func:`lstmlab.backtest.bands.band_table`),
     pooled and per refit block, per step: columns ``scope``, ``refit``, ``step``, ``model``,
@@ -73,8 +78,7 @@ def score_bands(bands: pd.DataFrame, alpha: float, spacing: int = 1) -> pd.DataF
     each band's interval scores with the naive volatility band's at the same origins, with the
     lags of the step as in :func:`score_backtest`.
     """
-    groups = [("pooled", -1, bands), *(("block", int(cast(int, refit)), part)
-                                       for refit, part in bands.groupby("refit"))]
+    groups = _scopes(bands)
     rows: list[dict[str, Any]] = []
     for scope, refit, part in groups:
         for step, of_step in part.groupby("step", sort=True):
